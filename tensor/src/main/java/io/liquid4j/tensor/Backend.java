@@ -1,0 +1,120 @@
+package io.liquid4j.tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernels one device provides. Every tensor operation is declared once in {@link Tensor} /
+ * {@link F} (shape checks, dtype rules, autograd) and reaches a device only through this
+ * interface, so a model moves between CPU and GPU by changing its device.
+ *
+ * <p>Conventions: tensors passed in are views (shape + strides + offset over a storage of this
+ * backend). Unless a method says "contiguous", inputs may have any strides (including 0 for
+ * broadcast dims). Outputs are contiguous tensors that the caller allocated with
+ * {@link #allocate}. Floating kernels compute in f32 (reductions accumulate in f32 or better),
+ * reading and writing BF16/F16 with on-the-fly conversion.
+ */
+public interface Backend {
+    Device device();
+
+    /** A human-readable description for `liquid info` (ISA, vector width, threads, library versions). */
+    String describe();
+
+    /** Allocates uninitialised storage for numel elements of dtype. */
+    Storage allocate(DType dtype, long numel);
+
+    // ---- data movement -------------------------------------------------------------------
+
+    /** dst[i] = convert(src[i]) for equally shaped views (any strides, any dtypes). */
+    void copy(Tensor src, Tensor dst);
+
+    /** Sets every element of the view to value (converted to dst's dtype). */
+    void fill(Tensor dst, double value);
+
+    /** Contiguous dst: dst[i] = start + i·step. */
+    void arange(Tensor dst, double start, double step);
+
+    /**
+     * Contiguous floating dst filled from a counter-based generator: element i depends only on
+     * (seed, counter + i), so results do not depend on the thread count or the device.
+     * normal=false: uniform in [a, b); normal=true: mean a, standard deviation b.
+     */
+    void random(Tensor dst, boolean normal, long seed, long counter, double a, double b);
+
+    /** Copies host bytes (little-endian, dst's dtype) into contiguous dst. */
+    void writeFromHost(MemorySegment host, Tensor dst);
+
+    /** Copies contiguous src into host bytes (little-endian, src's dtype). */
+    void readToHost(Tensor src, MemorySegment host);
+
+    // ---- elementwise ---------------------------------------------------------------------
+
+    /** out = op(x; p, q), x and out of equal shape. */
+    void unary(UnaryOp op, Tensor x, Tensor out, double p, double q);
+
+    /** gradIn = gradOut · op'(x; y) where y = op(x) was the forward output. */
+    void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor gradOut, Tensor gradIn, double p, double q);
+
+    /** out = a op b; a and b are already broadcast (expanded) to out's shape. out may alias a. */
+    void binary(BinaryOp op, Tensor a, Tensor b, Tensor out);
+
+    /** out = cond ? a : b (cond U8), all broadcast to out's shape. */
+    void where(Tensor cond, Tensor a, Tensor b, Tensor out);
+
+    // ---- reductions ----------------------------------------------------------------------
+
+    /** Reduces x along dim into out, which has x's shape with size 1 at dim. */
+    void reduce(ReduceOp op, Tensor x, int dim, Tensor out);
+
+    // ---- linear algebra ------------------------------------------------------------------
+
+    /**
+     * out[b] (+)= a[b] · w[b] for 3-D views a [B,M,K] (floating), w [B,K,N] (F32/BF16/F16, any
+     * strides), out [B,M,N] contiguous F32. Batch stride 0 (shared weights) is allowed.
+     */
+    void matmul(Tensor a, Tensor w, Tensor out, boolean accumulate);
+
+    // ---- fused row kernels (contiguous, over the last dimension) -------------------------
+
+    /** out = softmax(x) or log_softmax(x) over the last dim. */
+    void softmax(Tensor x, Tensor out, boolean log);
+
+    /** gx from the forward output y and its gradient gy. */
+    void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log);
+
+    /** out = x · rstd · w, rstd = 1/sqrt(mean(x²) + eps) per row (saved for backward). w may be null. */
+    void rmsNorm(Tensor x, Tensor w, double eps, Tensor out, Tensor rstd);
+
+    /** Gradients of rmsNorm: gx always; gw (may be null) accumulated over rows. */
+    void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor gy, Tensor gx, Tensor gw);
+
+    /** out = (x − mean) · rstd · w + b per row; w, b may be null; saves mean and rstd. */
+    void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out, Tensor mean, Tensor rstd);
+
+    /** Gradients of layerNorm: gx; gw and gb (either may be null) accumulated over rows. */
+    void layerNormBackward(Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb);
+
+    // ---- indexing ------------------------------------------------------------------------
+
+    /** out = x.index_select(dim, idx) with 1-D integer idx; indices are range-checked. */
+    void indexSelect(Tensor x, int dim, Tensor idx, Tensor out);
+
+    /** dst.index_add_(dim, idx, src): dst[.., idx[i], ..] += src[.., i, ..]. */
+    void indexAdd(Tensor dst, int dim, Tensor idx, Tensor src);
+
+    /** out = x.gather(dim, idx): out[..i..] = x[..idx[..i..]..] along dim. */
+    void gather(Tensor x, int dim, Tensor idx, Tensor out);
+
+    /** dst.scatter_add_(dim, idx, src). */
+    void scatterAdd(Tensor dst, int dim, Tensor idx, Tensor src);
+
+    // ---- convolution helpers -------------------------------------------------------------
+
+    /**
+     * x [N,C,H,W] → cols [N, C·kh·kw, OH·OW] (zero padding), the im2col layout that turns a
+     * convolution into one GEMM per image.
+     */
+    void im2col(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, Tensor cols);
+
+    /** The adjoint of im2col: scatters cols [N, C·kh·kw, OH·OW] back into x [N,C,H,W] (overwrites x). */
+    void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x);
+}

@@ -1,0 +1,35 @@
+package io.liquid4j.tensor;
+
+import io.liquid4j.tensor.cpu.CpuBackend;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Finds the backend of a device. The CPU backend is always present; a CUDA backend registers
+ * itself when the driver and kernels load, otherwise {@link #of} explains why it is missing.
+ */
+public final class Backends {
+    private static final Map<Device, Backend> REGISTERED = new ConcurrentHashMap<>();
+    private static volatile String cudaUnavailableReason = "the CUDA backend is not built into this version of liquid4j";
+
+    private Backends() {}
+
+    public static Backend of(Device device) {
+        if (device.isCpu()) return CpuBackend.INSTANCE;
+        Backend b = REGISTERED.get(device);
+        if (b == null) throw new IllegalStateException("device " + device + " is not available: " + cudaUnavailableReason);
+        return b;
+    }
+
+    /** Called by a device backend once it has initialised. */
+    public static void register(Backend backend) { REGISTERED.put(backend.device(), backend); }
+
+    /** Records why CUDA devices are unavailable (shown by `liquid info` and in errors). */
+    public static void setCudaUnavailableReason(String reason) { cudaUnavailableReason = reason; }
+
+    public static String cudaUnavailableReason() { return cudaUnavailableReason; }
+
+    public static boolean isAvailable(Device device) {
+        return device.isCpu() || REGISTERED.containsKey(device);
+    }
+}

@@ -1,0 +1,287 @@
+package io.liquid4j.tensor;
+
+import java.util.Arrays;
+
+/**
+ * Neural-network operations (the torch.nn.functional of liquid4j). Fused kernels (softmax,
+ * norms) have explicit backward passes; the rest compose from {@link Tensor} ops, so their
+ * gradients come from the ops they are built of.
+ */
+public final class F {
+    private F() {}
+
+    // ---- linear layers -------------------------------------------------------------------
+
+    /** x · wᵀ + b for a weight in PyTorch layout [out, in]; b may be null. BF16 weights stay BF16. */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        if (w.dim() != 2) throw new IllegalArgumentException("linear weight must be 2-D [out, in], got " + w.describe());
+        if (x.size(-1) != w.size(1)) {
+            throw new IllegalArgumentException("linear: input has " + x.size(-1) + " features, weight " + Arrays.toString(w.shape()) + " expects " + w.size(1));
+        }
+        Tensor y = x.matmul(w.t());
+        return b == null ? y : y.add(b);
+    }
+
+    /** Rows of weight [vocab, dim] for integer ids of any shape → [..., dim]. */
+    public static Tensor embedding(Tensor ids, Tensor weight) {
+        int[] s = Arrays.copyOf(ids.shape(), ids.dim() + 1);
+        s[ids.dim()] = weight.size(1);
+        return weight.indexSelect(0, ids.reshape(-1)).reshape(s);
+    }
+
+    // ---- softmax family ------------------------------------------------------------------
+
+    public static Tensor softmax(Tensor x, int dim) { return softmaxImpl(x, dim, false); }
+
+    public static Tensor logSoftmax(Tensor x, int dim) { return softmaxImpl(x, dim, true); }
+
+    private static Tensor softmaxImpl(Tensor x, int dim, boolean log) {
+        int d = Tensor.normDim(dim, x.dim());
+        if (d != x.dim() - 1) {
+            // kernels work on the last dim: move dim there and back (autograd follows the views)
+            return softmaxImpl(x.transpose(d, -1), -1, log).transpose(d, -1);
+        }
+        DType dt = x.dtype();
+        Tensor xf;
+        try (var ng = GradMode.noGrad()) {
+            xf = x.to(DType.F32).contiguous();
+        }
+        Tensor y = Tensor.empty(DType.F32, x.device(), x.shape());
+        x.backend().softmax(xf, y, log);
+        Tensor out = dt == DType.F32 ? y : noGrad(() -> y.to(dt));
+        return Autograd.record(out, log ? "log_softmax" : "softmax", g -> {
+            Tensor gf = g.to(DType.F32).contiguous();
+            Tensor gx = Tensor.empty(DType.F32, g.device(), y.shape());
+            y.backend().softmaxBackward(y, gf, gx, log);
+            return new Tensor[] {gx.to(dt)};
+        }, x);
+    }
+
+    // ---- normalisation -------------------------------------------------------------------
+
+    /** RMSNorm over the last dim: x / sqrt(mean(x²) + eps) · w (w may be null). Computed in f32. */
+    public static Tensor rmsNorm(Tensor x, Tensor w, double eps) {
+        checkNormWeight("rmsNorm", x, w);
+        DType dt = x.dtype();
+        Tensor xf = noGrad(() -> x.to(DType.F32).contiguous());
+        int[] rs = Arrays.copyOf(x.shape(), x.dim() - 1);
+        Tensor out = Tensor.empty(DType.F32, x.device(), x.shape());
+        Tensor rstd = Tensor.empty(DType.F32, x.device(), rs);
+        x.backend().rmsNorm(xf, w, eps, out, rstd);
+        Tensor res = dt == DType.F32 ? out : noGrad(() -> out.to(dt));
+        return Autograd.record(res, "rms_norm", g -> {
+            Tensor gf = g.to(DType.F32).contiguous();
+            Tensor gx = Tensor.empty(DType.F32, g.device(), x.shape());
+            Tensor gw = w != null && w.requiresGrad() ? Tensor.zeros(DType.F32, g.device(), w.shape()) : null;
+            x.backend().rmsNormBackward(xf, w, rstd, gf, gx, gw);
+            return new Tensor[] {gx.to(dt), gw};
+        }, x, w);
+    }
+
+    /** LayerNorm over the last dim; w and b may be null. Computed in f32. */
+    public static Tensor layerNorm(Tensor x, Tensor w, Tensor b, double eps) {
+        checkNormWeight("layerNorm", x, w);
+        checkNormWeight("layerNorm", x, b);
+        DType dt = x.dtype();
+        Tensor xf = noGrad(() -> x.to(DType.F32).contiguous());
+        int[] rs = Arrays.copyOf(x.shape(), x.dim() - 1);
+        Tensor out = Tensor.empty(DType.F32, x.device(), x.shape());
+        Tensor mean = Tensor.empty(DType.F32, x.device(), rs);
+        Tensor rstd = Tensor.empty(DType.F32, x.device(), rs);
+        x.backend().layerNorm(xf, w, b, eps, out, mean, rstd);
+        Tensor res = dt == DType.F32 ? out : noGrad(() -> out.to(dt));
+        return Autograd.record(res, "layer_norm", g -> {
+            Tensor gf = g.to(DType.F32).contiguous();
+            Tensor gx = Tensor.empty(DType.F32, g.device(), x.shape());
+            Tensor gw = w != null && w.requiresGrad() ? Tensor.zeros(DType.F32, g.device(), w.shape()) : null;
+            Tensor gb = b != null && b.requiresGrad() ? Tensor.zeros(DType.F32, g.device(), b.shape()) : null;
+            x.backend().layerNormBackward(xf, w, mean, rstd, gf, gx, gw, gb);
+            return new Tensor[] {gx.to(dt), gw, gb};
+        }, x, w, b);
+    }
+
+    private static void checkNormWeight(String op, Tensor x, Tensor w) {
+        if (x.dim() == 0) throw new IllegalArgumentException(op + " of a 0-d tensor");
+        if (w != null && (w.dim() != 1 || w.size(0) != x.size(-1))) {
+            throw new IllegalArgumentException(op + ": weight " + w.describe() + " does not match last dim " + x.size(-1) + " of " + x.describe());
+        }
+    }
+
+    /**
+     * GroupNorm of x [N, C, ...] with `groups` groups over (C/groups · spatial) elements; affine
+     * w, b of shape [C] (may be null). Population variance, as PyTorch.
+     */
+    public static Tensor groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps) {
+        if (x.dim() < 2) throw new IllegalArgumentException("groupNorm needs [N, C, ...], got " + x.describe());
+        int n = x.size(0), c = x.size(1);
+        if (groups <= 0 || c % groups != 0) throw new IllegalArgumentException("groupNorm: " + c + " channels are not divisible into " + groups + " groups");
+        Tensor g = x.reshape(n, groups, -1);
+        // LayerNorm over each group's flattened elements is exactly the group statistics
+        Tensor normed = layerNorm(g, null, null, eps).reshape(x.shape());
+        int[] bshape = new int[x.dim()];
+        Arrays.fill(bshape, 1);
+        bshape[1] = c;
+        if (w != null) normed = normed.mul(w.reshape(bshape));
+        if (b != null) normed = normed.add(b.reshape(bshape));
+        return normed;
+    }
+
+    // ---- convolution and resampling ------------------------------------------------------
+
+    /** 2-D convolution, x [N,C,H,W], w [O,C,kh,kw], b [O] or null; symmetric zero padding. */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding) {
+        return conv2d(x, w, b, stride, stride, padding, padding);
+    }
+
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw) {
+        if (x.dim() != 4 || w.dim() != 4) throw new IllegalArgumentException("conv2d needs x [N,C,H,W] and w [O,C,kh,kw], got " + x.describe() + " and " + w.describe());
+        if (x.size(1) != w.size(1)) throw new IllegalArgumentException("conv2d: input has " + x.size(1) + " channels, weight expects " + w.size(1));
+        if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw new IllegalArgumentException("conv2d: bad stride/padding");
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = w.size(0), kh = w.size(2), kw = w.size(3);
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
+        if (oh <= 0 || ow <= 0) throw new IllegalArgumentException("conv2d: kernel " + kh + "x" + kw + " larger than padded input " + h + "x" + wd);
+        Tensor cols = im2col(x, kh, kw, sh, sw, ph, pw);                  // [N, C·kh·kw, OH·OW]
+        Tensor y = w.reshape(o, c * kh * kw).matmul(cols);              // [N, O, OH·OW]
+        y = y.reshape(n, o, oh, ow);
+        if (b != null) y = y.add(b.reshape(1, o, 1, 1));
+        return y;
+    }
+
+    /** The im2col op with its adjoint (col2im) as backward. */
+    static Tensor im2col(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
+        DType dt = x.dtype();
+        Tensor xf = noGrad(() -> x.to(DType.F32).contiguous());
+        Tensor cols = Tensor.empty(DType.F32, x.device(), n, c * kh * kw, oh * ow);
+        x.backend().im2col(xf, kh, kw, sh, sw, ph, pw, cols);
+        return Autograd.record(cols, "im2col", g -> {
+            Tensor gx = Tensor.empty(DType.F32, g.device(), n, c, h, wd);
+            x.backend().col2im(g.to(DType.F32).contiguous(), kh, kw, sh, sw, ph, pw, gx);
+            return new Tensor[] {gx.to(dt)};
+        }, x);
+    }
+
+    /** Nearest-neighbour upsampling of [N, C, H, W] by an integer factor (each pixel repeated). */
+    public static Tensor upsampleNearest(Tensor x, int scale) {
+        if (x.dim() != 4) throw new IllegalArgumentException("upsampleNearest needs [N,C,H,W], got " + x.describe());
+        if (scale < 1) throw new IllegalArgumentException("upsample scale must be >= 1");
+        int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+        return x.reshape(n, c, h, 1, w, 1).expand(n, c, h, scale, w, scale).reshape(n, c, h * scale, w * scale);
+    }
+
+    /**
+     * Constant padding, pads given from the LAST dim backwards as in torch.nn.functional.pad:
+     * {left, right} pads dim -1, {left, right, top, bottom} pads dims -1 and -2.
+     */
+    public static Tensor pad(Tensor x, int[] pads, double value) {
+        if (pads.length % 2 != 0 || pads.length / 2 > x.dim()) throw new IllegalArgumentException("pad needs pairs for at most " + x.dim() + " dims, got " + Arrays.toString(pads));
+        int[] s = x.shape();
+        int[] starts = new int[x.dim()];
+        for (int i = 0; i < pads.length / 2; i++) {
+            int d = x.dim() - 1 - i;
+            if (pads[2 * i] < 0 || pads[2 * i + 1] < 0) throw new IllegalArgumentException("negative padding is not supported: " + Arrays.toString(pads));
+            s[d] += pads[2 * i] + pads[2 * i + 1];
+            starts[d] = pads[2 * i];
+        }
+        Tensor out = Tensor.full(value, x.dtype(), x.device(), s);
+        Tensor window = out.detach();
+        for (int d = 0; d < x.dim(); d++) window = window.narrow(d, starts[d], x.size(d));
+        try (var ng = GradMode.noGrad()) {
+            window.copyFrom(x);
+        }
+        return Autograd.record(out, "pad", g -> {
+            Tensor gi = g;
+            for (int d = 0; d < x.dim(); d++) gi = gi.narrow(d, starts[d], x.size(d));
+            return new Tensor[] {gi.contiguous()};
+        }, x);
+    }
+
+    // ---- masks and attention -------------------------------------------------------------
+
+    /**
+     * Boolean (U8) mask [q, k]: 1 where query i may attend key j. Queries are the last q of the k
+     * positions (so it also serves KV-cache decoding): allowed iff j ≤ i + (k − q).
+     */
+    public static Tensor causalMask(int q, int k, Device device) {
+        return slidingWindowMask(q, k, Integer.MAX_VALUE, device);
+    }
+
+    /** Causal mask that also forbids keys more than window−1 positions back: i' − j < window. */
+    public static Tensor slidingWindowMask(int q, int k, int window, Device device) {
+        if (q > k) throw new IllegalArgumentException("mask with more queries (" + q + ") than keys (" + k + ")");
+        if (window <= 0) throw new IllegalArgumentException("window must be > 0");
+        try (var ng = GradMode.noGrad()) {
+            Tensor qi = Tensor.arange(k - q, k, DType.I64, device).reshape(q, 1);
+            Tensor kj = Tensor.arange(0, k, DType.I64, device).reshape(1, k);
+            Tensor diff = qi.sub(kj);
+            Tensor mask = diff.ge(0);
+            return window == Integer.MAX_VALUE ? mask : Tensor.where(diff.lt(window), mask, Tensor.scalar(0, DType.U8, device));
+        }
+    }
+
+    /** 0 where mask is 1, −inf where it is 0: an additive attention bias of dtype dt. */
+    public static Tensor maskToBias(Tensor mask, DType dt) {
+        Tensor zero = Tensor.scalar(0, dt, mask.device());
+        return Tensor.where(mask, zero, Tensor.scalar(Double.NEGATIVE_INFINITY, dt, mask.device()));
+    }
+
+    /**
+     * softmax(q·kᵀ·scale + mask) · v for q [..., Lq, D], k and v [..., Lk, D]; mask is a boolean
+     * (U8) tensor broadcastable to [..., Lq, Lk] (1 = attend) or null.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
+        Tensor scores = q.matmul(k.transpose(-1, -2)).mul(scale);
+        if (mask != null) scores = scores.maskedFill(mask.eq(0), Double.NEGATIVE_INFINITY);
+        return softmax(scores, -1).matmul(v);
+    }
+
+    // ---- regularisation and losses -------------------------------------------------------
+
+    /** Inverted dropout: zeroes with probability p and scales survivors by 1/(1−p); identity when !training. */
+    public static Tensor dropout(Tensor x, double p, boolean training, Generator gen) {
+        if (p < 0 || p >= 1) throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        if (!training || p == 0) return x;
+        Tensor keep = noGrad(() -> Tensor.rand(gen, DType.F32, x.device(), x.shape()).ge(p).to(x.dtype()));
+        return x.mul(keep).mul(1 / (1 - p));
+    }
+
+    /**
+     * Mean cross-entropy of logits [N, V] against integer targets [N], skipping targets equal to
+     * ignoreIndex, plus the z-loss λ·mean(logsumexp(logits)²) over the same counted rows
+     * (zLoss = 0 disables it). Returns a 0-d tensor; NaN-free when every target is ignored (0).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor targets, int ignoreIndex, double zLoss) {
+        if (logits.dim() != 2) throw new IllegalArgumentException("crossEntropy needs logits [N, V], got " + logits.describe());
+        if (targets.dim() != 1 || targets.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException("crossEntropy targets must be [" + logits.size(0) + "], got " + targets.describe());
+        }
+        if (targets.dtype().isFloating()) throw new IllegalArgumentException("crossEntropy targets must be integer ids, got " + targets.dtype());
+        int vocab = logits.size(1);
+        Tensor valid, safe;
+        double count;
+        try (var ng = GradMode.noGrad()) {
+            Tensor t = targets.to(DType.I64);
+            valid = t.ne(ignoreIndex);
+            safe = Tensor.where(valid, t, Tensor.scalar(0, DType.I64, t.device()));
+            double bad = safe.lt(0).to(DType.I64).sum().item() + safe.ge(vocab).to(DType.I64).sum().item();
+            if (bad > 0) {
+                throw new IllegalArgumentException("crossEntropy: " + (long) bad + " target ids outside [0, " + vocab + ") (ignore_index " + ignoreIndex + ")");
+            }
+            count = valid.to(DType.I64).sum().item();
+        }
+        Tensor lse = logits.logsumexp(-1, false);
+        Tensor picked = logits.gather(-1, safe.unsqueeze(-1)).squeeze(-1);
+        Tensor perRow = lse.sub(picked);
+        if (zLoss != 0) perRow = perRow.add(lse.mul(lse).mul(zLoss));
+        Tensor w = valid.to(perRow.dtype());
+        return perRow.mul(w).sum().div(Math.max(count, 1));
+    }
+
+    private static Tensor noGrad(java.util.function.Supplier<Tensor> f) {
+        try (var ng = GradMode.noGrad()) {
+            return f.get();
+        }
+    }
+}

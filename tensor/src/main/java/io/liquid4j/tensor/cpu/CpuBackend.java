@@ -1,0 +1,116 @@
+package io.liquid4j.tensor.cpu;
+
+import io.liquid4j.tensor.Backend;
+import io.liquid4j.tensor.BinaryOp;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.Generator;
+import io.liquid4j.tensor.ReduceOp;
+import io.liquid4j.tensor.Storage;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.UnaryOp;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/** The reference backend: host memory, Vector API kernels, one fixed worker pool. */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    @Override public Device device() { return Device.CPU; }
+
+    @Override public String describe() {
+        return "cpu: " + CpuThreads.threads() + " threads, vector species " + FloatVector.SPECIES_PREFERRED
+                + " (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit, " + FloatVector.SPECIES_PREFERRED.length() + " f32 lanes)";
+    }
+
+    @Override public Storage allocate(DType dtype, long numel) {
+        return CpuStorage.allocate(numel * dtype.byteSize());
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) { CpuElementwise.copy(src, dst); }
+
+    @Override public void fill(Tensor dst, double value) { CpuElementwise.fill(dst, value); }
+
+    @Override public void arange(Tensor dst, double start, double step) {
+        MemorySegment s = CpuElementwise.seg(dst);
+        long n = dst.numel(), o = dst.offset();
+        boolean ints = !dst.dtype().isFloating();
+        for (long i = 0; i < n; i++) {
+            if (ints) Access.putLong(s, dst.dtype(), o + i, Math.round(start + i * step));
+            else Access.put(s, dst.dtype(), o + i, start + i * step);
+        }
+    }
+
+    @Override public void random(Tensor dst, boolean normal, long seed, long counter, double a, double b) {
+        MemorySegment s = CpuElementwise.seg(dst);
+        DType t = dst.dtype();
+        long o = dst.offset();
+        long n = dst.numel();
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("random fill of more than 2^31 elements");
+        CpuThreads.parallelFor((int) n, 16384, (st, e) -> {
+            for (int i = st; i < e; i++) {
+                long bits = Generator.bits(seed, counter + i);
+                double v = normal ? a + b * Generator.normal(bits) : a + (b - a) * Generator.uniform(bits);
+                Access.put(s, t, o + i, v);
+            }
+        });
+    }
+
+    @Override public void writeFromHost(MemorySegment host, Tensor dst) {
+        MemorySegment.copy(host, 0, CpuElementwise.seg(dst), dst.offset() * dst.dtype().byteSize(), dst.numel() * dst.dtype().byteSize());
+    }
+
+    @Override public void readToHost(Tensor src, MemorySegment host) {
+        MemorySegment.copy(CpuElementwise.seg(src), src.offset() * src.dtype().byteSize(), host, 0, src.numel() * src.dtype().byteSize());
+    }
+
+    @Override public void unary(UnaryOp op, Tensor x, Tensor out, double p, double q) { CpuElementwise.unary(op, x, out, p, q); }
+
+    @Override public void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor gi, double p, double q) {
+        CpuElementwise.unaryBackward(op, x, y, g, gi, p, q);
+    }
+
+    @Override public void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) { CpuElementwise.binary(op, a, b, out); }
+
+    @Override public void where(Tensor cond, Tensor a, Tensor b, Tensor out) { CpuElementwise.where(cond, a, b, out); }
+
+    @Override public void reduce(ReduceOp op, Tensor x, int dim, Tensor out) { CpuReduce.reduce(op, x, dim, out, this); }
+
+    @Override public void matmul(Tensor a, Tensor w, Tensor out, boolean accumulate) { CpuMatmul.matmul(a, w, out, accumulate); }
+
+    @Override public void softmax(Tensor x, Tensor out, boolean log) { CpuRowOps.softmax(x, out, log); }
+
+    @Override public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) { CpuRowOps.softmaxBackward(y, gy, gx, log); }
+
+    @Override public void rmsNorm(Tensor x, Tensor w, double eps, Tensor out, Tensor rstd) { CpuRowOps.rmsNorm(x, w, eps, out, rstd); }
+
+    @Override public void rmsNormBackward(Tensor x, Tensor w, Tensor rstd, Tensor gy, Tensor gx, Tensor gw) {
+        CpuRowOps.rmsNormBackward(x, w, rstd, gy, gx, gw);
+    }
+
+    @Override public void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out, Tensor mean, Tensor rstd) {
+        CpuRowOps.layerNorm(x, w, b, eps, out, mean, rstd);
+    }
+
+    @Override public void layerNormBackward(Tensor x, Tensor w, Tensor mean, Tensor rstd, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
+        CpuRowOps.layerNormBackward(x, w, mean, rstd, gy, gx, gw, gb);
+    }
+
+    @Override public void indexSelect(Tensor x, int dim, Tensor idx, Tensor out) { CpuIndexing.indexSelect(x, dim, idx, out, this); }
+
+    @Override public void indexAdd(Tensor dst, int dim, Tensor idx, Tensor src) { CpuIndexing.indexAdd(dst, dim, idx, src); }
+
+    @Override public void gather(Tensor x, int dim, Tensor idx, Tensor out) { CpuIndexing.gather(x, dim, idx, out); }
+
+    @Override public void scatterAdd(Tensor dst, int dim, Tensor idx, Tensor src) { CpuIndexing.scatterAdd(dst, dim, idx, src); }
+
+    @Override public void im2col(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, Tensor cols) {
+        CpuConv.im2col(x, kh, kw, sh, sw, ph, pw, cols);
+    }
+
+    @Override public void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {
+        CpuConv.col2im(cols, kh, kw, sh, sw, ph, pw, x);
+    }
+}

@@ -1,0 +1,233 @@
+package io.liquid4j.tensor.cpu;
+
+import io.liquid4j.tensor.BinaryOp;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.UnaryOp;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise kernels. Each op has a Vector API fast path for F32 runs with unit stride (the
+ * common case after dim merging) and a general scalar path over any strides and dtypes that
+ * computes in double with {@link UnaryOp#apply}/{@link BinaryOp#apply} — the reference.
+ */
+final class CpuElementwise {
+    static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private CpuElementwise() {}
+
+    static MemorySegment seg(Tensor t) { return ((CpuStorage) t.storage()).segment(); }
+
+    static StridedLoop loop(Tensor... ts) {
+        long[] base = new long[ts.length];
+        long[][] st = new long[ts.length][];
+        for (int i = 0; i < ts.length; i++) {
+            base[i] = ts[i].offset();
+            st[i] = ts[i].strides();
+        }
+        return StridedLoop.of(ts[0].shape(), base, st);
+    }
+
+    // ---- copy / fill ---------------------------------------------------------------------
+
+    static void copy(Tensor src, Tensor dst) {
+        MemorySegment s = seg(src), d = seg(dst);
+        DType st = src.dtype(), dt = dst.dtype();
+        StridedLoop l = loop(dst, src);
+        boolean ints = !st.isFloating() && !dt.isFloating();
+        l.forEach((offs, len) -> {
+            long od = offs[0], os = offs[1];
+            long sd = l.innerStride[0], ss = l.innerStride[1];
+            if (st == dt && sd == 1 && ss == 1) {
+                MemorySegment.copy(s, os * st.byteSize(), d, od * dt.byteSize(), (long) len * st.byteSize());
+            } else if (st == DType.F32 && dt == DType.BF16 && sd == 1 && ss == 1) {
+                for (int i = 0; i < len; i++) d.set(Access.S, (od + i) * 2, DType.floatToBf16(s.get(Access.F, (os + i) * 4)));
+            } else if (ints) {
+                for (int i = 0; i < len; i++) Access.putLong(d, dt, od + i * sd, Access.getLong(s, st, os + i * ss));
+            } else {
+                for (int i = 0; i < len; i++) Access.put(d, dt, od + i * sd, Access.get(s, st, os + i * ss));
+            }
+        });
+    }
+
+    static void fill(Tensor dst, double value) {
+        MemorySegment d = seg(dst);
+        DType dt = dst.dtype();
+        StridedLoop l = loop(dst);
+        boolean zero = value == 0 && Double.doubleToRawLongBits(value) == 0;
+        l.forEach((offs, len) -> {
+            long o = offs[0], s = l.innerStride[0];
+            if (zero && s == 1) {
+                d.asSlice(o * dt.byteSize(), (long) len * dt.byteSize()).fill((byte) 0);
+            } else if (dt == DType.F32 && s == 1) {
+                float v = (float) value;
+                for (int i = 0; i < len; i++) d.set(Access.F, (o + i) * 4, v);
+            } else {
+                for (int i = 0; i < len; i++) Access.put(d, dt, o + i * s, value);
+            }
+        });
+    }
+
+    // ---- unary ---------------------------------------------------------------------------
+
+    static void unary(UnaryOp op, Tensor x, Tensor out, double p, double q) {
+        MemorySegment xs = seg(x), os = seg(out);
+        DType xt = x.dtype(), ot = out.dtype();
+        StridedLoop l = loop(out, x);
+        boolean fast = xt == DType.F32 && ot == DType.F32 && l.allUnitInner() && vectorizable(op);
+        l.forEach((offs, len) -> {
+            if (fast) {
+                unaryF32(op, xs, offs[1] * 4, os, offs[0] * 4, len, (float) p, (float) q);
+            } else {
+                long so = l.innerStride[0], sx = l.innerStride[1];
+                for (int i = 0; i < len; i++) {
+                    Access.put(os, ot, offs[0] + i * so, (float) op.apply(Access.getF(xs, xt, offs[1] + i * sx), p, q));
+                }
+            }
+        });
+    }
+
+    private static boolean vectorizable(UnaryOp op) {
+        return op != UnaryOp.GELU;   // erf has no vector operator
+    }
+
+    /** Vector loop over len contiguous f32 values (byte offsets); the tail uses the scalar definition. */
+    private static void unaryF32(UnaryOp op, MemorySegment in, long ib, MemorySegment out, long ob, int len, float p, float q) {
+        int n = SP.length();
+        int i = 0;
+        for (; i <= len - n; i += n) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
+            FloatVector r = switch (op) {
+                case NEG -> v.neg();
+                case EXP -> v.lanewise(VectorOperators.EXP);
+                case LOG -> v.lanewise(VectorOperators.LOG);
+                case SQRT -> v.sqrt();
+                case RSQRT -> FloatVector.broadcast(SP, 1f).div(v.sqrt());
+                case ABS -> v.abs();
+                case TANH -> v.lanewise(VectorOperators.TANH);
+                case SIGMOID -> sigmoid(v);
+                case SILU -> v.mul(sigmoid(v));
+                case GELU_TANH -> {
+                    FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul((float) Math.sqrt(2 / Math.PI));
+                    yield inner.lanewise(VectorOperators.TANH).add(1f).mul(v).mul(0.5f);
+                }
+                case RELU -> v.max(0f);
+                case POW -> v.lanewise(VectorOperators.POW, p);
+                case CLAMP -> v.max(p).min(q);
+                case AFFINE -> v.fma(FloatVector.broadcast(SP, p), FloatVector.broadcast(SP, q));
+                case GELU -> throw new IllegalStateException("GELU has no vector path");
+            };
+            r.intoMemorySegment(out, ob + i * 4L, LE);
+        }
+        for (; i < len; i++) {
+            out.set(Access.F, ob + i * 4L, (float) op.apply(in.get(Access.F, ib + i * 4L), p, q));
+        }
+    }
+
+    static FloatVector sigmoid(FloatVector v) {
+        return FloatVector.broadcast(v.species(), 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor gi, double p, double q) {
+        MemorySegment xs = seg(x), ys = seg(y), gs = seg(g), os = seg(gi);
+        DType xt = x.dtype(), yt = y.dtype(), gt = g.dtype(), ot = gi.dtype();
+        StridedLoop l = loop(gi, x, y, g);
+        l.forEach((offs, len) -> {
+            long s0 = l.innerStride[0], s1 = l.innerStride[1], s2 = l.innerStride[2], s3 = l.innerStride[3];
+            for (int i = 0; i < len; i++) {
+                double xv = Access.get(xs, xt, offs[1] + i * s1);
+                double yv = Access.get(ys, yt, offs[2] + i * s2);
+                double gv = Access.get(gs, gt, offs[3] + i * s3);
+                Access.put(os, ot, offs[0] + i * s0, gv * op.derivative(xv, yv, p, q));
+            }
+        });
+    }
+
+    // ---- binary --------------------------------------------------------------------------
+
+    static void binary(BinaryOp op, Tensor a, Tensor b, Tensor out) {
+        MemorySegment as = seg(a), bs = seg(b), os = seg(out);
+        DType at = a.dtype(), bt = b.dtype(), ot = out.dtype();
+        StridedLoop l = loop(out, a, b);
+        boolean f32 = at == DType.F32 && bt == DType.F32 && ot == DType.F32 && vectorizable(op);
+        boolean ints = !at.isFloating() && !bt.isFloating() && !ot.isFloating() && op != BinaryOp.POW && op != BinaryOp.DIV;
+        l.forEach((offs, len) -> {
+            long so = l.innerStride[0], sa = l.innerStride[1], sb = l.innerStride[2];
+            if (f32 && so == 1 && sa == 1 && (sb == 1 || sb == 0)) {
+                binaryF32(op, as, offs[1] * 4, bs, offs[2] * 4, sb == 0, os, offs[0] * 4, len);
+            } else if (ints) {
+                for (int i = 0; i < len; i++) {
+                    long x = Access.getLong(as, at, offs[1] + i * sa), y = Access.getLong(bs, bt, offs[2] + i * sb);
+                    long r = switch (op) {
+                        case ADD -> x + y;
+                        case SUB -> x - y;
+                        case MUL -> x * y;
+                        case MAX -> Math.max(x, y);
+                        case MIN -> Math.min(x, y);
+                        default -> (long) op.apply(x, y);
+                    };
+                    Access.putLong(os, ot, offs[0] + i * so, r);
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    double x = Access.get(as, at, offs[1] + i * sa), y = Access.get(bs, bt, offs[2] + i * sb);
+                    // f32 semantics for floating outputs: round the operands as the tensors hold them
+                    double r = ot.isFloating() ? (float) op.apply(x, y) : op.apply(x, y);
+                    Access.put(os, ot, offs[0] + i * so, r);
+                }
+            }
+        });
+    }
+
+    private static boolean vectorizable(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV, MAX, MIN -> true;
+            default -> false;
+        };
+    }
+
+    private static void binaryF32(BinaryOp op, MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar,
+                                  MemorySegment o, long ob, int len) {
+        int n = SP.length();
+        int i = 0;
+        FloatVector bconst = bScalar ? FloatVector.broadcast(SP, b.get(Access.F, bb)) : null;
+        for (; i <= len - n; i += n) {
+            FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+            FloatVector y = bScalar ? bconst : FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE);
+            FloatVector r = switch (op) {
+                case ADD -> x.add(y);
+                case SUB -> x.sub(y);
+                case MUL -> x.mul(y);
+                case DIV -> x.div(y);
+                case MAX -> x.max(y);
+                case MIN -> x.min(y);
+                default -> throw new IllegalStateException(op.name());
+            };
+            r.intoMemorySegment(o, ob + i * 4L, LE);
+        }
+        for (; i < len; i++) {
+            float x = a.get(Access.F, ab + i * 4L), y = b.get(Access.F, bScalar ? bb : bb + i * 4L);
+            o.set(Access.F, ob + i * 4L, (float) op.apply(x, y));
+        }
+    }
+
+    static void where(Tensor c, Tensor a, Tensor b, Tensor out) {
+        MemorySegment cs = seg(c), as = seg(a), bs = seg(b), os = seg(out);
+        DType t = out.dtype();
+        StridedLoop l = loop(out, c, a, b);
+        l.forEach((offs, len) -> {
+            long so = l.innerStride[0], sc = l.innerStride[1], sa = l.innerStride[2], sb = l.innerStride[3];
+            int w = t.byteSize();
+            for (int i = 0; i < len; i++) {
+                boolean cond = cs.get(java.lang.foreign.ValueLayout.JAVA_BYTE, offs[1] + i * sc) != 0;
+                long src = cond ? offs[2] + i * sa : offs[3] + i * sb;
+                MemorySegment.copy(cond ? as : bs, src * w, os, (offs[0] + i * so) * w, w);
+            }
+        });
+    }
+}
