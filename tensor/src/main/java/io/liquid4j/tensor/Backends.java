@@ -29,6 +29,19 @@ public final class Backends {
 
     public static String cudaUnavailableReason() { return cudaUnavailableReason; }
 
+    /**
+     * Why CUDA devices are unavailable, after looking for the NVIDIA driver library: "no driver"
+     * and "driver present but no CUDA backend in this build" are different problems for a user.
+     */
+    public static String probeCuda() {
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.SymbolLookup.libraryLookup("libcuda.so.1", arena);
+        } catch (IllegalArgumentException e) {
+            return "no NVIDIA driver (libcuda.so.1 cannot be loaded)";
+        }
+        return "NVIDIA driver found, but " + cudaUnavailableReason;
+    }
+
     public static boolean isAvailable(Device device) {
         return device.isCpu() || REGISTERED.containsKey(device);
     }

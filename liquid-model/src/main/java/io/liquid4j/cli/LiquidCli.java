@@ -1,0 +1,52 @@
+package io.liquid4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The `liquid` command line: subcommands print human output on stderr, machine output on stdout. */
+@Command(name = "liquid", mixinStandardHelpOptions = true, versionProvider = LiquidCli.Version.class,
+        description = "liquid4j: a pure-Java engine for unified text+image language models (Liquid).",
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class})
+public final class LiquidCli implements Runnable {
+    @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() {
+        spec.commandLine().usage(System.err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new LiquidCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            boolean debug = parse.hasMatchedOption("--debug");
+            if (debug) ex.printStackTrace(System.err);
+            else System.err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** Version from the build (filtered resource). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() { return new String[] {"liquid4j " + version()}; }
+    }
+
+    static String version() {
+        try (var in = LiquidCli.class.getResourceAsStream("/io/liquid4j/version.properties")) {
+            if (in == null) return "unknown";
+            var p = new java.util.Properties();
+            p.load(in);
+            return p.getProperty("version", "unknown");
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package io.liquid4j.tensor.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.Generator;
+import io.liquid4j.tensor.Tensor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointTest {
+    @TempDir Path dir;
+
+    @Test
+    void roundTripKeepsDtypesShapesAndValues() {
+        Generator g = new Generator(7);
+        Tensor w = Tensor.randn(g, 5, 3);
+        Tensor wbf = w.to(DType.BF16);
+        Tensor ids = Tensor.fromArray(new long[] {1L << 60, -3, 42}, 3);
+        Tensor transposed = w.t();           // non-contiguous: must be written row-major
+        Map<String, Tensor> m = new LinkedHashMap<>();
+        m.put("w", w);
+        m.put("w_bf16", wbf);
+        m.put("ids", ids);
+        m.put("wt", transposed);
+        m.put("scalar", Tensor.scalar(2.5));
+        Path f = dir.resolve("model.safetensors");
+        Checkpoint.save(f, m, Map.of("format", "pt"));
+
+        try (Checkpoint c = Checkpoint.open(f)) {
+            assertEquals(DType.BF16, c.dtype("w_bf16"));
+            try (Tensor t = c.tensor("w_bf16")) {
+                assertEquals(DType.BF16, t.dtype());                  // zero-copy: stays 16-bit
+                assertArrayEquals(wbf.toFloatArray(), t.toFloatArray());
+            }
+            assertArrayEquals(w.toFloatArray(), c.tensor("w").toFloatArray());
+            assertArrayEquals(w.t().contiguous().toFloatArray(), c.tensor("wt").toFloatArray());
+            assertArrayEquals(new int[] {3, 5}, c.shape("wt"));
+            assertArrayEquals(new long[] {1L << 60, -3, 42}, c.tensor("ids").toLongArray());
+            assertEquals(2.5, c.tensor("scalar").item());
+            Tensor f32 = c.tensor("w_bf16", DType.F32, Device.CPU);
+            assertEquals(DType.F32, f32.dtype());
+            SafetensorsException e = assertThrows(SafetensorsException.class, () -> c.tensor("missing"));
+            assertTrue(e.getMessage().contains("missing"));
+        }
+    }
+
+    @Test
+    void mappingOutlivesCloseWhileTensorsViewIt() {
+        Path f = dir.resolve("a.safetensors");
+        Checkpoint.save(f, Map.of("x", Tensor.fromArray(new float[] {1, 2, 3}, 3)), null);
+        Checkpoint c = Checkpoint.open(f);
+        Tensor x = c.tensor("x");
+        c.close();
+        assertArrayEquals(new float[] {1, 2, 3}, x.toFloatArray());   // still mapped
+        x.close();
+        assertThrows(IllegalStateException.class, () -> c.tensor("x"));
+    }
+
+    @Test
+    void loadsShardedIndex() throws Exception {
+        Checkpoint.save(dir.resolve("model-00001-of-00002.safetensors"), Map.of("a", Tensor.ones(2)), null);
+        Checkpoint.save(dir.resolve("model-00002-of-00002.safetensors"), Map.of("b", Tensor.zeros(3)), null);
+        Files.writeString(dir.resolve("model.safetensors.index.json"), """
+                {"metadata": {"total_size": 20}, "weight_map": {"a": "model-00001-of-00002.safetensors",
+                 "b": "model-00002-of-00002.safetensors"}}""");
+        Map<String, Tensor> all = Checkpoint.loadAll(dir);
+        assertEquals(2, all.size());
+        assertArrayEquals(new float[] {1, 1}, all.get("a").toFloatArray());
+        assertArrayEquals(new float[] {0, 0, 0}, all.get("b").toFloatArray());
+    }
+}
