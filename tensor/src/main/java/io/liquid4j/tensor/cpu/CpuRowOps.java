@@ -36,8 +36,11 @@ final class CpuRowOps {
                 float m = RowMath.max(xs, xb, n);
                 if (m == Float.NEGATIVE_INFINITY) m = 0;     // an all -inf row gives NaN like PyTorch via 0/0 below
                 if (log) {
-                    float shift = (float) (m + Math.log(RowMath.sumExp(xs, xb, n, m)));
-                    V.affine(xs, xb, os, ob, n, 1f, -shift);
+                    // (x − m) − log Σ as PyTorch: x − m is exact near the max, whereas folding
+                    // m + log Σ into one shift would round it at ulp(m) for large logits
+                    float logSum = (float) Math.log(RowMath.sumExp(xs, xb, n, m));
+                    V.affine(xs, xb, os, ob, n, 1f, -m);
+                    V.affine(os, ob, os, ob, n, 1f, -logSum);
                 } else {
                     float sum = V.expShift(xs, xb, os, ob, n, m);
                     V.affine(os, ob, os, ob, n, 1f / sum, 0f);

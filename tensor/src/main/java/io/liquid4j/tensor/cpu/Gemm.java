@@ -1,0 +1,88 @@
+package io.liquid4j.tensor.cpu;
+
+import io.liquid4j.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Single-precision matrix multiply on the CPU: C[m,n] (+)= op(A)[m,k] · op(B)[k,n].
+ *
+ * <p>Small m (decode-time matrix-vector products) goes to a bandwidth-bound path that streams
+ * B once ({@link GemmGemv}); everything else to the cache-blocked, packed, register-tiled
+ * path ({@link GemmBlocked}). Both split work across {@link CpuThreads}.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    /**
+     * C[m,n] (+)= op(A)[m,k] · op(B)[k,n], row-major, f32 accumulation.
+     * A is F32. B is F32, BF16 or F16 (decoded inside the kernel: no f32 copy of a 16-bit B is made).
+     * transA: A stored as [k,m] (element (i,p) at aOff + (p*lda + i)*4) instead of [m,k] (aOff + (i*lda+p)*4).
+     * transB: B stored as [n,k] (the nn.Linear weight layout: element (p,j) at (j*ldb + p)) instead of [k,n].
+     * Offsets are in BYTES, leading dimensions in ELEMENTS. C is F32. accumulate=false overwrites C.
+     * Handles any m,n,k >= 0 (k==0: C zeroed, or unchanged when accumulating), lda/ldb/ldc > row length.
+     */
+    public static void gemm(int m, int n, int k,
+                            MemorySegment a, long aOff, int lda, boolean transA,
+                            MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
+                            MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        GemmArgs g = check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            if (!accumulate) zero(g);
+            return;
+        }
+        if (m <= GemmGemv.MAX_M) GemmGemv.multiply(g);
+        else GemmBlocked.multiply(g);
+    }
+
+    /** Naive triple loop with the same contract as {@link #gemm}, accumulating in double: the test reference. */
+    public static void gemmReference(int m, int n, int k,
+                                     MemorySegment a, long aOff, int lda, boolean transA,
+                                     MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
+                                     MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        GemmArgs g = check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = accumulate ? c.get(GemmDecode.F32_LE, g.cAt(i, j)) : 0.0;
+                for (int p = 0; p < k; p++) {
+                    sum += (double) a.get(GemmDecode.F32_LE, g.aAt(i, p)) * GemmDecode.scalar(b, g.bAt(p, j), bType);
+                }
+                c.set(GemmDecode.F32_LE, g.cAt(i, j), (float) sum);
+            }
+        }
+    }
+
+    private static void zero(GemmArgs g) {
+        for (int i = 0; i < g.m(); i++) {
+            g.c().asSlice(g.cAt(i, 0), (long) g.n() * Float.BYTES).fill((byte) 0);
+        }
+    }
+
+    private static GemmArgs check(int m, int n, int k,
+                                  MemorySegment a, long aOff, int lda, boolean transA,
+                                  MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
+                                  MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
+        }
+        if (bType != DType.F32 && bType != DType.BF16 && bType != DType.F16) {
+            throw new IllegalArgumentException("gemm B must be F32, BF16 or F16, got " + bType);
+        }
+        checkLd("lda", lda, transA ? m : k);
+        checkLd("ldb", ldb, transB ? k : n);
+        checkLd("ldc", ldc, n);
+        if (aOff < 0 || bOff < 0 || cOff < 0) {
+            throw new IllegalArgumentException("gemm offsets must be >= 0");
+        }
+        return new GemmArgs(m, n, k, Objects.requireNonNull(a, "a"), aOff, lda, transA,
+                Objects.requireNonNull(b, "b"), bOff, ldb, transB, bType,
+                Objects.requireNonNull(c, "c"), cOff, ldc, accumulate);
+    }
+
+    private static void checkLd(String name, int ld, int rowLength) {
+        if (ld < rowLength) {
+            throw new IllegalArgumentException("gemm " + name + "=" + ld + " is shorter than a row (" + rowLength + ")");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.liquid4j.tensor.cpu;
+
+import io.liquid4j.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/** The operands of one {@link Gemm#gemm} call, passed as one value between the GEMM helpers. */
+record GemmArgs(int m, int n, int k,
+                MemorySegment a, long aOff, int lda, boolean transA,
+                MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
+                MemorySegment c, long cOff, int ldc, boolean accumulate) {
+
+    /** Byte offset of op(A)(i, p). */
+    long aAt(int i, int p) {
+        long index = transA ? (long) p * lda + i : (long) i * lda + p;
+        return aOff + index * Float.BYTES;
+    }
+
+    /** Byte offset of op(B)(p, j). */
+    long bAt(int p, int j) {
+        long index = transB ? (long) j * ldb + p : (long) p * ldb + j;
+        return bOff + index * bType.byteSize();
+    }
+
+    /** Byte offset of C(i, j). */
+    long cAt(int i, int j) {
+        return cOff + ((long) i * ldc + j) * Float.BYTES;
+    }
+}
