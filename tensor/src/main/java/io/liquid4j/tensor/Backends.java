@@ -12,6 +12,16 @@ public final class Backends {
     private static final Map<Device, Backend> REGISTERED = new ConcurrentHashMap<>();
     private static volatile String cudaUnavailableReason = "the CUDA backend is not built into this version of liquid4j";
 
+    static {
+        // After the fields above: registers cuda:0 or records why it is unavailable. Loaded by
+        // name so the CPU-only core never links against the CUDA classes it may not need.
+        try {
+            Class.forName("io.liquid4j.tensor.cuda.CudaBackend").getMethod("tryRegister").invoke(null);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            cudaUnavailableReason = "the CUDA backend failed to initialise: " + e;
+        }
+    }
+
     private Backends() {}
 
     public static Backend of(Device device) {
@@ -39,7 +49,7 @@ public final class Backends {
         } catch (IllegalArgumentException e) {
             return "no NVIDIA driver (libcuda.so.1 cannot be loaded)";
         }
-        return "NVIDIA driver found, but " + cudaUnavailableReason;
+        return isAvailable(Device.cuda(0)) ? "CUDA available" : "NVIDIA driver found, but " + cudaUnavailableReason;
     }
 
     public static boolean isAvailable(Device device) {

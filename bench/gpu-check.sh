@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# THE device check for a lent GPU machine (H100/H200, CUDA 13, PyTorch in python3, no network).
+#  1. build: Maven offline when this machine has mvn + JDK 25, else the carried build
+#     (tensor/target + .gpu-carry from bench/gpu-check-prepare.sh);
+#  2. every @Tag("gpu") test (CUDA backend vs the CPU reference);
+#  3. GPU benchmarks (bench/gpu/GpuBench.java) + torch.matmul / torch copy baselines, same run;
+#  4. a short table, last. Logs go to $OUT when set. Budget: < 8 minutes.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+LOG="${OUT:-bench/results/gpu-check}"
+mkdir -p "$LOG"
+status=0
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$LOG/device.txt"
+
+# cuBLASLt: the system's, else the one PyTorch ships
+if ! ldconfig -p 2>/dev/null | grep -q 'libcublasLt.so.1[23]'; then
+    for f in /usr/local/cuda/lib64/libcublasLt.so.13 $(python3 -c 'import nvidia.cublas,os;print(os.path.dirname(nvidia.cublas.__file__)+"/lib/libcublasLt.so.13")' 2>/dev/null) \
+             /usr/local/cuda/lib64/libcublasLt.so.12; do
+        [[ -f "$f" ]] && { CUBLAS_PROP="-Dliquid4j.cublasLt=$f"; break; }
+    done
+fi
+JFLAGS="--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xmx16g ${CUBLAS_PROP:-}"
+
+JAVA=""
+for j in "${JAVA_HOME:-}/bin/java" /usr/lib/jvm/temurin-25-jdk-amd64/bin/java "$(command -v java 2>/dev/null)" .gpu-carry/jre/bin/java; do
+    [[ -x "$j" ]] && "$j" -version 2>&1 | grep -q 'version "2[5-9]' && { JAVA="$j"; break; }
+done
+[[ -z "$JAVA" ]] && { echo "no Java 25 here and no carried .gpu-carry/jre: run bench/gpu-check-prepare.sh and carry .gpu-carry"; exit 2; }
+echo "java: $JAVA"
+
+if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor -am install -DskipTests >"$LOG/build.log" 2>&1; then
+    echo "== gpu tests (maven)"
+    timeout 300 mvn -B -o -pl tensor test -Dtest.excludedGroups= -Dgroups=gpu -Dsurefire.failIfNoSpecifiedTests=false \
+        -DargLine="$JFLAGS" 2>&1 | tee "$LOG/gpu-tests.log" | grep -E "Tests run|FAIL|ERROR" || true
+    grep -q "BUILD SUCCESS" "$LOG/gpu-tests.log" || status=1
+    mkdir -p .gpu-carry/bench-classes
+    "$(dirname "$JAVA")/javac" --release 25 -cp tensor/target/classes -d .gpu-carry/bench-classes bench/gpu/GpuBench.java
+else
+    echo "== gpu tests (carried build, no maven here)"
+    CP="tensor/target/classes:tensor/target/test-classes:$(ls .gpu-carry/lib/*.jar | tr '\n' ':')"
+    timeout 300 "$JAVA" $JFLAGS -cp "$CP" io.liquid4j.tensor.cuda.GpuTestRunner io.liquid4j.tensor.cuda.CudaParityTest 2>&1 | tee "$LOG/gpu-tests.log"
+    [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
+fi
+
+echo "== liquid4j GPU benchmarks"
+timeout 150 "$JAVA" $JFLAGS -cp "tensor/target/classes:.gpu-carry/bench-classes" io.liquid4j.bench.gpu.GpuBench 2>&1 | tee "$LOG/bench.log"
+
+echo "== torch baselines"
+PYTHONUNBUFFERED=1 timeout 90 python3 - <<'PY' 2>&1 | tee "$LOG/torch.log"
+import torch
+def t(f0, warm=3, reps=10, inner=10):
+    f = lambda: [f0() for _ in range(inner)]
+    for _ in range(warm): f()
+    ms = []
+    for _ in range(reps):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record(); f(); b.record(); b.synchronize(); ms.append(a.elapsed_time(b) / inner)
+    return sorted(ms)[reps // 2]
+x = torch.empty(1 << 30, dtype=torch.uint8, device="cuda"); y = torch.empty_like(x)
+print("RESULT torch_d2d_copy %.1f GB/s" % (2 * (1 << 30) / t(lambda: y.copy_(x)) / 1e6))
+for n in (4096, 8192):
+    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16); b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    print("RESULT torch_gemm_bf16_%d %.1f TFLOP/s" % (n, 2 * n**3 / t(lambda: a @ b) / 1e9))
+for n in (4096, 8192):
+    x = torch.randn(16384, n, device="cuda")
+    print("RESULT torch_softmax_fwd_%d %.1f GB/s" % (n, 8 * x.numel() / t(lambda: torch.softmax(x, -1)) / 1e6))
+PY
+
+echo
+echo "================ liquid4j GPU check ================"
+r() { grep -h "^RESULT $1 " "$LOG"/bench.log "$LOG"/torch.log 2>/dev/null | awk '{print $3}' | head -1; }
+copy=$(r d2d_copy)
+printf "%-18s %12s %12s %8s\n" case liquid4j torch ratio
+for n in 4096 8192; do
+    a=$(r gemm_bf16_$n); b=$(r torch_gemm_bf16_$n)
+    printf "%-18s %9s TF %9s TF %8s\n" "gemm bf16 $n^3" "${a:-?}" "${b:-?}" "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')"
+done
+printf "%-18s %9s GB/s (torch %s)\n" "d2d copy" "${copy:-?}" "$(r torch_d2d_copy)"
+for k in rmsnorm_fwd rmsnorm_bwd softmax_fwd softmax_bwd; do
+    for n in 4096 8192; do
+        v=$(r ${k}_$n)
+        printf "%-18s %9s GB/s %8s of copy\n" "$k 16k×$n" "${v:-?}" "$(awk -v a="${v:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}')"
+    done
+done
+grep -hE "^Tests:|Tests run:.*Fail" "$LOG/gpu-tests.log" | tail -1
+echo "gpu tests: $([[ $status -eq 0 ]] && echo PASSED || echo FAILED)"
+exit $status
