@@ -63,7 +63,7 @@ __device__ double unary_apply(int op, double x, double p, double q) {
         case 8: return x * sigmoid_d(x);
         case 9: return 0.5 * x * (1 + nr_erf(x / 1.4142135623730951));
         case 10: return 0.5 * x * (1 + tanh(GELU_C * (x + 0.044715 * x * x * x)));
-        case 11: return x > 0 ? x : 0;
+        case 11: return x > 0 || isnan(x) ? x : 0;   // NaN propagates (UnaryOp.RELU)
         case 12: return pow(x, p);
         case 13: return jmin(jmax(x, p), q);
         default: return x * p + q;

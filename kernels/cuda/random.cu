@@ -12,9 +12,10 @@ __device__ __forceinline__ unsigned long long rand_bits(unsigned long long seed,
     return mix64(mix64(seed + 0x9E3779B97F4A7C15ULL) ^ (index * 0xD1B54A32D192ED03ULL + 0x8CB92BA72F3D8DD7ULL));
 }
 
-// normal=0: uniform in [a, b); normal=1: a + b·N(0,1) via Box–Muller (Generator.normal).
+// normal=0: uniform in [a, b), clamped to `top` (the largest value of the dtype below b, as the
+// CPU does: a draw just under b would round up to b when stored); normal=1: a + b·N(0,1) via Box–Muller.
 extern "C" __global__ void l4j_random(long long n, void* dst, int dt, int normal, unsigned long long seed,
-                                      unsigned long long counter, double a, double b) {
+                                      unsigned long long counter, double a, double b, double top) {
     GRID_STRIDE(i, n) {
         unsigned long long bits = rand_bits(seed, counter + (unsigned long long)i);
         double v;
@@ -23,7 +24,7 @@ extern "C" __global__ void l4j_random(long long n, void* dst, int dt, int normal
             double u2 = (double)(bits & 0xFFFFFFFFULL) * 0x1.0p-32;
             v = a + b * (sqrt(-2 * log(u1)) * cos(2 * 3.141592653589793 * u2));
         } else {
-            v = a + (b - a) * ((double)(bits >> 11) * 0x1.0p-53);
+            v = fmin(top, a + (b - a) * ((double)(bits >> 11) * 0x1.0p-53));
         }
         store_d(dst, dt, i, v);
     }

@@ -45,6 +45,27 @@ public enum DType {
         };
     }
 
+    /**
+     * The largest value of this floating dtype strictly below b: uniform draws in [a, b) are
+     * clamped to it, since a double just under b would otherwise round up to b when stored.
+     */
+    public double largestBelow(double b) {
+        if (!floating) throw new IllegalStateException(this + " is not a floating dtype");
+        float f = (float) b;
+        if (f >= b) f = Math.nextDown(f);
+        if (this == F32) return f;
+        int h = (this == BF16 ? floatToBf16(f) : floatToF16(f)) & 0xFFFF;
+        while (decode16(h) >= b) {
+            // one 16-bit step toward -inf (sign-magnitude patterns)
+            h = (h & 0x7FFF) == 0 ? 0x8001 : (h & 0x8000) == 0 ? h - 1 : h + 1;
+        }
+        return decode16(h);
+    }
+
+    private double decode16(int h) {
+        return this == BF16 ? bf16ToFloat((short) h) : f16ToFloat((short) h);
+    }
+
     // ---- scalar conversions shared by every backend's host-side code ----
 
     /** bf16 bits → f32: the bf16 value is the high half of the f32 pattern. */

@@ -139,8 +139,12 @@ public final class F {
         if (sh <= 0 || sw <= 0 || ph < 0 || pw < 0) throw new IllegalArgumentException("conv2d: bad stride/padding");
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
         int o = w.size(0), kh = w.size(2), kw = w.size(3);
+        // test before dividing: integer division truncates toward zero, so (2 - 3) / 2 + 1 would be 1
+        if (h + 2 * ph < kh || wd + 2 * pw < kw) {
+            throw new IllegalArgumentException("conv2d: kernel " + kh + "x" + kw + " larger than padded input " + h + "x" + wd
+                    + " (padding " + ph + "x" + pw + ")");
+        }
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
-        if (oh <= 0 || ow <= 0) throw new IllegalArgumentException("conv2d: kernel " + kh + "x" + kw + " larger than padded input " + h + "x" + wd);
         Tensor cols = im2col(x, kh, kw, sh, sw, ph, pw);                  // [N, C·kh·kw, OH·OW]
         Tensor y = w.reshape(o, c * kh * kw).matmul(cols);              // [N, O, OH·OW]
         y = y.reshape(n, o, oh, ow);

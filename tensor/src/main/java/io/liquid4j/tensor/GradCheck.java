@@ -79,9 +79,19 @@ public final class GradCheck {
         }
     }
 
+    /** Sets element j (row-major logical order) of x in place, whatever x's strides (reshape(-1) would copy a non-contiguous x). */
     private static void set(Tensor x, int j, float value) {
         try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
-            x.detach().reshape(-1).narrow(0, j, 1).fill(value);
+            int[] shape = x.shape();
+            int[] idx = new int[shape.length];
+            long rem = j;
+            for (int d = shape.length - 1; d >= 0; d--) {
+                idx[d] = (int) (rem % shape[d]);
+                rem /= shape[d];
+            }
+            Tensor e = x.detach();
+            for (int d = 0; d < shape.length; d++) e = e.narrow(d, idx[d], 1);
+            e.fill(value);
         }
     }
 }

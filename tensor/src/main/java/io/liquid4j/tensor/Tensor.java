@@ -360,12 +360,15 @@ public final class Tensor implements AutoCloseable {
             if (oi < on && shape[oi] == 1) { oi++; continue; }
             if (oi >= on || ni >= nn) return null;
             long oldProd = shape[oi], newProd = newShape[ni];
-            int oStart = oi, nStart = ni;
+            int nStart = ni;
+            int last = oi;      // innermost old dim of size > 1 in this chunk (size-1 dims have arbitrary strides)
             while (oldProd != newProd) {
                 if (oldProd < newProd) {
                     oi++;
                     if (oi >= on) return null;
-                    if (strides[oi - 1] != strides[oi] * shape[oi] && shape[oi] != 1) return null;
+                    if (shape[oi] == 1) continue;
+                    if (strides[last] != strides[oi] * shape[oi]) return null;
+                    last = oi;
                     oldProd *= shape[oi];
                 } else {
                     ni++;
@@ -373,8 +376,8 @@ public final class Tensor implements AutoCloseable {
                     newProd *= newShape[ni];
                 }
             }
-            // old dims oStart..oi form one contiguous chunk with innermost stride strides[oi]
-            long st = strides[oi];
+            // the old dims of this chunk are one contiguous run with innermost stride strides[last]
+            long st = strides[last];
             for (int k = ni; k >= nStart; k--) {
                 out[k] = st;
                 st *= newShape[k];
@@ -485,6 +488,7 @@ public final class Tensor implements AutoCloseable {
     /** Broadcasts size-1 dims (and new leading dims) to newShape without copying; -1 keeps a size. */
     public Tensor expand(int... newShape) {
         Tensor out = expandNoGrad(newShape);
+        if (out == this) return this;     // nothing to expand: recording would make this tensor its own input
         int[] inShape = shape;
         return Autograd.record(out, "expand", g -> new Tensor[] {g.sumTo(inShape)}, this);
     }
@@ -622,7 +626,7 @@ public final class Tensor implements AutoCloseable {
     /** The single value of a one-element tensor. */
     public double item() {
         if (numel() != 1) throw new IllegalStateException("item() needs exactly one element, got shape " + Arrays.toString(shape));
-        if (dtype == DType.I64) return toLongArray()[0];
+        if (!dtype.isFloating()) return toLongArray()[0];     // exact for I32 beyond 2^24 (f32 would round)
         return toFloatArray()[0];
     }
 
@@ -751,7 +755,10 @@ public final class Tensor implements AutoCloseable {
     public Tensor ge(double v) { return binary(BinaryOp.GE, scalarLike(v)); }
 
     private Tensor scalarLike(double v) {
-        return scalar(v, dtype.isFloating() ? DType.F32 : DType.I64, device());
+        // an integer tensor compared with a fractional (or non-finite) value promotes to F32, as
+        // PyTorch does; truncating v to I64 would turn x < 2.5 into x < 2
+        boolean integral = v == Math.rint(v) && Math.abs(v) < 0x1p63;
+        return scalar(v, dtype.isFloating() || !integral ? DType.F32 : DType.I64, device());
     }
 
     /** Result dtype of mixing a and b: equal types stay, floating wins over integer, mixed 16-bit floats give F32. */
@@ -838,10 +845,13 @@ public final class Tensor implements AutoCloseable {
     // reductions
     // =====================================================================================
 
-    private Tensor reduceKeep(ReduceOp op, int d) {
+    private Tensor reduceKeep(ReduceOp op, int d) { return reduceKeep(op, d, null); }
+
+    /** Reduces dim d keeping it as size 1; outType (may be null) overrides the result dtype. */
+    private Tensor reduceKeep(ReduceOp op, int d, DType outType) {
         int[] os = shape.clone();
         os[d] = 1;
-        DType od = switch (op) {
+        DType od = outType != null ? outType : switch (op) {
             case ARGMAX, ARGMIN -> DType.I64;
             case SUM -> dtype.isFloating() ? dtype : DType.I64;
             default -> dtype.isFloating() ? dtype : DType.F32;
@@ -860,9 +870,13 @@ public final class Tensor implements AutoCloseable {
     /** Sum over several dims. */
     public Tensor sum(int[] dims, boolean keepdim) {
         int[] ds = normDims(dims);
+        if (ds.length == 0) return this;     // nothing to reduce (recording the identity would make a self-loop)
         Tensor t = this;
+        // 16-bit floats over several dims: accumulate into f32 and round once, not once per dim
+        DType acc = ds.length > 1 && (dtype == DType.BF16 || dtype == DType.F16) ? DType.F32 : null;
         try (var ng = GradMode.noGrad()) {
-            for (int i = ds.length - 1; i >= 0; i--) t = t.reduceKeep(ReduceOp.SUM, ds[i]);
+            for (int i = ds.length - 1; i >= 0; i--) t = t.reduceKeep(ReduceOp.SUM, ds[i], acc);
+            if (acc != null) t = t.toNoGrad(dtype);
         }
         Tensor out = keepdim ? t : squeezeDims(t, ds);
         int[] inShape = shape;
@@ -1093,12 +1107,29 @@ public final class Tensor implements AutoCloseable {
         if (index.dim() != dim() || src.dim() != dim()) {
             throw new IllegalArgumentException("scatterAdd index and src must have rank " + dim());
         }
+        // as torch: index may not exceed src anywhere, nor this outside dim (the kernel walks index coordinates)
+        for (int i = 0; i < dim(); i++) {
+            if (index.shape[i] > src.shape[i] || (i != d && index.shape[i] > shape[i])) {
+                throw new IllegalArgumentException("scatterAdd index " + index.describe() + " is larger than src "
+                        + src.describe() + " or than " + describe() + " at dim " + i);
+            }
+        }
         Tensor out = empty(dtype, device(), shape);
         backend().copy(this, out);
         backend().scatterAdd(out, d, index, src.dtype == dtype ? src : src.toNoGrad(dtype));
         Tensor s = src;
         return Autograd.record(out, "scatter_add", g -> new Tensor[] {
-            g, s.requiresGrad ? g.gatherNoGrad(d, index).reshape(index.shape).sumTo(s.shape) : null}, this, src);
+            g, s.requiresGrad ? scatterSrcGrad(g.gatherNoGrad(d, index), s.shape) : null}, this, src);
+    }
+
+    /** The gradient of scatterAdd's src: gathered values over the index region, zero where src was not read. */
+    private static Tensor scatterSrcGrad(Tensor gathered, int[] srcShape) {
+        if (Arrays.equals(gathered.shape, srcShape)) return gathered;
+        Tensor full = zeros(gathered.dtype, gathered.device(), srcShape);
+        Tensor region = full.detach();
+        for (int i = 0; i < srcShape.length; i++) region = region.narrow(i, 0, gathered.shape[i]);
+        region.copyFrom(gathered);
+        return full;
     }
 
     /** Rows (or slices) of this along dim picked by a 1-D integer index. */
@@ -1209,6 +1240,7 @@ public final class Tensor implements AutoCloseable {
     /** Splits dim into n equal chunks (dim size must divide). */
     public List<Tensor> chunk(int n, int dim) {
         int d = normDim(dim, dim());
+        if (n <= 0) throw new IllegalArgumentException("chunk count must be > 0, got " + n);
         if (shape[d] % n != 0) throw new IllegalArgumentException("chunk(" + n + ") of dim of size " + shape[d]);
         return split(shape[d] / n, d);
     }

@@ -41,7 +41,7 @@ public enum UnaryOp {
                     double t = Math.tanh(inner);
                     return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
                 } },
-    RELU { public double apply(double x, double p, double q) { return x > 0 ? x : 0; }
+    RELU { public double apply(double x, double p, double q) { return x > 0 || Double.isNaN(x) ? x : 0; }  // NaN propagates, as PyTorch
            public double derivative(double x, double y, double p, double q) { return x > 0 ? 1 : 0; } },
     /** x^p for a scalar exponent p. */
     POW { public double apply(double x, double p, double q) { return Math.pow(x, p); }

@@ -49,10 +49,12 @@ public final class CpuBackend implements Backend {
         long o = dst.offset();
         long n = dst.numel();
         if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("random fill of more than 2^31 elements");
+        // uniform draws just below b would round up to b in the storage type: clamp to the largest value below it
+        double top = !normal && t.isFloating() ? t.largestBelow(b) : Double.POSITIVE_INFINITY;
         CpuThreads.parallelFor((int) n, 16384, (st, e) -> {
             for (int i = st; i < e; i++) {
                 long bits = Generator.bits(seed, counter + i);
-                double v = normal ? a + b * Generator.normal(bits) : a + (b - a) * Generator.uniform(bits);
+                double v = normal ? a + b * Generator.normal(bits) : Math.min(top, a + (b - a) * Generator.uniform(bits));
                 Access.put(s, t, o + i, v);
             }
         });

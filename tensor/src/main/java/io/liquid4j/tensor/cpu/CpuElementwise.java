@@ -114,8 +114,10 @@ final class CpuElementwise {
                 case SILU -> v.mul(sigmoid(v));
                 case GELU_TANH -> {
                     FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul((float) Math.sqrt(2 / Math.PI));
-                    yield inner.lanewise(VectorOperators.TANH).add(1f).mul(v).mul(0.5f);
+                    // halve before multiplying by x: (1 + t)·x overflows f32 for |x| > 1.7e38
+                    yield inner.lanewise(VectorOperators.TANH).add(1f).mul(0.5f).mul(v);
                 }
+                // max(x, 0) keeps NaN, matching UnaryOp.RELU (and PyTorch)
                 case RELU -> v.max(0f);
                 case POW -> v.lanewise(VectorOperators.POW, p);
                 case CLAMP -> v.max(p).min(q);
@@ -169,6 +171,13 @@ final class CpuElementwise {
                         case MUL -> x * y;
                         case MAX -> Math.max(x, y);
                         case MIN -> Math.min(x, y);
+                        // exact long comparisons: going through double would merge values beyond 2^53
+                        case EQ -> x == y ? 1 : 0;
+                        case NE -> x != y ? 1 : 0;
+                        case LT -> x < y ? 1 : 0;
+                        case LE -> x <= y ? 1 : 0;
+                        case GT -> x > y ? 1 : 0;
+                        case GE -> x >= y ? 1 : 0;
                         default -> (long) op.apply(x, y);
                     };
                     Access.putLong(os, ot, offs[0] + i * so, r);

@@ -237,7 +237,7 @@ final class CpuRowOps {
                 e.intoMemorySegment(out, ob + i * 4L, CpuElementwise.LE);
                 acc = acc.add(e);
             }
-            double sum = acc.reduceLanes(VectorOperators.ADD);
+            double sum = RowMath.sumLanes(acc);
             for (; i < n; i++) {
                 float e = (float) Math.exp(in.get(Access.F, ib + i * 4L) - m);
                 out.set(Access.F, ob + i * 4L, e);
@@ -263,7 +263,7 @@ final class CpuRowOps {
                 acc = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, CpuElementwise.LE)
                         .fma(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, CpuElementwise.LE), acc);
             }
-            double r = acc.reduceLanes(VectorOperators.ADD);
+            double r = RowMath.sumLanes(acc);
             for (; i < n; i++) r += a.get(Access.F, ab + i * 4L) * b.get(Access.F, bb + i * 4L);
             return r;
         }

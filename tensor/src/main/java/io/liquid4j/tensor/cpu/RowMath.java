@@ -11,6 +11,18 @@ final class RowMath {
 
     private RowMath() {}
 
+    /**
+     * Σ lanes in a fixed order, in double. reduceLanes(ADD) on floats may associate differently
+     * in the interpreter and in JIT-compiled code, so the same row could round differently
+     * depending on when it runs; results must not depend on timing.
+     */
+    static double sumLanes(FloatVector v) {
+        float[] lanes = v.toArray();
+        double s = 0;
+        for (float f : lanes) s += f;
+        return s;
+    }
+
     static double sum(MemorySegment m, long b, int n) {
         int w = SP.length(), i = 0;
         FloatVector acc = FloatVector.zero(SP);
@@ -19,7 +31,7 @@ final class RowMath {
         while (i <= n - w) {
             int end = Math.min(n - w, i + 1024);
             for (; i <= end; i += w) acc = acc.add(FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE));
-            total += acc.reduceLanes(VectorOperators.ADD);
+            total += sumLanes(acc);
             acc = FloatVector.zero(SP);
         }
         for (; i < n; i++) total += m.get(Access.F, b + i * 4L);
@@ -42,7 +54,7 @@ final class RowMath {
         for (; i <= n - w; i += w) {
             acc = acc.add(FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE).sub(shift).lanewise(VectorOperators.EXP));
         }
-        double r = acc.reduceLanes(VectorOperators.ADD);
+        double r = sumLanes(acc);
         for (; i < n; i++) r += Math.exp(m.get(Access.F, b + i * 4L) - shift);
         return r;
     }
@@ -55,7 +67,7 @@ final class RowMath {
             FloatVector v = FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE);
             acc = v.fma(v, acc);
         }
-        double r = acc.reduceLanes(VectorOperators.ADD);
+        double r = sumLanes(acc);
         for (; i < n; i++) {
             float v = m.get(Access.F, b + i * 4L);
             r += v * v;

@@ -193,7 +193,8 @@ public final class CudaBackend implements Backend {
         requireContiguous("random", dst);
         if (!dst.dtype().isFloating()) throw new IllegalArgumentException("random fill needs a floating tensor, got " + dst.dtype());
         launchElementwise("l4j_random", dst.numel(),
-                k -> k.i64(dst.numel()).ptr(ptr(dst)).i32(dt(dst)).i32(normal ? 1 : 0).i64(seed).i64(counter).f64(a).f64(b));
+                k -> k.i64(dst.numel()).ptr(ptr(dst)).i32(dt(dst)).i32(normal ? 1 : 0).i64(seed).i64(counter).f64(a).f64(b)
+                        .f64(normal ? Double.POSITIVE_INFINITY : dst.dtype().largestBelow(b)));
     }
 
     @Override public void writeFromHost(MemorySegment host, Tensor dst) {
