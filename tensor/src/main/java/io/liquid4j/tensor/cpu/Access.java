@@ -25,17 +25,6 @@ final class Access {
         };
     }
 
-    static float getF(MemorySegment m, DType t, long i) {
-        return switch (t) {
-            case F32 -> m.get(F, i * 4);
-            case BF16 -> DType.bf16ToFloat(m.get(S, i * 2));
-            case F16 -> DType.f16ToFloat(m.get(S, i * 2));
-            case I32 -> m.get(I, i * 4);
-            case I64 -> m.get(L, i * 8);
-            case U8 -> m.get(ValueLayout.JAVA_BYTE, i) & 0xFF;
-        };
-    }
-
     /** Stores v converted to t (integers truncate toward zero and saturate, like a C cast would not). */
     static void put(MemorySegment m, DType t, long i, double v) {
         switch (t) {

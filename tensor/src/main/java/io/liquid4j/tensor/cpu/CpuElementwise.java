@@ -86,7 +86,7 @@ final class CpuElementwise {
             } else {
                 long so = l.innerStride[0], sx = l.innerStride[1];
                 for (int i = 0; i < len; i++) {
-                    Access.put(os, ot, offs[0] + i * so, (float) op.apply(Access.getF(xs, xt, offs[1] + i * sx), p, q));
+                    Access.put(os, ot, offs[0] + i * so, (float) op.apply((float) Access.get(xs, xt, offs[1] + i * sx), p, q));
                 }
             }
         });

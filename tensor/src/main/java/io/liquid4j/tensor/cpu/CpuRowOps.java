@@ -81,7 +81,7 @@ final class CpuRowOps {
         float[] r = new float[n];
         MemorySegment s = CpuElementwise.seg(w);
         long st = w.stride(0);
-        for (int i = 0; i < n; i++) r[i] = Access.getF(s, w.dtype(), w.offset() + i * st);
+        for (int i = 0; i < n; i++) r[i] = (float) Access.get(s, w.dtype(), w.offset() + i * st);
         return r;
     }
 
