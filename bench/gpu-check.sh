@@ -76,12 +76,19 @@ for n in 4096 8192; do
     printf "%-18s %9s TF %9s TF %8s\n" "gemm bf16 $n^3" "${a:-?}" "${b:-?}" "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')"
 done
 printf "%-18s %9s GB/s (torch %s)\n" "d2d copy" "${copy:-?}" "$(r torch_d2d_copy)"
+pct() { awk -v a="${1:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}'; }
+printf "%-18s %9s %5s | %12s %5s | %12s %5s\n" "row kernel" "GB/s" "copy" "scalar(before)" "" "persistent" ""
 for k in rmsnorm_fwd rmsnorm_bwd softmax_fwd softmax_bwd; do
     for n in 4096 8192; do
-        v=$(r ${k}_$n)
-        printf "%-18s %9s GB/s %8s of copy\n" "$k 16k×$n" "${v:-?}" "$(awk -v a="${v:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}')"
+        v=$(r ${k}_$n); l=$(r legacy_${k}_$n); p=$(r persist_${k}_$n)
+        printf "%-18s %9s %5s | %12s %5s | %12s %5s\n" "$k 16k×$n" "${v:-?}" "$(pct "$v")" "${l:-?}" "$(pct "$l")" "${p:-?}" "$(pct "$p")"
     done
 done
+for n in 4096 8192; do
+    printf "rmsnorm_bwd 16k×%s by rows/block R, L2 prefetch pf:" "$n"
+    grep -h "^RESULT rmsbwd_.*_$n " "$LOG"/bench.log | while read -r _ k v _; do k=${k#rmsbwd_}; printf " %s=%s(%s)" "${k%_*}" "$v" "$(pct "$v")"; done; echo
+done
+grep -h "^CHECK" "$LOG"/bench.log | sed 's/ max rel diff vs scalar kernels//'
 grep -hE "^Tests:|Tests run:.*Fail" "$LOG/gpu-tests.log" | tail -1
 echo "gpu tests: $([[ $status -eq 0 ]] && echo PASSED || echo FAILED)"
 exit $status

@@ -4,9 +4,11 @@ import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Tensor;
 
 /**
- * Launchers of the fused per-row kernels (softmax.cu, norms.cu, cross_entropy.cu): picks the
- * block size from the row length, caches rows in shared memory when they fit, and sizes the
- * weight-gradient scratch of the backward kernels.
+ * Launchers of the fused per-row kernels (softmax.cu, norms.cu, cross_entropy.cu). Softmax and
+ * RMSNorm rows of n ≤ 16384 F32 (n % 4 == 0, 16-byte aligned; backward RMSNorm n ≤ 8192) take the
+ * register-resident float4 kernels (rows.cuh: one DRAM pass, ≥ 88% of copy bandwidth on an H100);
+ * everything else the scalar kernels, which pick the block size from the row length and cache rows
+ * in shared memory when they fit. Also sizes the weight-gradient scratch of the backward kernels.
  */
 final class CudaRowOps {
     private static final int SMEM_LIMIT = 48 * 1024;   // default dynamic smem without opt-in
@@ -22,6 +24,41 @@ final class CudaRowOps {
 
     private static long grid(long rows) { return Math.max(1, Math.min(rows, 1L << 20)); }
 
+    /**
+     * Row-kernel variant, for benchmarks and debugging: system property {@code liquid4j.rows}
+     * 0 (default) = register-resident float4 kernels where eligible; 1 = the scalar kernels only
+     * (the previous implementation, kept as the general fallback); 2 = like 0, but the forward and
+     * softmax-backward kernels on a persistent grid (blocks per SM from their launch bounds) that
+     * prefetches each block's next row into L2 (measured 76–79% of copy vs 98–101% for 0: kept
+     * only for comparison).
+     */
+    static int variant() { return Integer.getInteger("liquid4j.rows", 0); }
+
+    /**
+     * Block size of the register-resident float4 kernels (rows.cuh) for rows of n F32 elements,
+     * or 0 when they do not apply (n not a multiple of 4, or n > 16384): T=128 holds ≤ 256 float4
+     * per row, 256 ≤ 1024, 512 ≤ 2048, 1024 ≤ 4096. Pointers must also be 16-byte aligned.
+     */
+    static int vecThreads(long n) {
+        if (n <= 0 || n % 4 != 0) return 0;
+        long n4 = n / 4;
+        return n4 <= 256 ? 128 : n4 <= 1024 ? 256 : n4 <= 2048 ? 512 : n4 <= 4096 ? 1024 : 0;
+    }
+
+    private static boolean aligned16(long... ptrs) {
+        for (long p : ptrs) if ((p & 15) != 0) return false;
+        return true;
+    }
+
+    /** Weight given as F32 with unit stride and 16-byte alignment: the kernels read it as float4. */
+    private static int wvec(Tensor w) { return w != null && w.dtype() == DType.F32 && w.stride(-1) == 1 && aligned16(CudaBackend.ptr(w)) ? 1 : 0; }
+
+    /** Grid of the float4 row kernels: one row per block, or (variant 2) a persistent grid. */
+    private long vecGrid(long rows, int threads, int perSmThreads) {
+        if (variant() == 2) return Math.max(1, Math.min(rows, (long) be.sms * Math.max(1, perSmThreads / threads)));
+        return grid(rows);
+    }
+
     private static long rowsOf(Tensor x) {
         int n = x.size(-1);
         return n == 0 ? 0 : x.numel() / n;
@@ -32,6 +69,12 @@ final class CudaRowOps {
         int n = x.size(-1);
         long rows = rowsOf(x);
         if (rows == 0) return;
+        int vt = variant() == 1 ? 0 : vecThreads(n);
+        if (vt != 0 && aligned16(CudaBackend.ptr(x), CudaBackend.ptr(out))) {
+            be.launch("l4j_softmax_fwd_v" + vt, vecGrid(rows, vt, 1536), vt, 0,
+                    k -> k.ptr(CudaBackend.ptr(x)).ptr(CudaBackend.ptr(out)).i64(rows).i32(n).i32(log ? 1 : 0));
+            return;
+        }
         boolean cache = 128L + 4L * n <= SMEM_LIMIT;
         int smem = cache ? 128 + 4 * n : 128;
         be.launch("l4j_softmax_fwd", grid(rows), threadsFor(n), smem,
@@ -43,6 +86,12 @@ final class CudaRowOps {
         int n = y.size(-1);
         long rows = rowsOf(y);
         if (rows == 0) return;
+        int vt = variant() == 1 ? 0 : vecThreads(n);
+        if (vt != 0 && aligned16(CudaBackend.ptr(y), CudaBackend.ptr(gy), CudaBackend.ptr(gx))) {
+            be.launch("l4j_softmax_bwd_v" + vt, vecGrid(rows, vt, 1024), vt, 0,
+                    k -> k.ptr(CudaBackend.ptr(y)).ptr(CudaBackend.ptr(gy)).ptr(CudaBackend.ptr(gx)).i64(rows).i32(n).i32(log ? 1 : 0));
+            return;
+        }
         be.launch("l4j_softmax_bwd", grid(rows), threadsFor(n), 128,
                 k -> k.ptr(CudaBackend.ptr(y)).ptr(CudaBackend.ptr(gy)).ptr(CudaBackend.ptr(gx)).i64(rows).i32(n).i32(log ? 1 : 0));
     }
@@ -65,10 +114,34 @@ final class CudaRowOps {
         checkWeight(w, n);
         long rows = rowsOf(x);
         if (rows == 0) return;
+        int vt = variant() == 1 ? 0 : vecThreads(n);
+        if (vt != 0 && aligned16(CudaBackend.ptr(x), CudaBackend.ptr(out))) {
+            be.launch("l4j_rmsnorm_fwd_v" + vt, vecGrid(rows, vt, 1536), vt, 0,
+                    k -> k.ptr(CudaBackend.ptr(x)).ptr(wptr(w)).i32(wdt(w)).i64(wstride(w)).i32(wvec(w)).f32((float) eps)
+                            .ptr(CudaBackend.ptr(out)).ptr(CudaBackend.ptr(rstd)).i64(rows).i32(n));
+            return;
+        }
         boolean cache = 128L + 4L * n <= SMEM_LIMIT;
         be.launch("l4j_rmsnorm_fwd", grid(rows), threadsFor(n), cache ? 128 + 4 * n : 128,
                 k -> k.ptr(CudaBackend.ptr(x)).ptr(wptr(w)).i32(wdt(w)).i64(wstride(w)).f32((float) eps)
                         .ptr(CudaBackend.ptr(out)).ptr(CudaBackend.ptr(rstd)).i64(rows).i32(n).i32(cache ? 1 : 0));
+    }
+
+    /**
+     * Grid of the float4 RMSNorm backward. Without gw: one row per block. With gw, by default
+     * ({@code liquid4j.rmsbwd.rows} = 0) a persistent grid of exactly the 1024/T blocks per SM that
+     * the launch bounds guarantee (one wave; each block a fixed strided set of rows, so gw is
+     * deterministic on a given GPU; partials cost blocks·n·8 B, ~1% of the main traffic at 16k rows).
+     * R > 0: about R rows per block (grid from the row count, capped at 16 waves). Measured on the
+     * H100 (bench/GPU-BENCHMARKS.md): R=0 89%/94% of copy at n=4096/8192, R=8..64 86–94%; the L2
+     * prefetch of each block's next row ({@code liquid4j.rmsbwd.pf}=1) cost 15–20%, so it is off.
+     */
+    private int rmsBwdBlocks(long rows, int threads, boolean partials) {
+        if (!partials) return (int) grid(rows);
+        int r = Integer.getInteger("liquid4j.rmsbwd.rows", 0);
+        long resident = (long) be.sms * (1024 / threads);
+        long b = r <= 0 ? resident : Math.min((rows + r - 1) / r, 16 * resident);
+        return (int) Math.max(1, Math.min(rows, b));
     }
 
     /** Blocks of the backward kernels: about two per SM, so the gw scratch stays small. */
@@ -80,6 +153,24 @@ final class CudaRowOps {
         checkWeight(w, n);
         long rows = rowsOf(x);
         if (rows == 0) return;
+        int vt = variant() == 1 ? 0 : vecThreads(n);
+        if (vt != 0 && vt <= 512 && aligned16(CudaBackend.ptr(x), CudaBackend.ptr(gy), CudaBackend.ptr(gx))) {
+            int blocks = rmsBwdBlocks(rows, vt, gw != null);
+            int pf = Integer.getInteger("liquid4j.rmsbwd.pf", 0);
+            long partBytes = gw == null ? 0 : 4L * blocks * n;
+            long part = gw == null ? 0 : be.scratch(partBytes);
+            if (aligned16(part)) {   // every block writes its whole partial row: no memset
+                be.launch("l4j_rmsnorm_bwd_v" + vt, blocks, vt, gw == null ? 0 : 4 * n,
+                        k -> k.ptr(CudaBackend.ptr(x)).ptr(wptr(w)).i32(wdt(w)).i64(wstride(w)).i32(wvec(w)).ptr(CudaBackend.ptr(rstd))
+                                .ptr(CudaBackend.ptr(gy)).ptr(CudaBackend.ptr(gx)).ptr(part).i64(rows).i32(n).i32(pf));
+                if (gw != null) {
+                    foldInto(part, blocks, n, gw);
+                    be.release(part, partBytes);
+                }
+                return;
+            }
+            if (part != 0) be.release(part, partBytes);
+        }
         int blocks = bwdBlocks(rows);
         long partBytes = gw == null ? 0 : 4L * blocks * n;
         long part = gw == null ? 0 : be.scratch(partBytes);
@@ -95,7 +186,12 @@ final class CudaRowOps {
 
     private void foldInto(long part, int blocks, int n, Tensor g) {
         if (g.numel() != n || !g.dtype().isFloating()) throw new IllegalArgumentException("weight gradient must have " + n + " floating elements");
-        be.launchElementwise("l4j_col_sum_add", n,
+        if (variant() == 1) {
+            be.launchElementwise("l4j_col_sum_add", n,
+                    k -> k.ptr(part).i32(blocks).i32(n).ptr(CudaBackend.ptr(g)).i32(g.dtype().ordinal()).i64(g.stride(-1)));
+            return;
+        }
+        be.launch("l4j_col_sum_add2", (n + 31) / 32, 512, 0,
                 k -> k.ptr(part).i32(blocks).i32(n).ptr(CudaBackend.ptr(g)).i32(g.dtype().ordinal()).i64(g.stride(-1)));
     }
 
