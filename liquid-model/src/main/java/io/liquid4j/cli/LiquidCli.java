@@ -25,6 +25,7 @@ public final class LiquidCli implements Runnable {
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new LiquidCli());
+        for (CliExtension ext : java.util.ServiceLoader.load(CliExtension.class)) cl.addSubcommand(ext.command());
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             boolean debug = parse.hasMatchedOption("--debug");
             if (debug) ex.printStackTrace(System.err);
