@@ -9,9 +9,13 @@ import java.util.Objects;
  *
  * <p>Small m (decode-time matrix-vector products) goes to a bandwidth-bound path that streams
  * B once ({@link GemmGemv}); everything else to the cache-blocked, packed, register-tiled
- * path ({@link GemmBlocked}). Both split work across {@link CpuThreads}.
+ * path ({@link GemmBlocked}). Both split work across {@link CpuThreads}, unless a segment is
+ * confined to the calling thread (Arena.ofConfined), in which case everything runs on it.
  */
 public final class Gemm {
+    /** Never started: only asks whether a segment is confined to its owner thread. */
+    private static final Thread SOME_OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
+
     private Gemm() {}
 
     /**
@@ -75,9 +79,12 @@ public final class Gemm {
         if (aOff < 0 || bOff < 0 || cOff < 0) {
             throw new IllegalArgumentException("gemm offsets must be >= 0");
         }
-        return new GemmArgs(m, n, k, Objects.requireNonNull(a, "a"), aOff, lda, transA,
-                Objects.requireNonNull(b, "b"), bOff, ldb, transB, bType,
-                Objects.requireNonNull(c, "c"), cOff, ldc, accumulate);
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        Objects.requireNonNull(c, "c");
+        boolean parallel = a.isAccessibleBy(SOME_OTHER_THREAD) && b.isAccessibleBy(SOME_OTHER_THREAD)
+                && c.isAccessibleBy(SOME_OTHER_THREAD);
+        return new GemmArgs(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate, parallel);
     }
 
     private static void checkLd(String name, int ld, int rowLength) {

@@ -3,11 +3,20 @@ package io.liquid4j.tensor.cpu;
 import io.liquid4j.tensor.DType;
 import java.lang.foreign.MemorySegment;
 
-/** The operands of one {@link Gemm#gemm} call, passed as one value between the GEMM helpers. */
+/**
+ * The operands of one {@link Gemm#gemm} call, passed as one value between the GEMM helpers.
+ * parallel is false when a segment is confined to the calling thread: workers could not touch it.
+ */
 record GemmArgs(int m, int n, int k,
                 MemorySegment a, long aOff, int lda, boolean transA,
                 MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
-                MemorySegment c, long cOff, int ldc, boolean accumulate) {
+                MemorySegment c, long cOff, int ldc, boolean accumulate, boolean parallel) {
+
+    /** {@link CpuThreads#parallelFor} when the segments allow it, else the whole range on this thread. */
+    void forRanges(int count, int minGrain, CpuThreads.RangeBody body) {
+        if (parallel) CpuThreads.parallelFor(count, minGrain, body);
+        else if (count > 0) body.run(0, count);
+    }
 
     /** Byte offset of op(A)(i, p). */
     long aAt(int i, int p) {

@@ -7,35 +7,45 @@ import static io.liquid4j.tensor.cpu.GemmKernel.NR;
  * Cache-blocked GEMM (the Goto/BLIS loop nest) for the general case.
  *
  * <pre>
- * for jc in N step NC        B block KC×NC packed once per (jc, pc): lives in L2/L3
- *   for pc in K step KC
+ * for jc in N step NC          B block kc×NC packed once per (jc, pc): L3
+ *   for pc in K step kc
  *     pack B
- *     for ic in M step MC    A block MC×KC packed: lives in L2
+ *     for ic in M step MC      A block MC×kc packed: L2
  *       pack A
- *       for jr in NC step NR   B micro-panel KC×NR stays in L1 across the ir loop
- *         for ir in MC step MR   MR×NR C tile in registers
+ *       for jr in NC step NR     B micro-panel kc×NR: L2, reused by every A micro-panel
+ *         for ir in MC step MR     MR×NR C tile in registers for kc steps
  * </pre>
  *
- * Block sizes for this class of core (32 KiB L1d, 1 MiB L2): see the constants. Threads each
- * take one rectangle of C and run the whole loop nest on it with their own packed buffers; the
- * duplicated packing costs O(k·(m+n)) against O(m·n·k) of compute.
+ * <p>Block sizes, measured on a Zen 4 core (32 KiB L1d, 1 MiB L2, 16-float vectors, NR = 32):
+ * kc is deep (up to 1024) rather than L1-sized because Java cannot prefetch: each pass over K
+ * re-loads C tiles with demand misses, which cost more than streaming the kc×NR B micro-panel
+ * (128 KiB) from L2. MC = 48 keeps the A block (192 KiB) plus that micro-panel well inside L2
+ * NC = 1024 bounds the packed B block to 4 MiB per thread. All three can be overridden with
+ * the system properties liquid4j.gemm.kc/mc/nc for tuning on other cores.
+ *
+ * <p>Threads each take one rectangle of C and run the whole loop nest on it with their own
+ * packed buffers; the duplicated packing costs O(k·(m+n)) against O(m·n·k) of compute.
  */
 final class GemmBlocked {
-    /** Depth of a packed block: a KC×NR B micro-panel (KC·NR·4 bytes) must stay resident in L1. */
-    static final int KC = Integer.getInteger("liquid4j.gemm.kc", 256);
-    /** Rows of a packed A block: MC×KC floats sit in L2 next to the B panel being streamed. */
-    static final int MC = roundUp(Integer.getInteger("liquid4j.gemm.mc", 120), MR);
-    /** Columns of a packed B block: KC×NC floats, reused by all MC-blocks of A. */
-    static final int NC = roundUp(Integer.getInteger("liquid4j.gemm.nc", 2048), NR);
+    /** Largest depth of a packed block; K is split into equal passes no deeper than this. */
+    static final int KC = Integer.getInteger("liquid4j.gemm.kc", 1024);
+    /** Rows of a packed A block. */
+    static final int MC = roundUp(Integer.getInteger("liquid4j.gemm.mc", 48), MR);
+    /** Columns of a packed B block. */
+    static final int NC = roundUp(Integer.getInteger("liquid4j.gemm.nc", 1024), NR);
     /** Below this many multiply-adds a single thread is faster than handing work to the pool. */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 
-    /** Per-thread packing buffers, grown on first use and reused by every later call. */
+    /** Per-thread packing buffers, grown to the largest blocks seen and reused by later calls. */
     private static final class Scratch {
-        final float[] a = new float[MC * KC];
-        final float[] b = new float[KC * NC];
-        final float[] row = new float[KC];
+        float[] a = new float[0], b = new float[0], row = new float[0];
         final float[] tile = new float[MR * NR];
+
+        void ensure(int kc, int mc, int nc) {
+            if (a.length < mc * kc) a = new float[mc * kc];
+            if (b.length < nc * kc) b = new float[nc * kc];
+            if (row.length < kc) row = new float[kc];
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -45,7 +55,7 @@ final class GemmBlocked {
     static void multiply(GemmArgs g) {
         int m = g.m(), n = g.n();
         int panelsM = ceilDiv(m, MR), panelsN = ceilDiv(n, NR);
-        int threads = (long) m * n * g.k() < PARALLEL_MIN_MACS ? 1 : CpuThreads.threads();
+        int threads = !g.parallel() || (long) m * n * g.k() < PARALLEL_MIN_MACS ? 1 : CpuThreads.threads();
         // Split C into a gridM × gridN grid of rectangles with the smallest perimeter: that is
         // the packing work each thread duplicates.
         int gridM = 1, gridN = 1;
@@ -62,7 +72,7 @@ final class GemmBlocked {
         }
         int gm = gridM, gn = gridN;
         int rects = gm * gn;
-        CpuThreads.parallelFor(rects, 1, (start, end) -> {
+        g.forRanges(rects, 1, (start, end) -> {
             for (int t = start; t < end; t++) {
                 int tm = t / gn, tn = t % gn;
                 int i0 = Math.min(m, (int) ((long) panelsM * tm / gm) * MR);
@@ -76,12 +86,15 @@ final class GemmBlocked {
 
     /** C[i0,i1)×[j0,j1) on the calling thread. */
     private static void rectangle(GemmArgs g, int i0, int i1, int j0, int j1) {
+        int k = g.k();
+        int kcStep = ceilDiv(k, ceilDiv(k, KC));
         Scratch s = SCRATCH.get();
+        s.ensure(kcStep, Math.min(MC, roundUp(i1 - i0, MR)), Math.min(NC, roundUp(j1 - j0, NR)));
         long ldcBytes = (long) g.ldc() * Float.BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
-            for (int pc = 0; pc < g.k(); pc += KC) {
-                int kc = Math.min(KC, g.k() - pc);
+            for (int pc = 0; pc < k; pc += kcStep) {
+                int kc = Math.min(kcStep, k - pc);
                 boolean add = g.accumulate() || pc > 0;
                 GemmPacking.packB(g, pc, kc, jc, nc, s.b, s.row);
                 for (int ic = i0; ic < i1; ic += MC) {
@@ -90,9 +103,9 @@ final class GemmBlocked {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            int rows = Math.min(MR, mc - ir);
                             GemmKernel.tile(kc, s.a, ir * kc, s.b, jr * kc, s.tile);
-                            GemmKernel.writeBack(s.tile, rows, cols, g.c(), g.cAt(ic + ir, jc + jr), ldcBytes, add);
+                            GemmKernel.writeBack(s.tile, Math.min(MR, mc - ir), cols,
+                                    g.c(), g.cAt(ic + ir, jc + jr), ldcBytes, add);
                         }
                     }
                 }

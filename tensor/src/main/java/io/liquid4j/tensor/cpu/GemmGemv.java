@@ -20,8 +20,6 @@ final class GemmGemv {
     static final int MAX_M = 4;
     /** Elements of B per parallel range, so tiny products stay on the calling thread. */
     private static final int MIN_ELEMENTS_PER_THREAD = 1 << 15;
-    /** Bytes of W rows re-read from L2 by the 2nd..m-th row of A (transB path). */
-    private static final int ROW_BLOCK_BYTES = 128 << 10;
     /** Columns of C kept in an L1-resident accumulator row (non-transposed B path). */
     private static final int COL_BLOCK = 512;
 
@@ -41,39 +39,65 @@ final class GemmGemv {
         else columnsOfB(g, x);
     }
 
-    /** B stored [n, k]: C(i, j) = dot(x_i, W_j) for each row W_j, streamed once. */
+    /**
+     * B stored [n, k]: C(i, j) = dot(x_i, W_j). Rows of W go four at a time, so each x vector
+     * load feeds four FMAs and the core keeps four DRAM streams in flight (one stream per core
+     * leaves bandwidth unused). For m > 1 the four rows are re-read from L1/L2 for each x_i.
+     */
     private static void rowsOfW(GemmArgs g, float[] x) {
-        int m = g.m(), k = g.k();
-        int block = Math.max(1, ROW_BLOCK_BYTES / (k * g.bType().byteSize()));
-        CpuThreads.parallelFor(g.n(), Math.max(1, MIN_ELEMENTS_PER_THREAD / k), (start, end) -> {
-            for (int j0 = start; j0 < end; j0 += block) {
-                int j1 = Math.min(end, j0 + block);
+        int m = g.m(), k = g.k(), n = g.n();
+        long rowBytes = (long) g.ldb() * g.bType().byteSize();
+        int quads = (n + ROWS - 1) / ROWS;
+        g.forRanges(quads, Math.max(1, MIN_ELEMENTS_PER_THREAD / (ROWS * k)), (start, end) -> {
+            float[] dots = new float[ROWS];
+            for (int j = start * ROWS; j < Math.min(n, end * ROWS); j += ROWS) {
+                int rows = Math.min(ROWS, n - j);
                 for (int i = 0; i < m; i++) {
-                    for (int j = j0; j < j1; j++) {
-                        float v = dot(x, i * k, g.b(), g.bAt(0, j), k, g.bType());
-                        put(g, i, j, v);
+                    if (rows == ROWS) {
+                        dot4(x, i * k, g.b(), g.bAt(0, j), rowBytes, k, g.bType(), dots);
+                        for (int r = 0; r < ROWS; r++) put(g, i, j + r, dots[r]);
+                    } else {
+                        for (int r = 0; r < rows; r++) put(g, i, j + r, dot(x, i * k, g.b(), g.bAt(0, j + r), k, g.bType()));
                     }
                 }
             }
         });
     }
 
-    /** Σ_p x[xi+p]·W[p] over k contiguous elements; four accumulators hide the FMA latency. */
-    private static float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
-        long es = type.byteSize(), step = V * es;
-        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+    /** Rows of W per {@link #dot4}. */
+    private static final int ROWS = 4;
+
+    /** out[r] = Σ_p x[xi+p]·W_r[p] for the 4 rows at byte offsets off + r·rowBytes. */
+    private static void dot4(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type,
+                             float[] out) {
+        long es = type.byteSize();
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+        FloatVector s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
         int p = 0;
-        for (; p <= k - 4 * V; p += 4 * V) {
-            long o = off + p * es;
-            s0 = GemmDecode.load(w, o, type).fma(FloatVector.fromArray(F, x, xi + p), s0);
-            s1 = GemmDecode.load(w, o + step, type).fma(FloatVector.fromArray(F, x, xi + p + V), s1);
-            s2 = GemmDecode.load(w, o + 2 * step, type).fma(FloatVector.fromArray(F, x, xi + p + 2 * V), s2);
-            s3 = GemmDecode.load(w, o + 3 * step, type).fma(FloatVector.fromArray(F, x, xi + p + 3 * V), s3);
-        }
         for (; p <= k - V; p += V) {
-            s0 = GemmDecode.load(w, off + p * es, type).fma(FloatVector.fromArray(F, x, xi + p), s0);
+            long o = off + p * es;
+            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            s0 = GemmDecode.load(w, o, type).fma(xv, s0);
+            s1 = GemmDecode.load(w, o + rowBytes, type).fma(xv, s1);
+            s2 = GemmDecode.load(w, o + 2 * rowBytes, type).fma(xv, s2);
+            s3 = GemmDecode.load(w, o + 3 * rowBytes, type).fma(xv, s3);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        out[0] = s0.reduceLanes(VectorOperators.ADD);
+        out[1] = s1.reduceLanes(VectorOperators.ADD);
+        out[2] = s2.reduceLanes(VectorOperators.ADD);
+        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            for (int r = 0; r < ROWS; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
+        }
+    }
+
+    /** Σ_p x[xi+p]·W[p] over k contiguous elements at byte offset off (the last few rows of W). */
+    private static float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
+        long es = type.byteSize();
+        FloatVector s = FloatVector.zero(F);
+        int p = 0;
+        for (; p <= k - V; p += V) s = GemmDecode.load(w, off + p * es, type).fma(FloatVector.fromArray(F, x, xi + p), s);
+        float sum = s.reduceLanes(VectorOperators.ADD);
         for (; p < k; p++) sum += x[xi + p] * GemmDecode.scalar(w, off + p * es, type);
         return sum;
     }
@@ -85,7 +109,7 @@ final class GemmGemv {
         int minBlocks = Math.max(1, MIN_ELEMENTS_PER_THREAD / (COL_BLOCK * k));
         DType type = g.bType();
         long es = type.byteSize();
-        CpuThreads.parallelFor(blocks, minBlocks, (start, end) -> {
+        g.forRanges(blocks, minBlocks, (start, end) -> {
             float[] acc = new float[m * COL_BLOCK];
             for (int blk = start; blk < end; blk++) {
                 int j0 = blk * COL_BLOCK, width = Math.min(COL_BLOCK, n - j0);

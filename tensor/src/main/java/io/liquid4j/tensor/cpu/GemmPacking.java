@@ -19,6 +19,9 @@ import java.util.Arrays;
  * which keeps the per-element work on plain array accesses.
  */
 final class GemmPacking {
+    /** Values of k per step of the transposed B packing (CHUNK × NR floats = 8 KiB at NR = 32). */
+    private static final int CHUNK = 64;
+
     private GemmPacking() {}
 
     /**
@@ -57,13 +60,16 @@ final class GemmPacking {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr), base = jr * kc;
             if (g.transB()) {
-                // Stored [n, k]: each column of op(B) is a contiguous row of the weight.
-                for (int j = 0; j < cols; j++) {
-                    decodeRow(g.b(), g.bAt(p0, j0 + jr + j), type, kc, row);
-                    for (int p = 0; p < kc; p++) dst[base + p * NR + j] = row[p];
-                }
-                for (int j = cols; j < NR; j++) {
-                    for (int p = 0; p < kc; p++) dst[base + p * NR + j] = 0f;
+                // Stored [n, k]: each column of op(B) is a contiguous row of the weight. Going
+                // CHUNK values of k at a time keeps the destination lines (CHUNK × NR floats) in L1
+                // while all NR rows are spread into them.
+                for (int pc = 0; pc < kc; pc += CHUNK) {
+                    int len = Math.min(CHUNK, kc - pc), d = base + pc * NR;
+                    for (int j = 0; j < cols; j++) {
+                        decodeRow(g.b(), g.bAt(p0 + pc, j0 + jr + j), type, len, row);
+                        for (int p = 0; p < len; p++) dst[d + p * NR + j] = row[p];
+                    }
+                    for (int p = 0; p < len; p++) Arrays.fill(dst, d + p * NR + cols, d + (p + 1) * NR, 0f);
                 }
             } else if (cols == NR) {
                 long step = (long) V * type.byteSize();

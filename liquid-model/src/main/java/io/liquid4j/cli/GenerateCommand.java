@@ -1,0 +1,168 @@
+package io.liquid4j.cli;
+
+import io.liquid4j.generate.GenerationConfig;
+import io.liquid4j.generate.GenerationResult;
+import io.liquid4j.generate.SamplingParams;
+import io.liquid4j.generate.TextGenerator;
+import io.liquid4j.generate.TokenListener;
+import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * `liquid generate`: text continuation with a Llama / Qwen2 / Gemma / Gemma 2 model directory.
+ * The generated text streams to stdout (or the ids, with --print-ids); load time and speed go
+ * to stderr.
+ */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt with a causal language model (HF layout: config.json + safetensors).")
+final class GenerateCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (config.json, *.safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--prompt", paramLabel = "TEXT", description = "Prompt text (repeat for a batch); needs the model's tokenizer.")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS", description = "Prompt as comma-separated token ids, e.g. 2,651,6037 (repeat for a batch).")
+    List<String> promptIds = new ArrayList<>();
+
+    @Option(names = "--print-ids", description = "Print the generated ids (comma-separated, one line per prompt) instead of text.")
+    boolean printIds;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Most tokens to generate per prompt (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Sample among the K most likely tokens (0 = all).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass (1 = off).")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed.")
+    long seed;
+
+    @Option(names = "--stop-ids", paramLabel = "IDS", description = "Comma-separated ids that end a row (default: the model's and tokenizer's EOS).")
+    String stopIds;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "auto", description = "Weight dtype: auto (as stored, zero-copy), f32, bf16, f16.")
+    String dtype;
+
+    @Override public Integer call() throws IOException {
+        if (prompts.isEmpty() == promptIds.isEmpty()) throw new IllegalArgumentException("give either --prompt or --prompt-ids (not both, not neither)");
+        PrintStream err = System.err;
+        long t0 = System.nanoTime();
+        CausalLM lm = CausalLM.fromPretrained(model, parseDType(dtype), Device.CPU);
+        Tokenizer tokenizer = loadTokenizer(model);
+        err.printf(Locale.ROOT, "loaded %s (%,d parameters) in %.1f s%n", lm.config(), lm.parameterCount(), (System.nanoTime() - t0) / 1e9);
+        if (tokenizer != null && tokenizer.vocabSize() > lm.config().vocabSize()) {
+            throw new IllegalArgumentException(model + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocab_size is " + lm.config().vocabSize());
+        }
+        List<int[]> batch = new ArrayList<>();
+        if (!prompts.isEmpty()) {
+            if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json or tokenizer.bin: use --prompt-ids");
+            for (String p : prompts) batch.add(tokenizer.encode(p, true));
+        } else {
+            for (String p : promptIds) batch.add(parseIds(p, "--prompt-ids"));
+        }
+        boolean ids = printIds || tokenizer == null;
+        int[] stops = stopIds != null ? parseIds(stopIds, "--stop-ids") : defaultStops(lm, tokenizer);
+        int pad = lm.config().padTokenId() >= 0 ? lm.config().padTokenId() : 0;
+        GenerationConfig cfg = new GenerationConfig(maxNewTokens, new SamplingParams(temperature, topK, topP, seed), stops, pad);
+
+        // a single prompt streams as it is generated; a batch prints when done
+        TokenListener listener = !ids && batch.size() == 1 ? new TextStream(tokenizer, System.out) : TokenListener.NONE;
+        GenerationResult r = new TextGenerator(lm).generate(batch, cfg, listener);
+        for (int b = 0; b < batch.size(); b++) {
+            int[] out = r.tokens().get(b);
+            if (ids) {
+                System.out.println(String.join(",", Arrays.stream(out).mapToObj(Integer::toString).toList()));
+            } else if (batch.size() > 1) {
+                System.out.println(tokenizer.decode(out, true));
+            }
+        }
+        if (!ids && batch.size() == 1) System.out.println();
+        System.out.flush();
+        err.printf(Locale.ROOT, "prefill %d tokens: %.1f tok/s; decode %d steps × %d rows: %.1f tok/s%n",
+                r.promptTokens(), r.prefillTokensPerSecond(), r.decodeSteps(), batch.size(), r.decodeTokensPerSecond());
+        return 0;
+    }
+
+    /** Streams the decoded text of one row: prints what the new token added to the full decoding. */
+    private static final class TextStream implements TokenListener {
+        private final Tokenizer tokenizer;
+        private final PrintStream out;
+        private final List<Integer> ids = new ArrayList<>();
+        private int printed;
+
+        TextStream(Tokenizer tokenizer, PrintStream out) {
+            this.tokenizer = tokenizer;
+            this.out = out;
+        }
+
+        @Override public void onToken(int row, int token) {
+            ids.add(token);
+            String text = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
+            // a trailing U+FFFD is usually half of a multi-byte character: wait for the rest
+            int end = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
+            if (end > printed) {
+                out.print(text.substring(printed, end));
+                out.flush();
+                printed = end;
+            }
+        }
+    }
+
+    static Tokenizer loadTokenizer(Path dir) throws IOException {
+        boolean has = Files.isRegularFile(dir.resolve("tokenizer.json")) || Files.isRegularFile(dir.resolve("tokenizer.bin"));
+        return has ? Tokenizer.load(dir) : null;
+    }
+
+    private static int[] defaultStops(CausalLM lm, Tokenizer tokenizer) {
+        int[] eos = lm.config().eosTokenIds();
+        if (tokenizer == null || tokenizer.eosId() < 0 || Arrays.stream(eos).anyMatch(e -> e == tokenizer.eosId())) return eos;
+        int[] r = Arrays.copyOf(eos, eos.length + 1);
+        r[eos.length] = tokenizer.eosId();
+        return r;
+    }
+
+    /** "2,651, 6037" → ids; the option name goes into the error. */
+    static int[] parseIds(String list, String option) {
+        String[] parts = list.trim().split("\\s*,\\s*");
+        int[] r = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                r[i] = Integer.parseInt(parts[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + ": '" + parts[i] + "' is not a token id (expected e.g. 2,651,6037)");
+            }
+            if (r[i] < 0) throw new IllegalArgumentException(option + ": token id " + r[i] + " is negative");
+        }
+        return r;
+    }
+
+    /** auto → null (as stored). */
+    static DType parseDType(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "auto" -> null;
+            case "f32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            case "f16", "float16" -> DType.F16;
+            default -> throw new IllegalArgumentException("--dtype: '" + name + "' is not one of auto, f32, bf16, f16");
+        };
+    }
+}

@@ -1,0 +1,36 @@
+package io.liquid4j.cli;
+
+import io.liquid4j.image.ImageFiles;
+import io.liquid4j.image.ImageTensors;
+import io.liquid4j.image.RgbImage;
+import io.liquid4j.nn.vqgan.VQModel;
+import io.liquid4j.tensor.GradMode;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `liquid vq decode --vqgan DIR --codes codes.json --out out.png`. */
+@Command(name = "decode", mixinStandardHelpOptions = true, description = "Decode a code grid (JSON from `vq encode --out`) to a PNG.")
+final class VqDecodeCommand implements Runnable {
+    @Mixin VqCommand.ModelOptions model;
+
+    @Option(names = "--codes", required = true, paramLabel = "FILE", description = "Codes JSON.")
+    Path codes;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output PNG.")
+    Path out;
+
+    @Override public void run() {
+        CodeGrid grid = CodeGrid.read(codes);
+        VQModel m = model.load();
+        try (var ng = GradMode.noGrad()) {
+            long t0 = System.nanoTime();
+            RgbImage img = ImageTensors.fromTensor(m.decode(grid.toTensor()), 0);
+            System.err.printf("decoded %dx%d codes to %dx%d pixels in %.2f s%n", grid.height(), grid.width(), img.width(), img.height(),
+                    (System.nanoTime() - t0) / 1e9);
+            ImageFiles.writePng(img, out);
+        }
+        System.err.println("wrote " + out);
+    }
+}

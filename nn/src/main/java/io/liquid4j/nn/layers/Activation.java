@@ -1,0 +1,18 @@
+package io.liquid4j.nn.layers;
+
+import io.liquid4j.tensor.Tensor;
+
+/** The gate activations of the supported gated MLPs. */
+public enum Activation {
+    /** SwiGLU (Llama, Qwen2). */
+    SILU,
+    /** GeGLU with the tanh approximation (Gemma 1 and 2, whatever their config says). */
+    GELU_TANH;
+
+    public Tensor apply(Tensor x) {
+        return switch (this) {
+            case SILU -> x.silu();
+            case GELU_TANH -> x.geluTanh();
+        };
+    }
+}

@@ -1,0 +1,87 @@
+package io.liquid4j.nn.layers;
+
+import io.liquid4j.nn.Module;
+import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.Tensor;
+
+/**
+ * Multi-head self-attention with grouped KV heads (MHA when kv = heads, MQA when kv = 1), HF
+ * names q_proj / k_proj / v_proj / o_proj. Query head h reads KV head h / (heads / kv): the
+ * queries are regrouped as [B, kv, group·L, D] so each KV head is one batched GEMM operand and
+ * keys are never repeated in memory. Order as HF eager: scores·scaling → optional softcap
+ * c·tanh(s/c) → additive mask → softmax in f32 → ·V → o_proj.
+ */
+public final class Attention extends Module {
+    private final Linear qProj, kProj, vProj, oProj;
+    private final int heads, kvHeads, headDim;
+    private final double scaling, softcap;
+
+    /**
+     * @param scaling multiplier of q·kᵀ (head_dim^-0.5, or query_pre_attn_scalar^-0.5 for Gemma 2)
+     * @param softcap attention logit softcap c (0 = none)
+     */
+    public Attention(int hidden, int heads, int kvHeads, int headDim, boolean qkvBias, boolean outBias,
+                     double scaling, double softcap, Init init) {
+        if (heads % kvHeads != 0) throw new IllegalArgumentException(heads + " attention heads are not a multiple of " + kvHeads + " KV heads");
+        this.heads = heads;
+        this.kvHeads = kvHeads;
+        this.headDim = headDim;
+        this.scaling = scaling;
+        this.softcap = softcap;
+        double std = Math.pow(hidden, -0.5);
+        qProj = child("q_proj", new Linear(hidden, heads * headDim, qkvBias, std, init));
+        kProj = child("k_proj", new Linear(hidden, kvHeads * headDim, qkvBias, std, init));
+        vProj = child("v_proj", new Linear(hidden, kvHeads * headDim, qkvBias, std, init));
+        oProj = child("o_proj", new Linear(heads * headDim, hidden, outBias, Math.pow(heads * headDim, -0.5), init));
+    }
+
+    /**
+     * Attention of the L new tokens x [B, L, hidden] over the cached keys and themselves.
+     *
+     * @param rope   cos/sin tables for the new tokens' positions
+     * @param bias   additive mask [B, 1, 1, L, Lk] (0 = visible, a huge negative = hidden), or
+     *               null when every key is visible to every new query
+     * @param cacheK keys [B, kv, capacity, D] of this layer (null: no cache, Lk = L); the new
+     *               keys are written in place at [past, past + L) and attention reads [0, past + L).
+     *               The cache path is for inference: no gradient flows through it.
+     * @param cacheV values, same layout
+     * @param past   tokens already in the cache
+     */
+    public Tensor forward(Tensor x, RotaryEmbedding.Table rope, Tensor bias, Tensor cacheK, Tensor cacheV, int past) {
+        int b = x.size(0), l = x.size(1), group = heads / kvHeads;
+        Tensor q = qProj.forward(x).reshape(b, l, heads, headDim).transpose(1, 2);
+        Tensor k = kProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
+        Tensor v = vProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
+        q = RotaryEmbedding.apply(q, rope);
+        k = RotaryEmbedding.apply(k, rope);
+        Tensor keys = k, values = v;
+        if (cacheK != null) {
+            if (past + l > cacheK.size(2)) {
+                throw new IllegalStateException("KV cache full: " + past + " + " + l + " tokens exceed its capacity " + cacheK.size(2));
+            }
+            try (var ng = GradMode.noGrad()) {
+                cacheK.narrow(2, past, l).copyFrom(k);
+                cacheV.narrow(2, past, l).copyFrom(v);
+            }
+            keys = cacheK.narrow(2, 0, past + l);
+            values = cacheV.narrow(2, 0, past + l);
+        }
+        int lk = keys.size(2);
+        // the scaling (and the softcap's 1/c) folded into q: fewer elements than the scores
+        double qScale = softcap > 0 ? scaling / softcap : scaling;
+        Tensor qg = q.mul(qScale).reshape(b, kvHeads, group * l, headDim);
+        Tensor scores = qg.matmul(keys.transpose(-1, -2));                      // [B, kv, group·L, Lk]
+        if (softcap > 0) scores = scores.tanh().mul(softcap);
+        if (bias != null) scores = scores.reshape(b, kvHeads, group, l, lk).add(bias).reshape(b, kvHeads, group * l, lk);
+        Tensor out = F.softmax(scores, -1).matmul(values);                       // [B, kv, group·L, D]
+        out = out.reshape(b, heads, l, headDim).transpose(1, 2).reshape(b, l, heads * headDim);
+        return oProj.forward(out);
+    }
+
+    public int heads() { return heads; }
+
+    public int kvHeads() { return kvHeads; }
+
+    public int headDim() { return headDim; }
+}

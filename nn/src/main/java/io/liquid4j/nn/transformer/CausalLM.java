@@ -1,0 +1,125 @@
+package io.liquid4j.nn.transformer;
+
+import io.liquid4j.nn.Module;
+import io.liquid4j.nn.layers.Init;
+import io.liquid4j.nn.layers.Linear;
+import io.liquid4j.nn.layers.RotaryEmbedding;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.io.Checkpoint;
+import java.nio.file.Path;
+
+/**
+ * A decoder-only language model of one of the supported {@link Family families}: `model`
+ * ({@link Backbone}) plus `lm_head` (tied to model.embed_tokens when the config says so), with
+ * HF parameter names so checkpoints map by name. Activations are F32; weights keep whatever
+ * dtype they were loaded in (BF16 weights are decoded inside the GEMMs). Every op is
+ * differentiable, so the same model trains.
+ */
+public final class CausalLM extends Module {
+    private final ModelConfig config;
+    private final Backbone model;
+    private final Linear lmHead;
+    private final RotaryEmbedding rope;
+    private final double embedScale;
+
+    /** A model with weights from init (use {@link Init#placeholders()} when a checkpoint follows). */
+    public CausalLM(ModelConfig config, Init init) {
+        this.config = config;
+        model = child("model", new Backbone(config, init));
+        lmHead = child("lm_head", config.tieWordEmbeddings()
+                ? new Linear(model.embedTokens.weight())
+                : new Linear(config.hiddenSize(), config.vocabSize(), false, Math.pow(config.hiddenSize(), -0.5), init));
+        rope = new RotaryEmbedding(config.headDim(), config.ropeTheta(), config.ropeScaling());
+        // Gemma: sqrt(hidden) rounded to the activation dtype (F32 here) before it multiplies
+        embedScale = config.family().isGemma() ? (float) Math.sqrt(config.hiddenSize()) : 1.0;
+    }
+
+    /**
+     * Loads dir/config.json and the safetensors weights in dir (one file or a sharded index).
+     * dtype null keeps each tensor's stored dtype, which on the CPU is zero-copy (a BF16
+     * checkpoint stays BF16, memory-mapped); otherwise weights are converted. Missing,
+     * unexpected or mis-shaped tensors fail with one message listing them.
+     */
+    public static CausalLM fromPretrained(Path dir, DType dtype, Device device) {
+        ModelConfig config = ConfigParser.load(dir);
+        CausalLM m = new CausalLM(config, Init.placeholders());
+        try (Checkpoint ckpt = Checkpoint.open(dir)) {
+            m.load(ckpt, dtype, device, true);
+        }
+        return m;
+    }
+
+    public ModelConfig config() { return config; }
+
+    public Backbone backbone() { return model; }
+
+    public Device device() { return model.embedTokens.weight().value().device(); }
+
+    /** Logits [B, L, vocab] of a causal forward pass over ids [B, L] with no padding and no cache. */
+    public Tensor forward(Tensor ids) { return forward(ids, null, null); }
+
+    /**
+     * Logits [B, L, vocab] for L new tokens ids [B, L].
+     *
+     * @param mask  host key mask [B][cached + L] (1 = token, 0 = padding), or null for no padding;
+     *              positions are cumsum(mask) − 1 as in HF
+     * @param cache the KV cache to read and extend, or null
+     */
+    public Tensor forward(Tensor ids, int[][] mask, KVCache cache) {
+        return logits(hiddenStates(ids, mask, cache));
+    }
+
+    /** Logits [B, vocab] of the last new position only (what sampling needs: skips L−1 head GEMMs). */
+    public Tensor forwardLast(Tensor ids, int[][] mask, KVCache cache) {
+        Tensor h = hiddenStates(ids, mask, cache);
+        return logits(h.narrow(1, h.size(1) - 1, 1)).squeeze(1);
+    }
+
+    /** The final-normed hidden states [B, L, hidden]; see {@link #forward(Tensor, int[][], KVCache)}. */
+    public Tensor hiddenStates(Tensor ids, int[][] mask, KVCache cache) {
+        if (ids.dim() != 2) throw new IllegalArgumentException("ids must be [batch, length], got " + ids.describe());
+        int b = ids.size(0), l = ids.size(1);
+        int past = cache == null ? 0 : cache.length();
+        if (cache != null && cache.batch() != b) throw new IllegalArgumentException("KV cache holds a batch of " + cache.batch() + ", ids a batch of " + b);
+        AttentionMasks.check(mask, b, past + l);
+        Device dev = device();
+        RotaryEmbedding.Table table = rope.table(AttentionMasks.positions(mask, b, past, l), dev);
+        Tensor globalBias = AttentionMasks.bias(mask, b, past, l, 0, dev);
+        Tensor slidingBias = config.slidingWindow() > 0 ? AttentionMasks.bias(mask, b, past, l, config.slidingWindow(), dev) : null;
+
+        Tensor h = model.embedTokens.forward(ids);
+        if (h.dtype() != DType.F32) h = h.to(DType.F32);
+        if (embedScale != 1.0) h = h.mul(embedScale);
+        for (int i = 0; i < config.numLayers(); i++) {
+            Tensor bias = config.isSliding(i) ? slidingBias : globalBias;
+            h = model.layers.get(i).forward(h, table, bias,
+                    cache == null ? null : cache.keys(i), cache == null ? null : cache.values(i), past);
+        }
+        if (cache != null) cache.advance(l);
+        return model.norm.forward(h);
+    }
+
+    /** lm_head (and Gemma 2's final softcap c·tanh(x/c)) over hidden states [..., hidden]. */
+    public Tensor logits(Tensor hidden) {
+        Tensor logits = lmHead.forward(hidden);
+        double cap = config.finalSoftcap();
+        return cap > 0 ? logits.div(cap).tanh().mul(cap) : logits;
+    }
+
+    /** Mean next-token cross-entropy of ids [B, L] (position t predicts t + 1), a 0-d tensor. */
+    public Tensor nextTokenLoss(Tensor ids) {
+        int b = ids.size(0), l = ids.size(1);
+        if (l < 2) throw new IllegalArgumentException("next-token loss needs at least 2 tokens per row, got " + l);
+        Tensor logits = forward(ids.narrow(1, 0, l - 1));
+        Tensor targets = ids.narrow(1, 1, l - 1).reshape(b * (l - 1));
+        return F.crossEntropy(logits.reshape(b * (l - 1), config.vocabSize()), targets, -100, 0);
+    }
+
+    /** A KV cache for this model: batch rows, capacity slots, F32 on the model's device. */
+    public KVCache newCache(int batch, int capacity) {
+        return new KVCache(config, batch, capacity, DType.F32, device());
+    }
+}

@@ -1,0 +1,27 @@
+package io.liquid4j.nn.transformer;
+
+import io.liquid4j.nn.layers.Init;
+import io.liquid4j.nn.layers.RMSNorm;
+import io.liquid4j.nn.layers.RotaryEmbedding;
+import io.liquid4j.tensor.Tensor;
+
+/**
+ * Gemma 2 block with sandwich norms. Trap (spec/models.md): here post_attention_layernorm
+ * normalises the attention OUTPUT before the residual add, not the input of the MLP.
+ */
+public final class SandwichDecoderLayer extends DecoderLayer {
+    private final RMSNorm preFeedforwardLayernorm, postFeedforwardLayernorm;
+
+    SandwichDecoderLayer(ModelConfig c, Init init) {
+        super(c, init);
+        preFeedforwardLayernorm = child("pre_feedforward_layernorm", new RMSNorm(c.hiddenSize(), c.rmsNormEps(), true, init));
+        postFeedforwardLayernorm = child("post_feedforward_layernorm", new RMSNorm(c.hiddenSize(), c.rmsNormEps(), true, init));
+    }
+
+    @Override public Tensor forward(Tensor h, RotaryEmbedding.Table rope, Tensor bias, Tensor cacheK, Tensor cacheV, int past) {
+        Tensor attn = selfAttn.forward(inputLayernorm.forward(h), rope, bias, cacheK, cacheV, past);
+        h = h.add(postAttentionLayernorm.forward(attn));
+        Tensor ff = mlp.forward(preFeedforwardLayernorm.forward(h));
+        return h.add(postFeedforwardLayernorm.forward(ff));
+    }
+}

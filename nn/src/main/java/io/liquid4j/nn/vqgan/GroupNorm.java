@@ -1,0 +1,34 @@
+package io.liquid4j.nn.vqgan;
+
+import io.liquid4j.nn.Module;
+import io.liquid4j.nn.Parameter;
+import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.Tensor;
+
+/** The VQGAN's Normalize: GroupNorm with affine weight [C] (ones) and bias [C] (zeros). */
+public final class GroupNorm extends Module {
+    private final Parameter weight, bias;
+    private final int groups, channels;
+    private final double eps;
+
+    public GroupNorm(int groups, int channels, double eps) {
+        if (channels % groups != 0) throw new IllegalArgumentException("GroupNorm: " + channels + " channels are not divisible into " + groups + " groups");
+        this.groups = groups;
+        this.channels = channels;
+        this.eps = eps;
+        weight = param("weight", Tensor.ones(channels));
+        bias = param("bias", Tensor.zeros(channels));
+    }
+
+    /** Normalize(C) of the spec: 32 groups, eps 1e-6. */
+    public static GroupNorm normalize(int channels) { return new GroupNorm(VqConfig.NORM_GROUPS, channels, 1e-6); }
+
+    public Tensor forward(Tensor x) {
+        if (GradMode.isEnabled()) return F.groupNorm(x, groups, weight.value(), bias.value(), eps);
+        // inference: apply the affine part in place instead of allocating two more activations
+        Tensor y = F.groupNorm(x, groups, null, null, eps);
+        int[] bshape = {1, channels, 1, 1};
+        return y.mulInPlace(weight.value().reshape(bshape)).addInPlace(bias.value().reshape(bshape));
+    }
+}

@@ -1,0 +1,99 @@
+package io.liquid4j.nn.transformer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquid4j.nn.layers.Activation;
+import io.liquid4j.nn.layers.RopeScaling;
+import io.liquid4j.tensor.io.Json;
+import org.junit.jupiter.api.Test;
+
+class ConfigParserTest {
+    @Test
+    void gemma2V5KeysAndDefaults() {
+        ModelConfig c = ConfigParser.load(Fixtures.modelDir("gemma2"));
+        assertEquals(Family.GEMMA2, c.family());
+        assertEquals(10000.0, c.ropeTheta());
+        assertEquals(Math.pow(12, -0.5), c.attentionScaling(), 1e-15);
+        assertEquals(1.5, c.attnSoftcap());
+        assertEquals(2.5, c.finalSoftcap());
+        assertArrayEquals(new boolean[] {true, false, true}, c.slidingLayers());
+        assertArrayEquals(new int[] {1, 107}, c.eosTokenIds());
+        assertEquals(Activation.GELU_TANH, c.activation());
+        assertTrue(c.tieWordEmbeddings());
+    }
+
+    @Test
+    void gemma1ForcesTanhGeluAndUsesExplicitHeadDim() {
+        ModelConfig c = ConfigParser.load(Fixtures.modelDir("gemma"));
+        assertEquals(Activation.GELU_TANH, c.activation());   // config says "gelu"
+        assertEquals(12, c.headDim());
+        assertEquals(Math.pow(12, -0.5), c.attentionScaling(), 1e-15);
+    }
+
+    @Test
+    void llama3RopeScalingAndUntiedHead() {
+        ModelConfig c = ConfigParser.load(Fixtures.modelDir("llama"));
+        assertEquals(RopeScaling.Type.LLAMA3, c.ropeScaling().type());
+        assertEquals(64, c.ropeScaling().originalMaxPositions());
+        assertFalse(c.tieWordEmbeddings());
+        assertEquals(-1, c.padTokenId());
+    }
+
+    @Test
+    void qwen2HasQkvBiasAndIgnoresItsSlidingWindow() {
+        ModelConfig c = ConfigParser.load(Fixtures.modelDir("qwen2"));
+        assertTrue(c.qkvBias());
+        assertFalse(c.outBias());
+        assertEquals(0, c.slidingWindow());
+        assertEquals(-1, c.bosTokenId());     // JSON null
+    }
+
+    @Test
+    void gemma2DefaultsWithoutLayerTypes() {
+        ModelConfig c = parse("""
+                {"model_type": "gemma2", "vocab_size": 10, "hidden_size": 8, "intermediate_size": 16,
+                 "num_hidden_layers": 4, "num_attention_heads": 2, "head_dim": 4,
+                 "final_logit_softcapping": null}""");
+        assertArrayEquals(new boolean[] {true, false, true, false}, c.slidingLayers());
+        assertEquals(4096, c.slidingWindow());
+        assertEquals(50.0, c.attnSoftcap());
+        assertEquals(0.0, c.finalSoftcap());
+        assertEquals(Math.pow(256, -0.5), c.attentionScaling(), 1e-15);
+        assertEquals(2, c.numKvHeads());
+    }
+
+    @Test
+    void clearErrors() {
+        var e = assertThrows(IllegalArgumentException.class, () -> parse("""
+                {"model_type": "mistral", "architectures": ["MistralForCausalLM"]}"""));
+        assertTrue(e.getMessage().contains("unsupported architecture") && e.getMessage().contains("mistral"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> parse("""
+                {"model_type": "llama", "vocab_size": 10, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2}"""));
+        assertTrue(e.getMessage().contains("'hidden_size'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> parse("""
+                {"model_type": "llama", "vocab_size": 10, "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
+                 "num_attention_heads": 2, "rope_scaling": {"rope_type": "yarn", "factor": 4}}"""));
+        assertTrue(e.getMessage().contains("yarn"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> parse("""
+                {"model_type": "llama", "vocab_size": "ten", "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1,
+                 "num_attention_heads": 2}"""));
+        assertTrue(e.getMessage().contains("'vocab_size' must be an integer"), e.getMessage());
+    }
+
+    @Test
+    void architectureNameAloneIsEnough() {
+        ModelConfig c = parse("""
+                {"architectures": ["Qwen2ForCausalLM"], "vocab_size": 10, "hidden_size": 8, "intermediate_size": 16,
+                 "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1}""");
+        assertEquals(Family.QWEN2, c.family());
+        assertEquals(4, c.headDim());
+    }
+
+    private static ModelConfig parse(String json) {
+        return ConfigParser.parse(Json.parseObject(json), "config.json");
+    }
+}

@@ -1,0 +1,216 @@
+package io.liquid4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.liquid4j.tensor.DType;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@link Gemm#gemm} against {@link Gemm#gemmReference} (double accumulation). Each case pads
+ * every leading dimension, starts every operand at an odd element offset, and checks that C
+ * outside the m×n window is left untouched. The error bound is relative to Σ|a||b| per element,
+ * computed by the reference on |A| and |B|.
+ */
+class GemmTest {
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+    private static final double REL_TOL = 1e-5;
+    private static final DType[] B_TYPES = {DType.F32, DType.BF16, DType.F16};
+
+    /** One product: shape, layouts, type of B, overwrite or accumulate. */
+    record Case(int m, int n, int k, boolean transA, boolean transB, DType bType, boolean accumulate) {
+        @Override
+        public String toString() {
+            return m + "x" + n + "x" + k + (transA ? " At" : "") + (transB ? " Bt" : "") + " " + bType
+                    + (accumulate ? " +=" : "");
+        }
+    }
+
+    static Stream<Arguments> oddSizesEveryLayout() {
+        int[][] shapes = {{1, 1, 1}, {3, 5, 7}, {17, 33, 65}, {127, 130, 3}, {65, 1, 127}, {2, 130, 33}, {5, 17, 130}};
+        Stream.Builder<Arguments> cases = Stream.builder();
+        int i = 0;
+        for (int[] s : shapes) {
+            for (DType t : B_TYPES) {
+                for (int layout = 0; layout < 4; layout++) {
+                    boolean accumulate = (i++ & 1) == 1;
+                    cases.add(Arguments.of(new Case(s[0], s[1], s[2], (layout & 1) != 0, (layout & 2) != 0, t, accumulate)));
+                }
+            }
+        }
+        return cases.build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("oddSizesEveryLayout")
+    void oddSizesEveryLayout(Case c) {
+        try (Arena arena = Arena.ofConfined()) {
+            check(arena, c, 1);
+        }
+    }
+
+    /** Small m takes the streaming GEMV path; W stored [n, k] is the decode-time layout. */
+    static Stream<Arguments> gemvShapes() {
+        Stream.Builder<Arguments> cases = Stream.builder();
+        for (DType t : B_TYPES) {
+            for (int m = 1; m <= GemmGemv.MAX_M + 1; m++) {
+                cases.add(Arguments.of(new Case(m, 203, 517, false, true, t, m % 2 == 0)));
+                cases.add(Arguments.of(new Case(m, 1037, 33, m == 2, false, t, m % 2 == 1)));
+            }
+            cases.add(Arguments.of(new Case(1, 4099, 1024, false, true, t, false)));
+        }
+        return cases.build();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("gemvShapes")
+    void gemvPathInParallel(Case c) {
+        try (Arena arena = Arena.ofShared()) {
+            check(arena, c, 3);
+        }
+    }
+
+    /** Shapes that cross every blocking boundary (MC, NC, KC passes) of the packed path, on the pool. */
+    static Stream<Arguments> blockBoundaries() {
+        int mc = GemmBlocked.MC, nc = GemmBlocked.NC, kc = GemmBlocked.KC;
+        int mr = GemmKernel.MR, nr = GemmKernel.NR;
+        return Stream.of(
+                new Case(300, 520, 700, false, false, DType.F32, false),
+                new Case(300, 520, 700, true, true, DType.BF16, true),
+                new Case(2 * mc + mr + 1, 2 * nr + 3, 2 * kc + 7, false, true, DType.F32, true),
+                new Case(mc + 1, 41, 2 * kc + 1, true, false, DType.F16, false),
+                new Case(mr + 3, nc + nr + 5, 19, false, false, DType.BF16, true),
+                new Case(mr + 1, nc + 1, 9, true, true, DType.F32, false)).map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("blockBoundaries")
+    void blockBoundariesInParallel(Case c) {
+        try (Arena arena = Arena.ofShared()) {
+            check(arena, c, 5);
+        }
+    }
+
+    @Test
+    void kZeroZeroesOrKeepsC() {
+        try (Arena arena = Arena.ofConfined()) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                MemorySegment a = arena.allocate(16), b = arena.allocate(16);
+                MemorySegment c = arena.allocate(4 * 6 * Float.BYTES);
+                for (int i = 0; i < 24; i++) c.setAtIndex(F32, i, 7f);
+                Gemm.gemm(3, 5, 0, a, 0, 1, false, b, 0, 5, false, DType.F32, c, 4, 6, accumulate);
+                for (int i = 0; i < 24; i++) {
+                    int row = (i - 1) / 6, col = (i - 1) % 6;
+                    boolean inside = i >= 1 && row < 3 && col < 5;
+                    assertEquals(inside && !accumulate ? 0f : 7f, c.getAtIndex(F32, i), "element " + i);
+                }
+            }
+        }
+    }
+
+    @Test
+    void emptyShapesTouchNothing() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(64);
+            Gemm.gemm(0, 4, 4, s, 0, 4, false, s, 0, 4, false, DType.F32, s, 0, 4, false);
+            Gemm.gemm(4, 0, 4, s, 0, 4, false, s, 0, 1, false, DType.F32, s, 0, 1, false);
+            assertEquals(-1L, s.mismatch(arena.allocate(64)), "segment changed");
+        }
+    }
+
+    @Test
+    void rejectsBadArguments() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(1024);
+            assertThrows(IllegalArgumentException.class,
+                    () -> Gemm.gemm(2, 2, 2, s, 0, 2, false, s, 0, 2, false, DType.I32, s, 0, 2, false));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Gemm.gemm(2, 3, 4, s, 0, 3, false, s, 0, 3, false, DType.F32, s, 0, 3, false));
+            assertThrows(IllegalArgumentException.class,
+                    () -> Gemm.gemm(-1, 3, 4, s, 0, 4, false, s, 0, 3, false, DType.F32, s, 0, 3, false));
+        }
+    }
+
+    // ---- harness ----
+
+    private static void check(Arena arena, Case c, long seed) {
+        int m = c.m(), n = c.n(), k = c.k();
+        int lda = (c.transA() ? m : k) + 3, ldb = (c.transB() ? k : n) + 5, ldc = n + 2;
+        int es = c.bType().byteSize();
+        long aOff = 4 * 3, bOff = (long) es * 7, cOff = 4 * 5;
+        long aElems = (long) (c.transA() ? k : m) * lda, bElems = (long) (c.transB() ? n : k) * ldb;
+        long cElems = (long) m * ldc;
+        Random random = new Random(seed * 31 + c.hashCode());
+        MemorySegment a = arena.allocate(aOff + aElems * 4 + 8);
+        MemorySegment b = arena.allocate(bOff + bElems * es + 8);
+        MemorySegment c0 = arena.allocate(cOff + cElems * 4 + 8);
+        fillF32(a, random);
+        fillB(b, c.bType(), random);
+        fillF32(c0, random);
+
+        MemorySegment got = arena.allocate(c0.byteSize()).copyFrom(c0);
+        MemorySegment want = arena.allocate(c0.byteSize()).copyFrom(c0);
+        Gemm.gemm(m, n, k, a, aOff, lda, c.transA(), b, bOff, ldb, c.transB(), c.bType(), got, cOff, ldc, c.accumulate());
+        Gemm.gemmReference(m, n, k, a, aOff, lda, c.transA(), b, bOff, ldb, c.transB(), c.bType(), want, cOff, ldc,
+                c.accumulate());
+
+        // Σ|a||b| (+ |c| when accumulating) per element, for the error bound.
+        MemorySegment bound = abs(arena, c0, DType.F32);
+        Gemm.gemmReference(m, n, k, abs(arena, a, DType.F32), aOff, lda, c.transA(), abs(arena, b, c.bType()), bOff, ldb,
+                c.transB(), c.bType(), bound, cOff, ldc, c.accumulate());
+
+        for (long e = 0; e * 4 + 4 <= c0.byteSize(); e++) {
+            long off = e * 4;
+            long rel = off - cOff;
+            boolean inside = rel >= 0 && rel % 4 == 0 && rel / 4 < cElems && (rel / 4) % ldc < n;
+            float g = got.get(F32, off);
+            if (!inside) {
+                if (Float.floatToRawIntBits(g) != Float.floatToRawIntBits(c0.get(F32, off))) {
+                    fail(c + ": wrote outside C at byte " + off);
+                }
+                continue;
+            }
+            double w = want.get(F32, off), tol = REL_TOL * bound.get(F32, off) + 1e-30;
+            if (!(Math.abs(g - w) <= tol)) {
+                long i = rel / 4 / ldc, j = rel / 4 % ldc;
+                fail(c + ": C(" + i + "," + j + ") = " + g + ", reference " + w + ", tolerance " + tol);
+            }
+        }
+    }
+
+    private static void fillF32(MemorySegment s, Random random) {
+        for (long off = 0; off + 4 <= s.byteSize(); off += 4) s.set(F32, off, (float) random.nextGaussian());
+    }
+
+    private static void fillB(MemorySegment s, DType type, Random random) {
+        if (type == DType.F32) {
+            fillF32(s, random);
+            return;
+        }
+        for (long off = 0; off + 2 <= s.byteSize(); off += 2) {
+            float v = (float) random.nextGaussian();
+            s.set(I16, off, type == DType.BF16 ? DType.floatToBf16(v) : DType.floatToF16(v));
+        }
+    }
+
+    /** Copy of s with the sign bit of every element cleared (elements of type t from byte 0). */
+    private static MemorySegment abs(Arena arena, MemorySegment s, DType t) {
+        MemorySegment out = arena.allocate(s.byteSize()).copyFrom(s);
+        if (t == DType.F32) {
+            for (long off = 0; off + 4 <= s.byteSize(); off += 4) out.set(F32, off, Math.abs(s.get(F32, off)));
+        } else {
+            for (long off = 0; off + 2 <= s.byteSize(); off += 2) out.set(I16, off, (short) (s.get(I16, off) & 0x7fff));
+        }
+        return out;
+    }
+}

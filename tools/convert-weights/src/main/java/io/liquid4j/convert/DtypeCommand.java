@@ -1,0 +1,29 @@
+package io.liquid4j.convert;
+
+import io.liquid4j.tensor.DType;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** `convert-weights dtype --to bf16|f32 IN OUT`: rewrite a checkpoint's floating tensors in another dtype. */
+@Command(name = "dtype", mixinStandardHelpOptions = true,
+        description = "Convert the floating tensors of a safetensors file or model directory (sharded too) to BF16 or F32.")
+final class DtypeCommand implements Runnable {
+    @Option(names = "--to", required = true, paramLabel = "bf16|f32", description = "Target dtype.")
+    String to;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors file or a model directory.")
+    Path in;
+
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output file (for a file) or directory (for a directory).")
+    Path out;
+
+    @Override public void run() {
+        DType target = DtypeConverter.parseTarget(to);
+        List<Path> written = DtypeConverter.convert(in, out, target, System.err);
+        System.err.println("wrote " + written.size() + " file(s) under " + out + " with " + target + " weights");
+    }
+}
