@@ -38,7 +38,8 @@ if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 2
 else
     echo "== gpu tests (carried build, no maven here)"
     CP="tensor/target/classes:tensor/target/test-classes:$(ls .gpu-carry/lib/*.jar | tr '\n' ':')"
-    timeout 300 "$JAVA" $JFLAGS -cp "$CP" io.liquid4j.tensor.cuda.GpuTestRunner io.liquid4j.tensor.cuda.CudaParityTest 2>&1 | tee "$LOG/gpu-tests.log"
+    timeout 300 "$JAVA" $JFLAGS -cp "$CP" io.liquid4j.tensor.cuda.GpuTestRunner io.liquid4j.tensor.cuda.CudaParityTest \
+        io.liquid4j.tensor.cuda.CudaOpsParityTest 2>&1 | tee "$LOG/gpu-tests.log"
     [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 fi
 
@@ -60,7 +61,21 @@ x = torch.empty(1 << 30, dtype=torch.uint8, device="cuda"); y = torch.empty_like
 print("RESULT torch_d2d_copy %.1f GB/s" % (2 * (1 << 30) / t(lambda: y.copy_(x)) / 1e6))
 for n in (4096, 8192):
     a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16); b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
-    print("RESULT torch_gemm_bf16_%d %.1f TFLOP/s" % (n, 2 * n**3 / t(lambda: a @ b) / 1e9))
+    runs = [2 * n**3 / t(lambda: a @ b) / 1e9 for _ in range(3)]
+    print("RESULT torch_gemm_bf16_%d %.1f TFLOP/s" % (n, sorted(runs)[1]))
+    print("TORCH_GEMM_SPREAD %d runs %s TFLOP/s" % (n, " ".join("%.1f" % r for r in runs)))
+    del a, b
+import time
+nb = 256 << 20
+dev = torch.empty(nb, dtype=torch.uint8, device="cuda")
+for name, host in (("pageable", torch.randint(0, 255, (nb,), dtype=torch.uint8)), ("pinned", torch.empty(nb, dtype=torch.uint8).pin_memory())):
+    for d in ("h2d", "d2h"):
+        ts = []
+        for _ in range(7):
+            torch.cuda.synchronize(); t0 = time.perf_counter()
+            (dev.copy_(host) if d == "h2d" else host.copy_(dev)); torch.cuda.synchronize()
+            ts.append(time.perf_counter() - t0)
+        print("RESULT torch_%s_%s %.1f GB/s" % (d, name, nb / sorted(ts)[3] / 1e9))
 for n in (4096, 8192):
     x = torch.randn(16384, n, device="cuda")
     print("RESULT torch_softmax_fwd_%d %.1f GB/s" % (n, 8 * x.numel() / t(lambda: torch.softmax(x, -1)) / 1e6))
@@ -72,8 +87,17 @@ r() { grep -h "^RESULT $1 " "$LOG"/bench.log "$LOG"/torch.log 2>/dev/null | awk 
 copy=$(r d2d_copy)
 printf "%-18s %12s %12s %8s\n" case liquid4j torch ratio
 for n in 4096 8192; do
-    a=$(r gemm_bf16_$n); b=$(r torch_gemm_bf16_$n)
-    printf "%-18s %9s TF %9s TF %8s\n" "gemm bf16 $n^3" "${a:-?}" "${b:-?}" "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')"
+    a=$(r gemm_bf16_$n); b=$(r torch_gemm_bf16_$n); h=$(r gemm_bf16_heuristic_$n)
+    printf "%-18s %9s TF %9s TF %8s   (heuristic #0 only: %s TF, %s)\n" "gemm bf16 $n^3" "${a:-?}" "${b:-?}" \
+        "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')" "${h:-?}" \
+        "$(awk -v a="${h:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')"
+done
+grep -h "^GEMM_SPREAD\|^TORCH_GEMM_SPREAD" "$LOG"/bench.log "$LOG"/torch.log 2>/dev/null
+grep -h "^GEMM_ALGO .*K=\(4096\|8192\) batch=1 bf16" "$LOG"/bench.log 2>/dev/null | cut -c1-230
+printf "%-18s %10s %10s %10s | torch %10s %10s\n" "transfer 256MiB" pageable staged pinned pageable pinned
+for d in h2d d2h; do
+    printf "%-18s %10s %10s %10s | %16s %10s  GB/s\n" "$d" "$(r ${d}_pageable)" "$(r ${d}_pinned_staged)" "$(r ${d}_pinned_direct)" \
+        "$(r torch_${d}_pageable)" "$(r torch_${d}_pinned)"
 done
 printf "%-18s %9s GB/s (torch %s)\n" "d2d copy" "${copy:-?}" "$(r torch_d2d_copy)"
 pct() { awk -v a="${1:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}'; }
@@ -89,6 +113,9 @@ for n in 4096 8192; do
     grep -h "^RESULT rmsbwd_.*_$n " "$LOG"/bench.log | while read -r _ k v _; do k=${k#rmsbwd_}; printf " %s=%s(%s)" "${k%_*}" "$v" "$(pct "$v")"; done; echo
 done
 grep -h "^CHECK" "$LOG"/bench.log | sed 's/ max rel diff vs scalar kernels//'
+grep -h "^PARITY" "$LOG/gpu-tests.log" | awk '{m=0; for(i=1;i<NF;i++) if($i=="out"||$i=="grad") if($(i+1)!="-" && $(i+1)+0>m) m=$(i+1)+0; printf "%.1e %s\n", m, $0}' \
+    | sort -g -r | head -4 | sed 's/^/worst rel err /'
+grep -h "^PARITY" "$LOG/gpu-tests.log" | wc -l | sed 's/^/op-parity cases: /'
 grep -hE "^Tests:|Tests run:.*Fail" "$LOG/gpu-tests.log" | tail -1
 echo "gpu tests: $([[ $status -eq 0 ]] && echo PASSED || echo FAILED)"
 exit $status

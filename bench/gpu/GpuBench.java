@@ -127,6 +127,40 @@ public final class GpuBench {
         }
     }
 
+    /** Host↔device GB/s for 256 MiB: the driver's pageable path, the pinned staging path (default) and a pinned source/target (ceiling). */
+    static void transfers(Device gpu) {
+        long bytes = 256L << 20;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared(); Tensor t = Tensor.empty(DType.U8, gpu, (int) bytes)) {
+            java.lang.foreign.MemorySegment host = arena.allocate(bytes, 4096);
+            for (long i = 0; i < bytes; i += 8) host.set(java.lang.foreign.ValueLayout.JAVA_LONG, i, i * 0x9E3779B97F4A7C15L);
+            java.lang.foreign.MemorySegment pinned = drv.hostAlloc(bytes);
+            pinned.copyFrom(host);
+            String[] modes = {"pageable", "pinned_staged", "pinned_direct"};
+            for (int m = 0; m < 3; m++) {
+                System.setProperty("liquid4j.cuda.pinnedStaging", m == 1 ? "true" : "false");
+                java.lang.foreign.MemorySegment src = m == 2 ? pinned : host;
+                double[] h2d = new double[7], d2h = new double[7];
+                for (int r = 0; r < 7; r++) {
+                    long t0 = System.nanoTime();
+                    be.writeFromHost(src, t);
+                    long t1 = System.nanoTime();
+                    be.readToHost(t, src);
+                    long t2 = System.nanoTime();
+                    h2d[r] = bytes / (double) (t1 - t0);
+                    d2h[r] = bytes / (double) (t2 - t1);
+                }
+                Arrays.sort(h2d);
+                Arrays.sort(d2h);
+                result("h2d_" + modes[m], h2d[3], "GB/s");
+                result("d2h_" + modes[m], d2h[3], "GB/s");
+            }
+            System.clearProperty("liquid4j.cuda.pinnedStaging");
+            boolean same = host.mismatch(pinned) == -1;
+            System.out.println("CHECK transfers round trip " + (same ? "ok" : "FAIL"));
+            drv.freeHost(pinned);
+        }
+    }
+
     public static void main(String[] args) {
         Device gpu = Device.cuda(0);
         if (!Backends.isAvailable(gpu)) {
@@ -144,13 +178,27 @@ public final class GpuBench {
             result("d2d_copy", 2.0 * copyBytes / ms / 1e6, "GB/s");
         }
 
+        // bf16 GEMM: the heuristic's first algorithm (tuning off), then the tuned choice, timed three
+        // times (each a median of 10 reps) to show the run-to-run spread; the chosen algorithms are listed.
         for (int n : new int[] {4096, 8192}) {
             try (Tensor a = Tensor.randn(g, DType.BF16, gpu, 1, n, n); Tensor w = Tensor.randn(g, DType.BF16, gpu, 1, n, n);
                  Tensor o = Tensor.empty(DType.BF16, gpu, 1, n, n)) {
-                double ms = time(3, 10, () -> be.matmulLowPrecision(a, w, o, false));
-                result("gemm_bf16_" + n, 2.0 * n * n * n / ms / 1e9, "TFLOP/s");
+                double flop = 2.0 * n * n * n;
+                System.setProperty("liquid4j.cuda.gemmTune", "false");
+                double h = time(3, 10, () -> be.matmulLowPrecision(a, w, o, false));
+                result("gemm_bf16_heuristic_" + n, flop / h / 1e9, "TFLOP/s");
+                System.clearProperty("liquid4j.cuda.gemmTune");
+                double[] tf = new double[3];
+                for (int r = 0; r < 3; r++) tf[r] = flop / time(3, 10, () -> be.matmulLowPrecision(a, w, o, false)) / 1e9;
+                double[] sorted = tf.clone();
+                Arrays.sort(sorted);
+                result("gemm_bf16_" + n, sorted[1], "TFLOP/s");
+                System.out.printf("GEMM_SPREAD %d tuned runs %.1f %.1f %.1f TFLOP/s%n", n, tf[0], tf[1], tf[2]);
             }
         }
+        for (String c : be.gemmChoices()) System.out.println("GEMM_ALGO " + c);
+
+        transfers(gpu);
 
         // Cross-check of the row-kernel variants (liquid4j.rows = 0 new float4, 2 persistent) against
         // the scalar kernels (1) at sizes CudaParityTest does not cover; gw also checked for run-to-run equality.

@@ -28,6 +28,10 @@ public final class VqganBench {
             conv(runs);
             return;
         }
+        if (mode.equals("ops")) {
+            ops(runs);
+            return;
+        }
         VQModel m = VQModel.load(dir);
         Map<String, Tensor> io = Checkpoint.loadAll(dir.resolve("io.safetensors"));
         Tensor x = io.get("x"), codes = io.get("codes");
@@ -58,9 +62,50 @@ public final class VqganBench {
                     long t2 = System.nanoTime();
                     System.out.printf("conv3x3 128ch 512²: conv2d %.3f s (%.1f GFLOP/s), gemm alone %.3f s (%.1f GFLOP/s)%n",
                             (t1 - t0) / 1e9, flops / (t1 - t0), (t2 - t1) / 1e9, flops / (t2 - t1));
+                    Tensor rgb = Tensor.randn(g, 1, 3, 512, 512), w3 = Tensor.randn(g, 128, 3, 3, 3);
+                    time("conv_in 3→128 at 512²", () -> F.conv2d(rgb, w3, b, 1, 1));
+                    Tensor padded = F.pad(x, new int[] {0, 1, 0, 1}, 0);
+                    time("downsample 128ch 513²→256²", () -> F.conv2d(padded, w, b, 2, 0));
                 }
             }
         }
+    }
+
+    /** The elementwise and normalisation ops of a 128-channel 512² decoder level, one by one. */
+    private static void ops(int runs) {
+        Generator g = new Generator(2);
+        try (var ng = GradMode.noGrad()) {
+            Tensor x = Tensor.randn(g, 1, 128, 512, 512), small = Tensor.randn(g, 1, 128, 256, 256);
+            Tensor w = Tensor.ones(128), b = Tensor.zeros(128);
+            for (int r = 0; r < runs; r++) {
+                try (var scope = TensorScope.open()) {
+                    time("groupNorm", () -> F.groupNorm(x, 32, w, b, 1e-6));
+                    time("silu", x::silu);
+                    time("add", () -> x.add(x));
+                    time("upsampleNearest 256→512", () -> F.upsampleNearest(small, 2));
+                    time("upsample two-step", () -> {
+                        int n = 1, c = 128, h = 256, wd = 256;
+                        Tensor cols = small.reshape(n, c, h, wd, 1).expand(n, c, h, wd, 2).reshape(n, c, h, 1, 2 * wd);
+                        return cols.expand(n, c, h, 2, 2 * wd).reshape(n, c, 2 * h, 2 * wd);
+                    });
+                    time("groupNorm via stats", () -> {
+                        Tensor g3 = x.reshape(1, 32, -1);
+                        Tensor mean = g3.mean(2, true), var = g3.var(2, true, 0);
+                        Tensor rstd = var.add(1e-6).rsqrt();
+                        Tensor scale = rstd.expand(1, 32, 4).reshape(1, 128, 1, 1);
+                        Tensor shift = mean.mul(rstd).neg().expand(1, 32, 4).reshape(1, 128, 1, 1);
+                        return x.mul(scale).add(shift);
+                    });
+                    time("pad (0,1,0,1)", () -> F.pad(x, new int[] {0, 1, 0, 1}, 0));
+                }
+            }
+        }
+    }
+
+    private static void time(String what, java.util.function.Supplier<Tensor> op) {
+        long t0 = System.nanoTime();
+        op.get();
+        System.out.printf("%-26s %.3f s%n", what, (System.nanoTime() - t0) / 1e9);
     }
 
     static long vmHwmMiB() throws java.io.IOException {

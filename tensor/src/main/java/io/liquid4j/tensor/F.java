@@ -145,11 +145,54 @@ public final class F {
                     + " (padding " + ph + "x" + pw + ")");
         }
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
+        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
+        if (!needsGrad && sh == 1 && sw == 1 && c >= SHIFTED_CONV_MIN_CHANNELS && kh * kw > 1) {
+            return conv2dShifted(x, w, b, ph, pw, oh, ow);
+        }
         Tensor cols = im2col(x, kh, kw, sh, sw, ph, pw);                  // [N, C·kh·kw, OH·OW]
         Tensor y = w.reshape(o, c * kh * kw).matmul(cols);              // [N, O, OH·OW]
         y = y.reshape(n, o, oh, ow);
         if (b != null) y = y.add(b.reshape(1, o, 1, 1));
         return y;
+    }
+
+    /** Below this many input channels the tap GEMMs of {@link #conv2dShifted} are too thin to beat im2col. */
+    private static final int SHIFTED_CONV_MIN_CHANNELS = 16;
+
+    /**
+     * Inference-only stride-1 convolution without im2col: with the input zero-padded to
+     * [C, Hp·Wp] (row pitch Wp), the input window of kernel tap (i, j) for all outputs is the
+     * contiguous range starting at i·Wp + j, so the convolution is kh·kw accumulating GEMMs
+     * W[:, :, i, j] · X[:, i·Wp + j ...] into an output of row pitch Wp whose last kw−1
+     * columns per row are discarded. Extra memory is one padded copy of x instead of a
+     * C·kh·kw-times larger column matrix (1.2 GB for a 128-channel 512² layer).
+     */
+    private static Tensor conv2dShifted(Tensor x, Tensor w, Tensor b, int ph, int pw, int oh, int ow) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = w.size(0), kh = w.size(2), kw = w.size(3);
+        int hp = h + 2 * ph, wp = wd + 2 * pw;
+        int span = oh * wp;                                   // outputs per image at row pitch wp
+        int plane = hp * wp + kw - 1;                         // the last tap's window ends kw−1 past the padded plane
+        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            Tensor xp = Tensor.zeros(DType.F32, x.device(), n, c, plane);
+            xp.narrow(2, 0, hp * wp).reshape(n, c, hp, wp).narrow(2, ph, h).narrow(3, pw, wd).copyFrom(x);
+            Tensor taps = w.to(DType.F32).permute(2, 3, 0, 1).contiguous();        // [kh, kw, O, C]
+            Tensor wide = Tensor.empty(DType.F32, x.device(), n, o, span);
+            for (int img = 0; img < n; img++) {
+                Tensor out = wide.select(0, img).unsqueeze(0);
+                for (int i = 0; i < kh; i++) {
+                    for (int j = 0; j < kw; j++) {
+                        Tensor a = taps.select(0, i).select(0, j).unsqueeze(0);
+                        Tensor cols = xp.select(0, img).narrow(1, i * wp + j, span).unsqueeze(0);
+                        x.backend().matmul(a, cols, out, i + j > 0);
+                    }
+                }
+            }
+            Tensor y = wide.reshape(n, o, oh, wp).narrow(3, 0, ow);
+            y = b == null ? y.contiguous() : y.add(b.to(DType.F32).reshape(1, o, 1, 1));
+            if (x.dtype() != DType.F32) y = y.to(x.dtype());
+            return scope.keep(y);
+        }
     }
 
     /** The im2col op with its adjoint (col2im) as backward. */
@@ -172,7 +215,10 @@ public final class F {
         if (x.dim() != 4) throw new IllegalArgumentException("upsampleNearest needs [N,C,H,W], got " + x.describe());
         if (scale < 1) throw new IllegalArgumentException("upsample scale must be >= 1");
         int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-        return x.reshape(n, c, h, 1, w, 1).expand(n, c, h, scale, w, scale).reshape(n, c, h * scale, w * scale);
+        // two copies, each with a simple inner loop (repeat columns, then whole rows), run faster
+        // than one 6-D broadcast copy with stride-0 in two places
+        Tensor wide = x.reshape(n, c, h, w, 1).expand(n, c, h, w, scale).reshape(n, c, h, 1, w * scale);
+        return wide.expand(n, c, h, scale, w * scale).reshape(n, c, h * scale, w * scale);
     }
 
     /**

@@ -1,6 +1,8 @@
 package io.liquid4j.nn.vqgan;
 
 import io.liquid4j.nn.Module;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.io.Checkpoint;
@@ -32,7 +34,7 @@ public final class VQModel extends Module {
     public static VQModel load(Path dir) {
         VQModel m = new VQModel(VqConfig.read(dir), new Generator(0));
         try (Checkpoint ckpt = Checkpoint.open(dir.resolve("model.safetensors"))) {
-            m.load(ckpt, io.liquid4j.tensor.DType.F32, io.liquid4j.tensor.Device.CPU, true);
+            m.load(ckpt, DType.F32, Device.CPU, true);
         }
         m.train(false);
         return m;

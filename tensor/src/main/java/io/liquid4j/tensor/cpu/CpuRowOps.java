@@ -144,21 +144,12 @@ final class CpuRowOps {
         CpuThreads.parallelFor(rows, Math.max(1, 8192 / Math.max(1, n)), (s, e) -> {
             for (int r = s; r < e; r++) {
                 long xb = xo + (long) r * n * 4, ob = oo + (long) r * n * 4;
-                double mu = RowMath.sum(xs, xb, n) / n;
-                double var = 0;
-                for (int i = 0; i < n; i++) {
-                    double d = xs.get(Access.F, xb + i * 4L) - mu;
-                    var += d * d;
-                }
-                double inv = 1 / Math.sqrt(var / n + eps);
-                ms.set(Access.F, mo + r * 4L, (float) mu);
-                rs.set(Access.F, ro + r * 4L, (float) inv);
-                for (int i = 0; i < n; i++) {
-                    double v = (xs.get(Access.F, xb + i * 4L) - mu) * inv;
-                    if (wv != null) v *= wv[i];
-                    if (bv != null) v += bv[i];
-                    os.set(Access.F, ob + i * 4L, (float) v);
-                }
+                float mu = (float) (RowMath.sum(xs, xb, n) / n);
+                double var = RowMath.sumSquaredDeviations(xs, xb, n, mu);
+                float inv = (float) (1 / Math.sqrt(var / n + eps));
+                ms.set(Access.F, mo + r * 4L, mu);
+                rs.set(Access.F, ro + r * 4L, inv);
+                RowMath.normalize(xs, xb, os, ob, n, mu, inv, wv, bv);
             }
         });
     }

@@ -38,13 +38,13 @@ final class GemmBlocked {
 
     /** Per-thread packing buffers, grown to the largest blocks seen and reused by later calls. */
     private static final class Scratch {
-        float[] a = new float[0], b = new float[0], row = new float[0];
+        float[] a = new float[0], b = new float[0], staging = new float[0];
         final float[] tile = new float[MR * NR];
 
         void ensure(int kc, int mc, int nc) {
             if (a.length < mc * kc) a = new float[mc * kc];
             if (b.length < nc * kc) b = new float[nc * kc];
-            if (row.length < kc) row = new float[kc];
+            if (staging.length < GemmPacking.stagingSize(mc, nc)) staging = new float[GemmPacking.stagingSize(mc, nc)];
         }
     }
 
@@ -96,10 +96,10 @@ final class GemmBlocked {
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
                 boolean add = g.accumulate() || pc > 0;
-                GemmPacking.packB(g, pc, kc, jc, nc, s.b, s.row);
+                GemmPacking.packB(g, pc, kc, jc, nc, s.b, s.staging);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    GemmPacking.packA(g, ic, mc, pc, kc, s.a, s.row);
+                    GemmPacking.packA(g, ic, mc, pc, kc, s.a, s.staging);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {

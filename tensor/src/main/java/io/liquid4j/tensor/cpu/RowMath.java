@@ -74,4 +74,42 @@ final class RowMath {
         }
         return r;
     }
+
+    /** Σ (x − mu)², f32 lanes flushed into a double every 1024 elements (as {@link #sum}). */
+    static double sumSquaredDeviations(MemorySegment m, long b, int n, float mu) {
+        int w = SP.length(), i = 0;
+        FloatVector acc = FloatVector.zero(SP);
+        double total = 0;
+        while (i <= n - w) {
+            int end = Math.min(n - w, i + 1024);
+            for (; i <= end; i += w) {
+                FloatVector d = FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE).sub(mu);
+                acc = d.fma(d, acc);
+            }
+            total += sumLanes(acc);
+            acc = FloatVector.zero(SP);
+        }
+        for (; i < n; i++) {
+            double d = m.get(Access.F, b + i * 4L) - mu;
+            total += d * d;
+        }
+        return total;
+    }
+
+    /** out = (x − mu)·inv (·w)(+ b) over one row; w and b may be null. */
+    static void normalize(MemorySegment x, long xb, MemorySegment out, long ob, int n, float mu, float inv, float[] wv, float[] bv) {
+        int w = SP.length(), i = 0;
+        for (; i <= n - w; i += w) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, x, xb + i * 4L, CpuElementwise.LE).sub(mu).mul(inv);
+            if (wv != null) v = v.mul(FloatVector.fromArray(SP, wv, i));
+            if (bv != null) v = v.add(FloatVector.fromArray(SP, bv, i));
+            v.intoMemorySegment(out, ob + i * 4L, CpuElementwise.LE);
+        }
+        for (; i < n; i++) {
+            float v = (x.get(Access.F, xb + i * 4L) - mu) * inv;
+            if (wv != null) v *= wv[i];
+            if (bv != null) v += bv[i];
+            out.set(Access.F, ob + i * 4L, v);
+        }
+    }
 }

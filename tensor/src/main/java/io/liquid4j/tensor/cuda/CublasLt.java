@@ -46,6 +46,8 @@ public final class CublasLt {
     private final SymbolLookup lib;
     final MethodHandle create, getVersion, descCreate, descSetAttr, descDestroy, layoutCreate, layoutSetAttr, layoutDestroy,
             prefCreate, prefSetAttr, prefDestroy, heuristic, matmul;
+    /** cublasLtMatmulAlgoConfigGetAttribute, or null (only used to name the chosen algorithm). */
+    final MethodHandle algoConfigGet;
 
     private CublasLt(SymbolLookup lib) {
         this.lib = lib;
@@ -64,6 +66,8 @@ public final class CublasLt {
                 d(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS));
         matmul = h("cublasLtMatmul", d(JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS,
                 JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+        algoConfigGet = lib.find("cublasLtMatmulAlgoConfigGetAttribute")
+                .map(a -> Linker.nativeLinker().downcallHandle(a, d(ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS))).orElse(null);
     }
 
     public static CublasLt get() {

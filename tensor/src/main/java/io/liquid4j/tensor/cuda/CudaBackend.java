@@ -111,7 +111,7 @@ public final class CudaBackend implements Backend {
     public void synchronize() { drv.streamSynchronize(stream); }
 
     synchronized CudaMatmul gemm() {
-        if (matmul == null) matmul = new CudaMatmul(CublasLt.get(), stream, allocator);
+        if (matmul == null) matmul = new CudaMatmul(CublasLt.get(), drv, stream, allocator);
         return matmul;
     }
 
@@ -197,20 +197,115 @@ public final class CudaBackend implements Backend {
                         .f64(normal ? Double.POSITIVE_INFINITY : dst.dtype().largestBelow(b)));
     }
 
+    /** Bytes of one pinned staging buffer; larger host copies are cut into chunks of this size. */
+    public static final long STAGING_CHUNK = 8L << 20;
+    /** Host copies of at least this many bytes are split across threads (one thread moves ~10 GB/s). */
+    private static final long PARALLEL_COPY_MIN = 2L << 20;
+    private final Object stagingLock = new Object();
+    private MemorySegment[] staging;      // two page-locked buffers (double buffering), allocated on first use
+    private long[] stagingEvents;
+    private boolean stagingUnavailable;
+
+    /**
+     * Whether host copies go through the pinned staging buffers: -Dliquid4j.cuda.pinnedStaging=false
+     * (read on each copy, so benchmarks can compare) uses the driver's pageable path instead. Also
+     * false when page-locked memory cannot be had (then the pageable path is used, silently).
+     */
+    private boolean useStaging() {
+        if (!Boolean.parseBoolean(System.getProperty("liquid4j.cuda.pinnedStaging", "true"))) return false;
+        if (staging == null && !stagingUnavailable) {
+            MemorySegment[] bufs = new MemorySegment[2];
+            try {
+                for (int i = 0; i < 2; i++) bufs[i] = drv.hostAlloc(STAGING_CHUNK);
+                stagingEvents = new long[] {drv.eventCreate(CU_EVENT_DISABLE_TIMING), drv.eventCreate(CU_EVENT_DISABLE_TIMING)};
+                staging = bufs;
+            } catch (CudaException e) {
+                for (MemorySegment b : bufs) if (b != null) drv.freeHost(b);
+                stagingUnavailable = true;
+            }
+        }
+        return staging != null;
+    }
+
+    private static final int CU_EVENT_DISABLE_TIMING = 2;
+
+    /** MemorySegment.copy, split across the common pool's threads for large copies. */
+    static void hostCopy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long len) {
+        if (len < PARALLEL_COPY_MIN || !src.isNative() || !dst.isNative()) {
+            MemorySegment.copy(src, srcOff, dst, dstOff, len);
+            return;
+        }
+        // the caller's segment may belong to a confined arena: worker threads get a global-scope
+        // view of the same range (valid: this method returns only after every part is copied)
+        MemorySegment s = MemorySegment.ofAddress(src.address() + srcOff).reinterpret(len);
+        MemorySegment d = MemorySegment.ofAddress(dst.address() + dstOff).reinterpret(len);
+        src.asSlice(srcOff, len);   // bounds checks on the real segments before going unchecked
+        dst.asSlice(dstOff, len);
+        int parts = (int) Math.min(Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism()), Math.min(8, len / (512 << 10)));
+        long step = (len / parts + 63) & ~63L;
+        java.util.stream.IntStream.range(0, parts).parallel().forEach(i -> {
+            long o = i * step, n = Math.min(step, len - o);
+            if (n > 0) MemorySegment.copy(s, o, d, o, n);
+        });
+    }
+
+    /**
+     * Host → device. By default through two reusable page-locked buffers of {@link #STAGING_CHUNK}
+     * bytes: chunk i is copied into buffer i%2 (on several threads when large) while the DMA of
+     * chunk i−1 runs, so the transfer proceeds at the pinned rate instead of the driver's
+     * pageable one. Returns once the data is on the device (the host segment may be freed).
+     */
     @Override public void writeFromHost(MemorySegment host, Tensor dst) {
         requireContiguous("writeFromHost", dst);
         long bytes = dst.numel() * dst.dtype().byteSize();
         if (bytes == 0) return;
-        drv.copyHtoDAsync(ptr(dst), host, bytes, stream);
-        drv.streamSynchronize(stream);   // the host segment may be freed as soon as we return
+        long dptr = ptr(dst);
+        synchronized (stagingLock) {
+            if (!useStaging()) {
+                drv.copyHtoDAsync(dptr, host, bytes, stream);
+                drv.streamSynchronize(stream);
+                return;
+            }
+            for (long off = 0, i = 0; off < bytes; off += STAGING_CHUNK, i++) {
+                int b = (int) (i & 1);
+                long len = Math.min(STAGING_CHUNK, bytes - off);
+                if (i >= 2) drv.eventSynchronize(stagingEvents[b]);   // the DMA of chunk i−2 has left buffer b
+                hostCopy(host, off, staging[b], 0, len);
+                drv.copyHtoDAsync(dptr + off, staging[b], len, stream);
+                drv.eventRecord(stagingEvents[b], stream);
+            }
+            drv.streamSynchronize(stream);
+        }
     }
 
+    /** Device → host, through the same pinned buffers: the DMA of chunk i overlaps the host copy of chunk i−1. */
     @Override public void readToHost(Tensor src, MemorySegment host) {
         requireContiguous("readToHost", src);
         long bytes = src.numel() * src.dtype().byteSize();
         if (bytes == 0) return;
-        drv.copyDtoHAsync(host, ptr(src), bytes, stream);
-        drv.streamSynchronize(stream);
+        long sptr = ptr(src);
+        synchronized (stagingLock) {
+            if (!useStaging()) {
+                drv.copyDtoHAsync(host, sptr, bytes, stream);
+                drv.streamSynchronize(stream);
+                return;
+            }
+            long chunks = (bytes + STAGING_CHUNK - 1) / STAGING_CHUNK;
+            for (long i = 0; i <= chunks; i++) {
+                if (i < chunks) {
+                    int b = (int) (i & 1);
+                    long off = i * STAGING_CHUNK;
+                    drv.copyDtoHAsync(staging[b], sptr + off, Math.min(STAGING_CHUNK, bytes - off), stream);
+                    drv.eventRecord(stagingEvents[b], stream);
+                }
+                if (i >= 1) {
+                    int b = (int) ((i - 1) & 1);
+                    long off = (i - 1) * STAGING_CHUNK;
+                    drv.eventSynchronize(stagingEvents[b]);
+                    hostCopy(staging[b], 0, host, off, Math.min(STAGING_CHUNK, bytes - off));
+                }
+            }
+        }
     }
 
     // ---- elementwise ---------------------------------------------------------------------
@@ -281,6 +376,9 @@ public final class CudaBackend implements Backend {
     public void matmulLowPrecision(Tensor a, Tensor w, Tensor out, boolean accumulate) {
         CudaLinear.matmulLowPrecision(this, a, w, out, accumulate);
     }
+
+    /** The GEMM algorithms chosen so far, one line per problem (shape, types, layout → algorithm, timings). */
+    public java.util.List<String> gemmChoices() { return gemm().choices(); }
 
     // ---- fused row kernels ---------------------------------------------------------------
 

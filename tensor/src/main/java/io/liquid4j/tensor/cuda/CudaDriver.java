@@ -43,7 +43,7 @@ public final class CudaDriver {
             cuMemAlloc, cuMemFree, cuMemAllocAsync, cuMemFreeAsync, cuMemGetInfo, cuMemsetD8Async, cuMemcpyHtoDAsync,
             cuMemcpyDtoHAsync, cuMemcpyDtoDAsync, cuMemHostAlloc, cuMemFreeHost, cuModuleLoadData, cuModuleGetFunction,
             cuFuncSetAttribute, cuLaunchKernel, cuStreamBeginCapture, cuStreamEndCapture, cuGraphInstantiate, cuGraphLaunch,
-            cuGraphDestroy, cuGraphExecDestroy, cuGetErrorName, cuGetErrorString;
+            cuGraphDestroy, cuGraphExecDestroy, cuGetErrorName, cuGetErrorString, cuStreamIsCapturing;
     private volatile long context;
     private final ThreadLocal<Long> currentOnThread = new ThreadLocal<>();
 
@@ -89,6 +89,7 @@ public final class CudaDriver {
         cuGraphLaunch = h(d(JAVA_LONG, JAVA_LONG), "cuGraphLaunch");
         cuGraphDestroy = h(d(JAVA_LONG), "cuGraphDestroy");
         cuGraphExecDestroy = h(d(JAVA_LONG), "cuGraphExecDestroy");
+        cuStreamIsCapturing = h(d(JAVA_LONG, ADDRESS), "cuStreamIsCapturing");
         cuGetErrorName = h(d(JAVA_INT, ADDRESS), "cuGetErrorName");
         cuGetErrorString = h(d(JAVA_INT, ADDRESS), "cuGetErrorString");
     }
@@ -341,6 +342,16 @@ public final class CudaDriver {
 
     /** mode: 0 = global, 1 = thread-local, 2 = relaxed (CUstreamCaptureMode). */
     public void beginCapture(long stream, int mode) { checked("cuStreamBeginCapture", cuStreamBeginCapture, stream, mode); }
+
+    /** True while the stream is being captured into a graph (synchronising calls are illegal then). */
+    public boolean isCapturing(long stream) {
+        if (cuStreamIsCapturing == null) return false;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            checked("cuStreamIsCapturing", cuStreamIsCapturing, stream, v);
+            return v.get(JAVA_INT, 0) != 0;   // CU_STREAM_CAPTURE_STATUS_NONE = 0
+        }
+    }
 
     public long endCapture(long stream) {
         try (Arena a = Arena.ofConfined()) {
