@@ -113,6 +113,7 @@ for n in 4096 8192; do
     grep -h "^RESULT rmsbwd_.*_$n " "$LOG"/bench.log | while read -r _ k v _; do k=${k#rmsbwd_}; printf " %s=%s(%s)" "${k%_*}" "$v" "$(pct "$v")"; done; echo
 done
 grep -h "^CHECK" "$LOG"/bench.log | sed 's/ max rel diff vs scalar kernels//'
+grep -h "^STAGING" "$LOG"/bench.log 2>/dev/null | tr '\n' ';'; echo
 grep -h "^PARITY" "$LOG/gpu-tests.log" | awk '{m=0; for(i=1;i<NF;i++) if($i=="out"||$i=="grad") if($(i+1)!="-" && $(i+1)+0>m) m=$(i+1)+0; printf "%.1e %s\n", m, $0}' \
     | sort -g -r | head -4 | sed 's/^/worst rel err /'
 grep -h "^PARITY" "$LOG/gpu-tests.log" | wc -l | sed 's/^/op-parity cases: /'

@@ -154,6 +154,25 @@ public final class GpuBench {
                 result("h2d_" + modes[m], h2d[3], "GB/s");
                 result("d2h_" + modes[m], d2h[3], "GB/s");
             }
+            // staged path: host-copy threads per 8 MiB chunk (the memcpy into the pinned buffer bounds it)
+            for (int th : new int[] {1, 2, 4, 8, 16}) {
+                System.setProperty("liquid4j.cuda.pinnedStaging", "true");
+                System.setProperty("liquid4j.cuda.stagingThreads", Integer.toString(th));
+                double[] h2d = new double[5], d2h = new double[5];
+                for (int r = 0; r < 5; r++) {
+                    long t0 = System.nanoTime();
+                    be.writeFromHost(host, t);
+                    long t1 = System.nanoTime();
+                    be.readToHost(t, host);
+                    long t2 = System.nanoTime();
+                    h2d[r] = bytes / (double) (t1 - t0);
+                    d2h[r] = bytes / (double) (t2 - t1);
+                }
+                Arrays.sort(h2d);
+                Arrays.sort(d2h);
+                System.out.printf("STAGING threads=%d h2d %.1f d2h %.1f GB/s%n", th, h2d[2], d2h[2]);
+            }
+            System.clearProperty("liquid4j.cuda.stagingThreads");
             System.clearProperty("liquid4j.cuda.pinnedStaging");
             boolean same = host.mismatch(pinned) == -1;
             System.out.println("CHECK transfers round trip " + (same ? "ok" : "FAIL"));

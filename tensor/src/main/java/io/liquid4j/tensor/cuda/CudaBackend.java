@@ -229,7 +229,10 @@ public final class CudaBackend implements Backend {
 
     private static final int CU_EVENT_DISABLE_TIMING = 2;
 
-    /** MemorySegment.copy, split across the common pool's threads for large copies. */
+    /**
+     * MemorySegment.copy, split across the common pool's threads for large copies
+     * (-Dliquid4j.cuda.stagingThreads=N parts, default min(8, pool parallelism + 1), read per call).
+     */
     static void hostCopy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long len) {
         if (len < PARALLEL_COPY_MIN || !src.isNative() || !dst.isNative()) {
             MemorySegment.copy(src, srcOff, dst, dstOff, len);
@@ -241,7 +244,8 @@ public final class CudaBackend implements Backend {
         MemorySegment d = MemorySegment.ofAddress(dst.address() + dstOff).reinterpret(len);
         src.asSlice(srcOff, len);   // bounds checks on the real segments before going unchecked
         dst.asSlice(dstOff, len);
-        int parts = (int) Math.min(Math.max(1, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism()), Math.min(8, len / (512 << 10)));
+        int threads = Integer.getInteger("liquid4j.cuda.stagingThreads", Math.min(8, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1));
+        int parts = (int) Math.max(1, Math.min(threads, len / (256 << 10)));
         long step = (len / parts + 63) & ~63L;
         java.util.stream.IntStream.range(0, parts).parallel().forEach(i -> {
             long o = i * step, n = Math.min(step, len - o);
