@@ -51,103 +51,84 @@ final class GemmGemv {
         int quads = (n + ROWS - 1) / ROWS;
         g.forRanges(quads, Math.max(1, MIN_ELEMENTS_PER_THREAD / (ROWS * k)), (start, end) -> {
             float[] dots = new float[2 * ROWS];
+            float[] rows = new float[ROWS * CHUNK];
             for (int j = start * ROWS; j < Math.min(n, end * ROWS); j += ROWS) {
                 long off = g.bAt(0, j);
-                if (j + ROWS > n) {
-                    for (int i = 0; i < m; i++) {
-                        for (int r = 0; j + r < n; r++) put(g, i, j + r, dot(x, i * k, g.b(), off + r * rowBytes, k, g.bType()));
+                int valid = Math.min(ROWS, n - j);
+                for (int i = 0; i < m; i += 2) {
+                    int xb = i + 1 < m ? i + 1 : i;   // an odd last row of x is paired with itself
+                    if (valid == ROWS) {
+                        dot4x2(x, i * k, xb * k, g.b(), off, rowBytes, k, g.bType(), dots, rows);
+                        for (int r = 0; r < ROWS; r++) {
+                            put(g, i, j + r, dots[r]);
+                            if (xb != i) put(g, xb, j + r, dots[ROWS + r]);
+                        }
+                    } else {
+                        // the last 1-3 rows of W one at a time: rowBytes 0 makes all four "rows" this one
+                        for (int r = 0; r < valid; r++) {
+                            dot4x2(x, i * k, xb * k, g.b(), off + r * rowBytes, 0, k, g.bType(), dots, rows);
+                            put(g, i, j + r, dots[0]);
+                            if (xb != i) put(g, xb, j + r, dots[ROWS]);
+                        }
                     }
-                    continue;
-                }
-                int i = 0;
-                for (; i + 2 <= m; i += 2) {
-                    dot4x2(x, i * k, (i + 1) * k, g.b(), off, rowBytes, k, g.bType(), dots);
-                    for (int r = 0; r < 2 * ROWS; r++) put(g, i + r / ROWS, j + r % ROWS, dots[r]);
-                }
-                if (i < m) {
-                    dot4(x, i * k, g.b(), off, rowBytes, k, g.bType(), dots);
-                    for (int r = 0; r < ROWS; r++) put(g, i, j + r, dots[r]);
                 }
             }
         });
     }
 
-    /** Rows of W per {@link #dot4}. */
+    /** Rows of W per {@link #dot4x2}. */
     private static final int ROWS = 4;
+    /** Elements of each W row decoded per step: four rows of it stay in L1 (4 KiB). */
+    private static final int CHUNK = 256;
 
-    /** out[i·4 + r] = Σ_p x_i[p]·W_r[p] for x rows at xa and xb and the 4 W rows at off + r·rowBytes. */
+    /**
+     * out[r] = Σ_p x_a[p]·W_r[p] and out[4 + r] = Σ_p x_b[p]·W_r[p] for the 4 W rows at byte
+     * offsets off + r·rowBytes. Each chunk of the four rows is first decoded to f32 in an L1
+     * buffer by {@link GemmPacking#decodeRow} (one monomorphic loop per dtype), then the FMAs
+     * read plain float arrays; the extra L1 pass is free next to streaming W from DRAM.
+     */
     private static void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type,
-                               float[] out) {
+                               float[] out, float[] rows) {
         long es = type.byteSize();
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) {
-            long o = off + p * es;
-            FloatVector xav = FloatVector.fromArray(F, x, xa + p), xbv = FloatVector.fromArray(F, x, xb + p);
-            FloatVector w0 = GemmDecode.load(w, o, type);
-            a0 = w0.fma(xav, a0);
-            b0 = w0.fma(xbv, b0);
-            FloatVector w1 = GemmDecode.load(w, o + rowBytes, type);
-            a1 = w1.fma(xav, a1);
-            b1 = w1.fma(xbv, b1);
-            FloatVector w2 = GemmDecode.load(w, o + 2 * rowBytes, type);
-            a2 = w2.fma(xav, a2);
-            b2 = w2.fma(xbv, b2);
-            FloatVector w3 = GemmDecode.load(w, o + 3 * rowBytes, type);
-            a3 = w3.fma(xav, a3);
-            b3 = w3.fma(xbv, b3);
-        }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
-        out[4] = b0.reduceLanes(VectorOperators.ADD);
-        out[5] = b1.reduceLanes(VectorOperators.ADD);
-        out[6] = b2.reduceLanes(VectorOperators.ADD);
-        out[7] = b3.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
-            for (int r = 0; r < ROWS; r++) {
-                float v = GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
-                out[r] += x[xa + p] * v;
-                out[ROWS + r] += x[xb + p] * v;
+        float[] tail = new float[2 * ROWS];
+        for (int p0 = 0; p0 < k; p0 += CHUNK) {
+            int len = Math.min(CHUNK, k - p0);
+            for (int r = 0; r < ROWS; r++) GemmPacking.decodeRow(w, off + r * rowBytes + p0 * es, type, len, rows, r * CHUNK);
+            int p = 0;
+            for (; p <= len - V; p += V) {
+                FloatVector xav = FloatVector.fromArray(F, x, xa + p0 + p), xbv = FloatVector.fromArray(F, x, xb + p0 + p);
+                FloatVector w0 = FloatVector.fromArray(F, rows, p);
+                a0 = w0.fma(xav, a0);
+                b0 = w0.fma(xbv, b0);
+                FloatVector w1 = FloatVector.fromArray(F, rows, CHUNK + p);
+                a1 = w1.fma(xav, a1);
+                b1 = w1.fma(xbv, b1);
+                FloatVector w2 = FloatVector.fromArray(F, rows, 2 * CHUNK + p);
+                a2 = w2.fma(xav, a2);
+                b2 = w2.fma(xbv, b2);
+                FloatVector w3 = FloatVector.fromArray(F, rows, 3 * CHUNK + p);
+                a3 = w3.fma(xav, a3);
+                b3 = w3.fma(xbv, b3);
+            }
+            for (; p < len; p++) {
+                for (int r = 0; r < ROWS; r++) {
+                    float v = rows[r * CHUNK + p];
+                    tail[r] += x[xa + p0 + p] * v;
+                    tail[ROWS + r] += x[xb + p0 + p] * v;
+                }
             }
         }
-    }
-
-    /** out[r] = Σ_p x[xi+p]·W_r[p] for the 4 rows at byte offsets off + r·rowBytes. */
-    private static void dot4(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type,
-                             float[] out) {
-        long es = type.byteSize();
-        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
-        FloatVector s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) {
-            long o = off + p * es;
-            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
-            s0 = GemmDecode.load(w, o, type).fma(xv, s0);
-            s1 = GemmDecode.load(w, o + rowBytes, type).fma(xv, s1);
-            s2 = GemmDecode.load(w, o + 2 * rowBytes, type).fma(xv, s2);
-            s3 = GemmDecode.load(w, o + 3 * rowBytes, type).fma(xv, s3);
-        }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
-            for (int r = 0; r < ROWS; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
-        }
-    }
-
-    /** Σ_p x[xi+p]·W[p] over k contiguous elements at byte offset off (the last few rows of W). */
-    private static float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
-        long es = type.byteSize();
-        FloatVector s = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) s = GemmDecode.load(w, off + p * es, type).fma(FloatVector.fromArray(F, x, xi + p), s);
-        float sum = s.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) sum += x[xi + p] * GemmDecode.scalar(w, off + p * es, type);
-        return sum;
+        // lane sums in a fixed order (RowMath.sumLanes); no array of vectors, which would box them
+        out[0] = (float) (RowMath.sumLanes(a0) + tail[0]);
+        out[1] = (float) (RowMath.sumLanes(a1) + tail[1]);
+        out[2] = (float) (RowMath.sumLanes(a2) + tail[2]);
+        out[3] = (float) (RowMath.sumLanes(a3) + tail[3]);
+        out[4] = (float) (RowMath.sumLanes(b0) + tail[4]);
+        out[5] = (float) (RowMath.sumLanes(b1) + tail[5]);
+        out[6] = (float) (RowMath.sumLanes(b2) + tail[6]);
+        out[7] = (float) (RowMath.sumLanes(b3) + tail[7]);
     }
 
     /** B stored [k, n]: C(i, :) = Σ_p x_i[p]·B[p, :], by column blocks accumulated in L1. */
@@ -156,17 +137,17 @@ final class GemmGemv {
         int blocks = (n + COL_BLOCK - 1) / COL_BLOCK;
         int minBlocks = Math.max(1, MIN_ELEMENTS_PER_THREAD / (COL_BLOCK * k));
         DType type = g.bType();
-        long es = type.byteSize();
         g.forRanges(blocks, minBlocks, (start, end) -> {
             float[] acc = new float[m * COL_BLOCK];
+            float[] row = new float[COL_BLOCK];
             for (int blk = start; blk < end; blk++) {
                 int j0 = blk * COL_BLOCK, width = Math.min(COL_BLOCK, n - j0);
                 Arrays.fill(acc, 0f);
                 for (int p = 0; p < k; p++) {
-                    long off = g.bAt(p, j0);
+                    GemmPacking.decodeRow(g.b(), g.bAt(p, j0), type, width, row, 0);
                     int jj = 0;
                     for (; jj <= width - V; jj += V) {
-                        FloatVector w = GemmDecode.load(g.b(), off + jj * es, type);
+                        FloatVector w = FloatVector.fromArray(F, row, jj);
                         for (int i = 0; i < m; i++) {
                             int ai = i * COL_BLOCK + jj;
                             FloatVector.broadcast(F, x[i * k + p]).fma(w, FloatVector.fromArray(F, acc, ai))
@@ -174,7 +155,7 @@ final class GemmGemv {
                         }
                     }
                     for (; jj < width; jj++) {
-                        float w = GemmDecode.scalar(g.b(), off + jj * es, type);
+                        float w = row[jj];
                         for (int i = 0; i < m; i++) acc[i * COL_BLOCK + jj] += x[i * k + p] * w;
                     }
                 }
