@@ -22,58 +22,16 @@ Run:  /usr/bin/python3 tools/golden/make_core_fixtures.py
 import json
 import math
 import os
-import struct
 import sys
 
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from st import write_safetensors  # noqa: E402  (the shared fixture writer)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 OUT_DIR = os.path.join(ROOT, "tensor", "src", "test", "resources", "golden")
-
-DTYPE_NAMES = {
-    torch.float32: "F32",
-    torch.int64: "I64",
-    torch.uint8: "U8",
-    torch.bool: "BOOL",
-}
-
-
-# ------------------------------------------------------------------------------------------
-# safetensors writer
-# ------------------------------------------------------------------------------------------
-
-def write_safetensors(path, tensors, metadata):
-    """tensors: dict name -> CPU tensor; metadata: dict str -> str.
-
-    Data are laid out contiguously with 8-byte types first (then 4, 2, 1; by name within a
-    size, as the reference writer does), so every tensor is aligned to its element size
-    relative to the data buffer, whose start is 8-aligned thanks to space padding.
-    """
-    items = sorted(tensors.items(), key=lambda kv: (-kv[1].element_size(), kv[0]))
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    blobs = []
-    offset = 0
-    for name, t in items:
-        t = t.detach().contiguous().cpu()
-        if t.dtype not in DTYPE_NAMES:
-            raise ValueError(f"{name}: unsupported dtype {t.dtype}")
-        raw = t.numpy().astype(t.numpy().dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {
-            "dtype": DTYPE_NAMES[t.dtype],
-            "shape": list(t.shape),
-            "data_offsets": [offset, offset + len(raw)],
-        }
-        blobs.append(raw)
-        offset += len(raw)
-    hjson = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hjson += b" " * ((8 - len(hjson) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(hjson)))
-        f.write(hjson)
-        for b in blobs:
-            f.write(b)
-
 
 # ------------------------------------------------------------------------------------------
 # case machinery

@@ -139,6 +139,17 @@ public final class Tensor implements AutoCloseable {
         return fromHost(MemorySegment.ofArray(data), data.length, DType.U8, Device.CPU, shape);
     }
 
+    /**
+     * A new tensor on device from raw little-endian bytes of dtype (row-major), for importers
+     * that read foreign formats without touching native memory themselves.
+     */
+    public static Tensor fromBytes(byte[] littleEndian, DType dtype, Device device, int... shape) {
+        if (littleEndian.length % dtype.byteSize() != 0) {
+            throw new IllegalArgumentException(littleEndian.length + " bytes are not a whole number of " + dtype + " elements");
+        }
+        return fromHost(MemorySegment.ofArray(littleEndian), littleEndian.length / dtype.byteSize(), dtype, device, shape);
+    }
+
     /** Copies little-endian host bytes of the given dtype into a new tensor on device. */
     public static Tensor fromHost(MemorySegment host, long count, DType dtype, Device device, int... shape) {
         if (numel(shape) != count) {

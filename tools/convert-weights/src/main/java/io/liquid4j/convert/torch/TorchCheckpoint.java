@@ -6,7 +6,6 @@ import io.liquid4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -129,7 +128,7 @@ public final class TorchCheckpoint implements AutoCloseable {
             out = gather(storage, ref, es);
         }
         if (type.narrows()) out = doublesToFloats(out);
-        return Tensor.fromHost(MemorySegment.ofArray(out), n, type.dtype(), Device.CPU, ref.shape());
+        return Tensor.fromBytes(out, type.dtype(), Device.CPU, ref.shape());
     }
 
     /** Copies the strided elements into row-major order. */
