@@ -18,9 +18,11 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The memory-bandwidth yardstick for {@link GemvBench}: MemorySegment.copy of a 256 MiB native
- * buffer, on one thread and split across the CpuThreads pool. The score is milliseconds per
- * copy: bandwidth (bytes read + written) = 2 · 256 MiB / score.
+ * The memory-bandwidth yardsticks for {@link GemvBench}: MemorySegment.copy of a 256 MiB native
+ * buffer, on one thread and split across the CpuThreads pool (bandwidth = bytes read + written
+ * = 2 · 256 MiB / score), and, since GEMV only reads, a read-only pass: MemorySegment.mismatch
+ * of two equal 256 MiB buffers split across the pool (bytes read = 2 · 256 MiB / score).
+ * Scores are milliseconds per pass.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,7 +44,7 @@ public class CopyBandwidthBench {
         src = arena.allocate(BYTES, 4096);
         dst = arena.allocate(BYTES, 4096);
         src.fill((byte) 1);
-        dst.fill((byte) 2);
+        dst.fill((byte) 1);
     }
 
     @Benchmark
@@ -57,6 +59,20 @@ public class CopyBandwidthBench {
         CpuThreads.parallelFor(CHUNKS, 1, (start, end) ->
                 MemorySegment.copy(src, start * chunk, dst, start * chunk, (end - start) * chunk));
         return dst;
+    }
+
+    @Benchmark
+    public long readAllThreads() {
+        long chunk = BYTES / CHUNKS;
+        long[] mismatches = new long[CHUNKS];
+        CpuThreads.parallelFor(CHUNKS, 1, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                mismatches[i] = MemorySegment.mismatch(src, i * chunk, (i + 1) * chunk, dst, i * chunk, (i + 1) * chunk);
+            }
+        });
+        long sum = 0;
+        for (long m : mismatches) sum += m;
+        return sum;
     }
 
     @TearDown(Level.Trial)

@@ -24,7 +24,7 @@ public final class Gemm {
      * transA: A stored as [k,m] (element (i,p) at aOff + (p*lda + i)*4) instead of [m,k] (aOff + (i*lda+p)*4).
      * transB: B stored as [n,k] (the nn.Linear weight layout: element (p,j) at (j*ldb + p)) instead of [k,n].
      * Offsets are in BYTES, leading dimensions in ELEMENTS. C is F32. accumulate=false overwrites C.
-     * Handles any m,n,k >= 0 (k==0: C zeroed, or unchanged when accumulating), lda/ldb/ldc > row length.
+     * Handles any m,n,k >= 0 (k==0: C zeroed, or unchanged when accumulating) and lda/ldb/ldc >= row length.
      */
     public static void gemm(int m, int n, int k,
                             MemorySegment a, long aOff, int lda, boolean transA,
@@ -36,7 +36,7 @@ public final class Gemm {
             if (!accumulate) zero(g);
             return;
         }
-        if (m <= GemmGemv.MAX_M) GemmGemv.multiply(g);
+        if (GemmGemv.suits(g)) GemmGemv.multiply(g);
         else GemmBlocked.multiply(g);
     }
 

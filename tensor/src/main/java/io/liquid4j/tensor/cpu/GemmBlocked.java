@@ -12,14 +12,14 @@ import static io.liquid4j.tensor.cpu.GemmKernel.NR;
  *     pack B
  *     for ic in M step MC      A block MC×kc packed: L2
  *       pack A
- *       for jr in NC step NR     B micro-panel kc×NR: L2, reused by every A micro-panel
+ *       for jr in NC step NR     B micro-panel kc×NR: L2, reused by every A micro-panel of the block
  *         for ir in MC step MR     MR×NR C tile in registers for kc steps
  * </pre>
  *
  * <p>Block sizes, measured on a Zen 4 core (32 KiB L1d, 1 MiB L2, 16-float vectors, NR = 32):
  * kc is deep (up to 1024) rather than L1-sized because Java cannot prefetch: each pass over K
  * re-loads C tiles with demand misses, which cost more than streaming the kc×NR B micro-panel
- * (128 KiB) from L2. MC = 48 keeps the A block (192 KiB) plus that micro-panel well inside L2
+ * (128 KiB) from L2. MC = 48 keeps the A block (192 KiB) plus that micro-panel well inside L2.
  * NC = 1024 bounds the packed B block to 4 MiB per thread. All three can be overridden with
  * the system properties liquid4j.gemm.kc/mc/nc for tuning on other cores.
  *
@@ -44,7 +44,8 @@ final class GemmBlocked {
         void ensure(int kc, int mc, int nc) {
             if (a.length < mc * kc) a = new float[mc * kc];
             if (b.length < nc * kc) b = new float[nc * kc];
-            if (staging.length < GemmPacking.stagingSize(mc, nc)) staging = new float[GemmPacking.stagingSize(mc, nc)];
+            int stagingSize = GemmPacking.stagingSize(kc, mc, nc);
+            if (staging.length < stagingSize) staging = new float[stagingSize];
         }
     }
 
@@ -70,9 +71,8 @@ final class GemmBlocked {
                 gridN = pn;
             }
         }
-        int gm = gridM, gn = gridN;
-        int rects = gm * gn;
-        g.forRanges(rects, 1, (start, end) -> {
+        int gm = gridM, gn = gridN;   // effectively final copies for the lambda
+        g.forRanges(gm * gn, 1, (start, end) -> {
             for (int t = start; t < end; t++) {
                 int tm = t / gn, tn = t % gn;
                 int i0 = Math.min(m, (int) ((long) panelsM * tm / gm) * MR);

@@ -22,8 +22,8 @@ final class GemmDecode {
     /** Floats per vector. */
     static final int V = F.length();
     /** Shorts species with V lanes, half the bit size of F, so one load feeds one float vector. */
-    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
     static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -46,12 +46,12 @@ final class GemmDecode {
     }
 
     /** bf16 is the high half of an f32: widen, shift left by 16 (the sign-extension bits fall off). */
-    static FloatVector bf16(MemorySegment seg, long off) {
+    private static FloatVector bf16(MemorySegment seg, long off) {
         return widen(seg, off).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /** IEEE binary16 → f32 by the exponent-rebias trick; inf/NaN get their exponent forced to all ones. */
-    static FloatVector f16(MemorySegment seg, long off) {
+    private static FloatVector f16(MemorySegment seg, long off) {
         IntVector h = widen(seg, off);
         IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         IntVector magnitude = h.and(0x7fff).lanewise(VectorOperators.LSHL, 13);

@@ -9,17 +9,19 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The register-blocked micro-kernel: one MR×NR tile of C from a packed A micro-panel
- * (kc steps of MR floats) and a packed B micro-panel (kc steps of NR floats).
+ * (kc steps of MR floats) and a packed B micro-panel (kc steps of NR floats), NR = 2 vectors.
  *
- * <p>Register budget: MR×2 = 8 vector accumulators + 2 B vectors + 1 broadcast A value = 11,
- * inside AVX2's 16 ymm registers with room for C2's temporaries. 8 independent FMA chains
- * cover the 4-cycle FMA latency at 2 FMAs per cycle. Measured on Zen 4 (per core): a 6×2
- * tile (15 registers) spills under C2 with AVX2 (46 vs 103 GFLOP/s), and with AVX-512's 32
- * registers neither 6×2 nor 8×2 tiles beat this one in the full blocked GEMM.
+ * <p>MR follows the register file. With 16 vector registers (AVX2): MR = 4, so 8 accumulators
+ * + 2 B vectors + 1 broadcast = 11 registers; a 6-row tile (15) spills under C2 (measured on
+ * Zen 4 with AVX2: 46 vs 103 GFLOP/s per core). With 32 registers (AVX-512, 16-float vectors):
+ * MR = 8, 16 accumulators + 3 = 19 registers, which halves the bytes of packed panels read
+ * per FMA (the kc×NR B micro-panel is streamed from L2 once per A micro-panel): at 4096³ the
+ * 4-row tile lost about 10% to it. Either way there are enough independent FMA chains to
+ * cover the 4-cycle FMA latency.
  */
 final class GemmKernel {
     /** Rows of the C tile. */
-    static final int MR = 4;
+    static final int MR = V >= 16 ? 8 : 4;
     /** Columns of the C tile: two vectors. */
     static final int NR = 2 * V;
 
@@ -34,12 +36,17 @@ final class GemmKernel {
      * {@link #writeBack} merges the tile into C.
      */
     static void tile(int kc, float[] a, int aBase, float[] b, int bBase, float[] out) {
+        if (MR == 8) tile8(kc, a, aBase, b, bBase, out);
+        else tile4(kc, a, aBase, b, bBase, out);
+    }
+
+    private static void tile4(int kc, float[] a, int aBase, float[] b, int bBase, float[] out) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         for (int p = 0; p < kc; p++) {
-            int ap = aBase + p * MR, bp = bBase + p * NR;
+            int ap = aBase + p * 4, bp = bBase + p * NR;
             FloatVector b0 = FloatVector.fromArray(F, b, bp);
             FloatVector b1 = FloatVector.fromArray(F, b, bp + V);
             FloatVector av = FloatVector.broadcast(F, a[ap]);
@@ -63,6 +70,62 @@ final class GemmKernel {
         c21.intoArray(out, 2 * NR + V);
         c30.intoArray(out, 3 * NR);
         c31.intoArray(out, 3 * NR + V);
+    }
+
+    private static void tile8(int kc, float[] a, int aBase, float[] b, int bBase, float[] out) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
+        FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int ap = aBase + p * 8, bp = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bp);
+            FloatVector b1 = FloatVector.fromArray(F, b, bp + V);
+            FloatVector av = FloatVector.broadcast(F, a[ap]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(F, a[ap + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(F, a[ap + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(F, a[ap + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(F, a[ap + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(F, a[ap + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(F, a[ap + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(F, a[ap + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(out, 0);
+        c01.intoArray(out, V);
+        c10.intoArray(out, NR);
+        c11.intoArray(out, NR + V);
+        c20.intoArray(out, 2 * NR);
+        c21.intoArray(out, 2 * NR + V);
+        c30.intoArray(out, 3 * NR);
+        c31.intoArray(out, 3 * NR + V);
+        c40.intoArray(out, 4 * NR);
+        c41.intoArray(out, 4 * NR + V);
+        c50.intoArray(out, 5 * NR);
+        c51.intoArray(out, 5 * NR + V);
+        c60.intoArray(out, 6 * NR);
+        c61.intoArray(out, 6 * NR + V);
+        c70.intoArray(out, 7 * NR);
+        c71.intoArray(out, 7 * NR + V);
     }
 
     /**

@@ -59,14 +59,23 @@ class GemmTest {
         }
     }
 
-    /** Small m takes the streaming GEMV path; W stored [n, k] is the decode-time layout. */
+    /**
+     * Small m takes the streaming path (B read in place); for the [n, k] weight layout it goes up
+     * to MAX_M_ROWS_OF_W(16), with x rows in pairs plus a leftover and W rows in eights plus leftovers;
+     * for [k, n] the columns split into ranges (one per thread, more past 4096 columns).
+     */
     static Stream<Arguments> gemvShapes() {
         Stream.Builder<Arguments> cases = Stream.builder();
         for (DType t : B_TYPES) {
+            int wideM = t == DType.F32 ? GemmGemv.MAX_M_ROWS_OF_W : GemmGemv.MAX_M_ROWS_OF_W16;
             for (int m = 1; m <= GemmGemv.MAX_M + 1; m++) {
                 cases.add(Arguments.of(new Case(m, 203, 517, false, true, t, m % 2 == 0)));
-                cases.add(Arguments.of(new Case(m, 1037, 33, m == 2, false, t, m % 2 == 1)));
+                cases.add(Arguments.of(new Case(m, 1037, 65, m == 2, false, t, m % 2 == 1)));
             }
+            cases.add(Arguments.of(new Case(2, 9001, 9, false, false, t, true)));
+            cases.add(Arguments.of(new Case(7, 61, 300, true, true, t, false)));
+            cases.add(Arguments.of(new Case(wideM, 45, 129, false, true, t, true)));
+            cases.add(Arguments.of(new Case(wideM + 1, 45, 129, false, true, t, false)));
             cases.add(Arguments.of(new Case(1, 4099, 1024, false, true, t, false)));
         }
         return cases.build();
@@ -113,6 +122,38 @@ class GemmTest {
                     int row = (i - 1) / 6, col = (i - 1) % 6;
                     boolean inside = i >= 1 && row < 3 && col < 5;
                     assertEquals(inside && !accumulate ? 0f : 7f, c.getAtIndex(F32, i), "element " + i);
+                }
+            }
+        }
+    }
+
+    /** 16-bit decoding of zeros, extremes, subnormals, infinities and NaN, in the vector and scalar paths. */
+    @Test
+    void decodesSpecialValues() {
+        float[] specials = {0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, -3.5762787e-7f,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f, 3e38f, -1.17549435e-38f};
+        int n = 5 * specials.length + 3;
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType t : new DType[] {DType.BF16, DType.F16}) {
+                MemorySegment b = arena.allocate((long) n * 2);
+                for (int j = 0; j < n; j++) {
+                    float v = specials[j % specials.length];
+                    b.setAtIndex(I16, j, t == DType.BF16 ? DType.floatToBf16(v) : DType.floatToF16(v));
+                }
+                for (int m : new int[] {1, GemmGemv.MAX_M + 1}) {   // streaming path, then packed path
+                    MemorySegment a = arena.allocate((long) m * Float.BYTES), c = arena.allocate((long) m * n * Float.BYTES);
+                    for (int i = 0; i < m; i++) a.setAtIndex(F32, i, 1f);
+                    Gemm.gemm(m, n, 1, a, 0, 1, false, b, 0, n, false, t, c, 0, n, false);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            short bits = b.getAtIndex(I16, j);
+                            float want = t == DType.BF16 ? DType.bf16ToFloat(bits) : DType.f16ToFloat(bits);
+                            float got = c.getAtIndex(F32, (long) i * n + j);
+                            if (!(got == want || Float.isNaN(got) && Float.isNaN(want))) {
+                                fail(t + " m=" + m + " column " + j + ": decoded " + got + ", expected " + want);
+                            }
+                        }
+                    }
                 }
             }
         }
