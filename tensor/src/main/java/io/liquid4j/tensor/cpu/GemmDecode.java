@@ -46,7 +46,7 @@ final class GemmDecode {
     }
 
     /** bf16 is the high half of an f32: widen, shift left by 16 (the sign-extension bits fall off). */
-    private static FloatVector bf16(MemorySegment seg, long off) {
+    static FloatVector bf16(MemorySegment seg, long off) {
         return widen(seg, off).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 

@@ -104,6 +104,10 @@ final class GemmGemv {
     /** out[r] = Σ_p x[xi+p]·W_r[p] for the 8 W rows at off + r·rowBytes. */
     private static void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type,
                              float[] out) {
+        if (type == DType.BF16) {
+            dot8Bf16(x, xi, w, off, rowBytes, k, out);
+            return;
+        }
         long es = type.byteSize();
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
         FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
@@ -130,6 +134,41 @@ final class GemmGemv {
         out[7] = s7.reduceLanes(VectorOperators.ADD);
         for (; p < k; p++) {
             for (int r = 0; r < GROUP; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
+        }
+    }
+
+    /**
+     * {@link #dot8} for BF16 W with the decoder called directly. In a JVM that also multiplies F32
+     * operands (every BF16 model does: attention), GemmDecode.load's switch merges vectors from
+     * different decoders at a phi, C2's box elimination gives up, and decode fell to ~4 GB/s;
+     * one decoder per loop keeps the vectors in registers (the m = 1 decode hot path).
+     */
+    private static void dot8Bf16(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, float[] out) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
+        int p = 0;
+        for (; p <= k - V; p += V) {
+            long o = off + p * 2L;
+            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
+            s0 = GemmDecode.bf16(w, o).fma(xv, s0);
+            s1 = GemmDecode.bf16(w, o + rowBytes).fma(xv, s1);
+            s2 = GemmDecode.bf16(w, o + 2 * rowBytes).fma(xv, s2);
+            s3 = GemmDecode.bf16(w, o + 3 * rowBytes).fma(xv, s3);
+            s4 = GemmDecode.bf16(w, o + 4 * rowBytes).fma(xv, s4);
+            s5 = GemmDecode.bf16(w, o + 5 * rowBytes).fma(xv, s5);
+            s6 = GemmDecode.bf16(w, o + 6 * rowBytes).fma(xv, s6);
+            s7 = GemmDecode.bf16(w, o + 7 * rowBytes).fma(xv, s7);
+        }
+        out[0] = s0.reduceLanes(VectorOperators.ADD);
+        out[1] = s1.reduceLanes(VectorOperators.ADD);
+        out[2] = s2.reduceLanes(VectorOperators.ADD);
+        out[3] = s3.reduceLanes(VectorOperators.ADD);
+        out[4] = s4.reduceLanes(VectorOperators.ADD);
+        out[5] = s5.reduceLanes(VectorOperators.ADD);
+        out[6] = s6.reduceLanes(VectorOperators.ADD);
+        out[7] = s7.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            for (int r = 0; r < GROUP; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * 2L, DType.BF16);
         }
     }
 
