@@ -45,6 +45,20 @@ final class GemmDecode {
         };
     }
 
+    /**
+     * {@link #load} stored to out[at, at+V). Each case stores its own vector, so no vector value
+     * merges at a phi after the switch: the packing loops call this with F32 and 16-bit types in
+     * one JVM, and a merged value there defeated C2's box elimination (vectors allocated per load).
+     */
+    static void loadInto(MemorySegment seg, long off, DType type, float[] out, int at) {
+        switch (type) {
+            case F32 -> FloatVector.fromMemorySegment(F, seg, off, ByteOrder.LITTLE_ENDIAN).intoArray(out, at);
+            case BF16 -> bf16(seg, off).intoArray(out, at);
+            case F16 -> f16(seg, off).intoArray(out, at);
+            default -> throw new IllegalArgumentException("unsupported GEMM operand type " + type);
+        }
+    }
+
     /** bf16 is the high half of an f32: widen, shift left by 16 (the sign-extension bits fall off). */
     static FloatVector bf16(MemorySegment seg, long off) {
         return widen(seg, off).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();

@@ -53,9 +53,57 @@ final class GemmGemv {
                 MemorySegment.copy(g.a(), F32_LE, g.aAt(i, 0), x, i * k, k);
             }
         }
-        if (g.transB()) rowsOfW(g, x);
-        else columnsOfB(g, x);
+        if (!g.transB()) columnsOfB(g, x);
+        else if (g.bType() == DType.BF16) rowsOfW(g, x, BF16_ROWS);
+        else rowsOfW(g, x, GENERIC_ROWS);
     }
+
+    /**
+     * The dot products rowsOfW needs, one set per decoder. BF16 W has its own set
+     * ({@link GemvBf16}): a loop shared by several decoders merges their vectors at a phi, C2's
+     * box elimination gives up there, and a BF16 model (whose attention matmuls are F32) fell
+     * to ~4 GB/s of W; a loop per decoder keeps every vector in registers.
+     */
+    interface RowDots {
+        /** out[r] = x_i·W_r for the 8 W rows at off + r·rowBytes. */
+        void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type, float[] out);
+
+        /** out[at + i·4 + r] = x_i·W_r for the x rows at xa, xb and the 4 W rows at off + r·rowBytes. */
+        void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type, float[] out, int at);
+
+        /** x_i·W for one W row at off. */
+        float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type);
+    }
+
+    private static final RowDots GENERIC_ROWS = new RowDots() {
+        @Override public void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type, float[] out) {
+            GemmGemv.dot8(x, xi, w, off, rowBytes, k, type, out);
+        }
+
+        @Override public void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type,
+                                     float[] out, int at) {
+            GemmGemv.dot4x2(x, xa, xb, w, off, rowBytes, k, type, out, at);
+        }
+
+        @Override public float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
+            return GemmGemv.dot(x, xi, w, off, k, type);
+        }
+    };
+
+    private static final RowDots BF16_ROWS = new RowDots() {
+        @Override public void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type, float[] out) {
+            GemvBf16.dot8(x, xi, w, off, rowBytes, k, out);
+        }
+
+        @Override public void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type,
+                                     float[] out, int at) {
+            GemvBf16.dot4x2(x, xa, xb, w, off, rowBytes, k, out, at);
+        }
+
+        @Override public float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
+            return GemvBf16.dot(x, xi, w, off, k);
+        }
+    };
 
     /**
      * B stored [n, k]: C(i, j) = dot(x_i, W_j), over groups of eight W rows. A single x row
@@ -63,36 +111,37 @@ final class GemmGemv {
      * per eight FMAs; measured on Zen 4, one core then streams bf16 W about 25% faster than
      * with four rows. Pairs of x rows take the group as two sets of four rows, each decoded W
      * vector feeding both x rows (8 accumulators either way, within AVX2's 16 registers); the
-     * group is re-read from L1/L2 for each pair.
+     * group is re-read from L1/L2 for each pair. x is laid out as the RowDots expect.
      */
-    private static void rowsOfW(GemmArgs g, float[] x) {
+    private static void rowsOfW(GemmArgs g, float[] x, RowDots dots) {
         int m = g.m(), k = g.k(), n = g.n();
         long rowBytes = (long) g.ldb() * g.bType().byteSize();
+        DType type = g.bType();
         int groups = (n + GROUP - 1) / GROUP;
         g.forRanges(groups, Math.max(1, MIN_ELEMENTS_PER_THREAD / (GROUP * k)), (start, end) -> {
-            float[] dots = new float[2 * GROUP];
+            float[] out = new float[2 * GROUP];
             for (int j = start * GROUP; j < Math.min(n, end * GROUP); j += GROUP) {
                 long off = g.bAt(0, j);
                 if (j + GROUP > n) {
                     for (int i = 0; i < m; i++) {
-                        for (int r = 0; j + r < n; r++) put(g, i, j + r, dot(x, i * k, g.b(), off + r * rowBytes, k, g.bType()));
+                        for (int r = 0; j + r < n; r++) put(g, i, j + r, dots.dot(x, i * k, g.b(), off + r * rowBytes, k, type));
                     }
                     continue;
                 }
                 int i = 0;
                 for (; i + 2 <= m; i += 2) {
-                    dot4x2(x, i * k, (i + 1) * k, g.b(), off, rowBytes, k, g.bType(), dots, 0);
-                    dot4x2(x, i * k, (i + 1) * k, g.b(), off + 4 * rowBytes, rowBytes, k, g.bType(), dots, 8);
+                    dots.dot4x2(x, i * k, (i + 1) * k, g.b(), off, rowBytes, k, type, out, 0);
+                    dots.dot4x2(x, i * k, (i + 1) * k, g.b(), off + 4 * rowBytes, rowBytes, k, type, out, 8);
                     for (int r = 0; r < 4; r++) {
-                        put(g, i, j + r, dots[r]);
-                        put(g, i + 1, j + r, dots[4 + r]);
-                        put(g, i, j + 4 + r, dots[8 + r]);
-                        put(g, i + 1, j + 4 + r, dots[12 + r]);
+                        put(g, i, j + r, out[r]);
+                        put(g, i + 1, j + r, out[4 + r]);
+                        put(g, i, j + 4 + r, out[8 + r]);
+                        put(g, i + 1, j + 4 + r, out[12 + r]);
                     }
                 }
                 if (i < m) {
-                    dot8(x, i * k, g.b(), off, rowBytes, k, g.bType(), dots);
-                    for (int r = 0; r < GROUP; r++) put(g, i, j + r, dots[r]);
+                    dots.dot8(x, i * k, g.b(), off, rowBytes, k, type, out);
+                    for (int r = 0; r < GROUP; r++) put(g, i, j + r, out[r]);
                 }
             }
         });
@@ -102,12 +151,8 @@ final class GemmGemv {
     private static final int GROUP = 8;
 
     /** out[r] = Σ_p x[xi+p]·W_r[p] for the 8 W rows at off + r·rowBytes. */
-    private static void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type,
+    static void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type,
                              float[] out) {
-        if (type == DType.BF16) {
-            dot8Bf16(x, xi, w, off, rowBytes, k, out);
-            return;
-        }
         long es = type.byteSize();
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
         FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
@@ -138,45 +183,10 @@ final class GemmGemv {
     }
 
     /**
-     * {@link #dot8} for BF16 W with the decoder called directly. In a JVM that also multiplies F32
-     * operands (every BF16 model does: attention), GemmDecode.load's switch merges vectors from
-     * different decoders at a phi, C2's box elimination gives up, and decode fell to ~4 GB/s;
-     * one decoder per loop keeps the vectors in registers (the m = 1 decode hot path).
-     */
-    private static void dot8Bf16(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, float[] out) {
-        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
-        FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) {
-            long o = off + p * 2L;
-            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
-            s0 = GemmDecode.bf16(w, o).fma(xv, s0);
-            s1 = GemmDecode.bf16(w, o + rowBytes).fma(xv, s1);
-            s2 = GemmDecode.bf16(w, o + 2 * rowBytes).fma(xv, s2);
-            s3 = GemmDecode.bf16(w, o + 3 * rowBytes).fma(xv, s3);
-            s4 = GemmDecode.bf16(w, o + 4 * rowBytes).fma(xv, s4);
-            s5 = GemmDecode.bf16(w, o + 5 * rowBytes).fma(xv, s5);
-            s6 = GemmDecode.bf16(w, o + 6 * rowBytes).fma(xv, s6);
-            s7 = GemmDecode.bf16(w, o + 7 * rowBytes).fma(xv, s7);
-        }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
-        out[4] = s4.reduceLanes(VectorOperators.ADD);
-        out[5] = s5.reduceLanes(VectorOperators.ADD);
-        out[6] = s6.reduceLanes(VectorOperators.ADD);
-        out[7] = s7.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
-            for (int r = 0; r < GROUP; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * 2L, DType.BF16);
-        }
-    }
-
-    /**
      * out[at + i·4 + r] = Σ_p x_i[p]·W_r[p] for the x rows at xa (i = 0) and xb (i = 1) and the
      * 4 W rows at off + r·rowBytes.
      */
-    private static void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type,
+    static void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type,
                                float[] out, int at) {
         long es = type.byteSize();
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
@@ -216,7 +226,7 @@ final class GemmGemv {
     }
 
     /** Σ_p x[xi+p]·W[p] over k contiguous elements at byte offset off (the last few rows of W). */
-    private static float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
+    static float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
         long es = type.byteSize();
         FloatVector s = FloatVector.zero(F);
         int p = 0;
@@ -264,7 +274,7 @@ final class GemmGemv {
         });
     }
 
-    private static void put(GemmArgs g, int i, int j, float v) {
+    static void put(GemmArgs g, int i, int j, float v) {
         long off = g.cAt(i, j);
         g.c().set(F32_LE, off, g.accumulate() ? g.c().get(F32_LE, off) + v : v);
     }

@@ -172,7 +172,7 @@ final class GemmPacking {
         long es = type.byteSize();
         int p = 0;
         for (; p <= kc - V; p += V) {
-            for (int r = 0; r < rows; r++) GemmDecode.load(seg, off + r * stride + p * es, type).intoArray(out, at + r * kc + p);
+            for (int r = 0; r < rows; r++) GemmDecode.loadInto(seg, off + r * stride + p * es, type, out, at + r * kc + p);
         }
         for (; p < kc; p++) {
             for (int r = 0; r < rows; r++) out[at + r * kc + p] = GemmDecode.scalar(seg, off + r * stride + p * es, type);
@@ -185,7 +185,7 @@ final class GemmPacking {
      */
     private static void decodeRow(MemorySegment seg, long off, DType type, int n, float[] out, int at) {
         int es = type.byteSize(), p = 0;
-        for (; p <= n - V; p += V) GemmDecode.load(seg, off + (long) p * es, type).intoArray(out, at + p);
+        for (; p <= n - V; p += V) GemmDecode.loadInto(seg, off + (long) p * es, type, out, at + p);
         for (; p < n; p++) out[at + p] = GemmDecode.scalar(seg, off + (long) p * es, type);
     }
 }
