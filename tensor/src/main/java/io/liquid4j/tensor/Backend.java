@@ -117,4 +117,14 @@ public interface Backend {
 
     /** The adjoint of im2col: scatters cols [N, C·kh·kw, OH·OW] back into x [N,C,H,W] (overwrites x). */
     void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x);
+
+    /**
+     * Inference convolution without autograd: out [N,O,OH,OW] = conv(x [N,C,H,W], w [O,C,kh,kw])
+     * + b [O] (b may be null), stride sh×sw, zero padding ph×pw, all contiguous F32. Returns false,
+     * touching nothing, when this backend has no direct kernel: the caller then composes the
+     * convolution from matmul (and im2col).
+     */
+    default boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
+        return false;
+    }
 }

@@ -146,6 +146,10 @@ public final class F {
         }
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
         boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
+        if (!needsGrad) {
+            Tensor y = conv2dForward(x, w, b, sh, sw, ph, pw, oh, ow);
+            if (y != null) return y;
+        }
         if (!needsGrad && sh == 1 && sw == 1 && c >= SHIFTED_CONV_MIN_CHANNELS && kh * kw > 1) {
             return conv2dShifted(x, w, b, ph, pw, oh, ow);
         }
@@ -154,6 +158,18 @@ public final class F {
         y = y.reshape(n, o, oh, ow);
         if (b != null) y = y.add(b.reshape(1, o, 1, 1));
         return y;
+    }
+
+    /** The backend's direct inference convolution ({@link Backend#conv2dForward}), or null when it has none. */
+    private static Tensor conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, int oh, int ow) {
+        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            Tensor xf = x.to(DType.F32).contiguous(), wf = w.to(DType.F32).contiguous();
+            Tensor bf = b == null ? null : b.to(DType.F32).contiguous();
+            Tensor y = Tensor.empty(DType.F32, x.device(), x.size(0), w.size(0), oh, ow);
+            if (!x.backend().conv2dForward(xf, wf, bf, sh, sw, ph, pw, y)) return null;
+            if (x.dtype() != DType.F32) y = y.to(x.dtype());
+            return scope.keep(y);
+        }
     }
 
     /** Below this many input channels the tap GEMMs of {@link #conv2dShifted} are too thin to beat im2col. */

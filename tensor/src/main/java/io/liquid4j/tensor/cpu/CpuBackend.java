@@ -112,6 +112,11 @@ public final class CpuBackend implements Backend {
         CpuConv.im2col(x, kh, kw, sh, sw, ph, pw, cols);
     }
 
+    @Override public boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
+        CpuConvForward.forward(x, w, b, sh, sw, ph, pw, out);
+        return true;
+    }
+
     @Override public void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {
         CpuConv.col2im(cols, kh, kw, sh, sw, ph, pw, x);
     }

@@ -30,7 +30,32 @@ public final class Gemm {
                             MemorySegment a, long aOff, int lda, boolean transA,
                             MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
                             MemorySegment c, long cOff, int ldc, boolean accumulate) {
-        GemmArgs g = check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate);
+        run(check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate, null));
+    }
+
+    /**
+     * {@link #gemm} with an indirect B: row p of the [k, n] B is the n contiguous elements at byte
+     * offset bRows[p] of b (rows may overlap or repeat). A convolution is one such GEMM over a
+     * padded input, row (channel, tap) starting at that tap's shift: im2col without the copy.
+     */
+    public static void gemmIndirectB(int m, int n, int k,
+                                     MemorySegment a, long aOff, int lda, boolean transA,
+                                     MemorySegment b, long[] bRows, DType bType,
+                                     MemorySegment c, long cOff, int ldc, boolean accumulate) {
+        Objects.requireNonNull(bRows, "bRows");
+        if (bRows.length < k) throw new IllegalArgumentException("gemm: " + bRows.length + " B row offsets for k=" + k);
+        for (int p = 0; p < k; p++) {
+            if (bRows[p] < 0 || bRows[p] + (long) n * bType.byteSize() > b.byteSize()) {
+                throw new IllegalArgumentException("gemm: B row " + p + " at byte " + bRows[p] + " (+" + n + " elements) lies outside b ("
+                        + b.byteSize() + " bytes)");
+            }
+        }
+        run(check(m, n, k, a, aOff, lda, transA, b, 0, n, false, bType, c, cOff, ldc, accumulate, bRows.clone()));
+    }
+
+    private static void run(GemmArgs g) {
+        int m = g.m(), n = g.n(), k = g.k();
+        boolean accumulate = g.accumulate();
         if (m == 0 || n == 0) return;
         if (k == 0) {
             if (!accumulate) zero(g);
@@ -45,7 +70,7 @@ public final class Gemm {
                                      MemorySegment a, long aOff, int lda, boolean transA,
                                      MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
                                      MemorySegment c, long cOff, int ldc, boolean accumulate) {
-        GemmArgs g = check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate);
+        GemmArgs g = check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate, null);
         for (int i = 0; i < m; i++) {
             for (int j = 0; j < n; j++) {
                 double sum = accumulate ? c.get(GemmDecode.F32_LE, g.cAt(i, j)) : 0.0;
@@ -66,7 +91,7 @@ public final class Gemm {
     private static GemmArgs check(int m, int n, int k,
                                   MemorySegment a, long aOff, int lda, boolean transA,
                                   MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
-                                  MemorySegment c, long cOff, int ldc, boolean accumulate) {
+                                  MemorySegment c, long cOff, int ldc, boolean accumulate, long[] bRows) {
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("gemm sizes must be >= 0, got m=" + m + " n=" + n + " k=" + k);
         }
@@ -84,7 +109,7 @@ public final class Gemm {
         Objects.requireNonNull(c, "c");
         boolean parallel = a.isAccessibleBy(SOME_OTHER_THREAD) && b.isAccessibleBy(SOME_OTHER_THREAD)
                 && c.isAccessibleBy(SOME_OTHER_THREAD);
-        return new GemmArgs(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate, parallel);
+        return new GemmArgs(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, accumulate, parallel, bRows);
     }
 
     private static void checkLd(String name, int ld, int rowLength) {

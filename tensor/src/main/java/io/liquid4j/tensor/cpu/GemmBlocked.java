@@ -33,12 +33,20 @@ final class GemmBlocked {
     static final int MC = roundUp(Integer.getInteger("liquid4j.gemm.mc", 48), MR);
     /** Columns of a packed B block. */
     static final int NC = roundUp(Integer.getInteger("liquid4j.gemm.nc", 1024), NR);
+    /**
+     * Most floats of A a thread packs once and keeps across column blocks (32 MiB). A wide C (a
+     * convolution: N = 263k pixels at 512², M = 128-512 channels) otherwise repacks all of A for
+     * every NC columns: measured 11% of a VQGAN decode.
+     */
+    private static final long A_ONCE_MAX_FLOATS = 8L << 20;
     /** Below this many multiply-adds a single thread is faster than handing work to the pool. */
     private static final long PARALLEL_MIN_MACS = 1L << 18;
 
     /** Per-thread packing buffers, grown to the largest blocks seen and reused by later calls. */
     private static final class Scratch {
         float[] a = new float[0], b = new float[0], staging = new float[0];
+        /** All of the thread's A, packed once when C spans several column blocks. */
+        float[] aAll = new float[0];
         final float[] tile = new float[MR * NR];
 
         void ensure(int kc, int mc, int nc) {
@@ -84,12 +92,20 @@ final class GemmBlocked {
         });
     }
 
-    /** C[i0,i1)×[j0,j1) on the calling thread. */
+    /**
+     * C[i0,i1)×[j0,j1) on the calling thread. When the columns span several NC blocks and A is
+     * small enough, A is packed once (block (pc, ic) at pc·rows + (ic − i0)·kc of aAll) and reused
+     * by every column block instead of being repacked per block.
+     */
     private static void rectangle(GemmArgs g, int i0, int i1, int j0, int j1) {
         int k = g.k();
         int kcStep = ceilDiv(k, ceilDiv(k, KC));
         Scratch s = SCRATCH.get();
         s.ensure(kcStep, Math.min(MC, roundUp(i1 - i0, MR)), Math.min(NC, roundUp(j1 - j0, NR)));
+        int rows = roundUp(i1 - i0, MR);
+        boolean aOnce = j1 - j0 > NC && (long) rows * k <= A_ONCE_MAX_FLOATS;
+        if (aOnce && s.aAll.length < rows * k) s.aAll = new float[rows * k];
+        float[] aBuf = aOnce ? s.aAll : s.a;
         long ldcBytes = (long) g.ldc() * Float.BYTES;
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
@@ -99,11 +115,12 @@ final class GemmBlocked {
                 GemmPacking.packB(g, pc, kc, jc, nc, s.b, s.staging);
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
-                    GemmPacking.packA(g, ic, mc, pc, kc, s.a, s.staging);
+                    int aBase = aOnce ? pc * rows + (ic - i0) * kc : 0;
+                    if (!aOnce || jc == j0) GemmPacking.packA(g, ic, mc, pc, kc, aBuf, aBase, s.staging);
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            GemmKernel.tile(kc, s.a, ir * kc, s.b, jr * kc, s.tile);
+                            GemmKernel.tile(kc, aBuf, aBase + ir * kc, s.b, jr * kc, s.tile);
                             GemmKernel.writeBack(s.tile, Math.min(MR, mc - ir), cols,
                                     g.c(), g.cAt(ic + ir, jc + jr), ldcBytes, add);
                         }

@@ -52,18 +52,18 @@ final class GemmPacking {
         return Math.max(Math.max(mc, nc), (NR + MR) * kc);
     }
 
-    /** Packs op(A)[i0, i0+mc) × [p0, p0+kc) as MR-row micro-panels. */
-    static void packA(GemmArgs g, int i0, int mc, int p0, int kc, float[] dst, float[] staging) {
+    /** Packs op(A)[i0, i0+mc) × [p0, p0+kc) as MR-row micro-panels at dst[at..]. */
+    static void packA(GemmArgs g, int i0, int mc, int p0, int kc, float[] dst, int at, float[] staging) {
         long stride = (long) g.lda() * Float.BYTES;
-        if (g.transA()) alongPanels(g.a(), g.aAt(i0, p0), stride, DType.F32, kc, mc, MR, dst, staging);
-        else transposeRows(g.a(), g.aAt(i0, p0), stride, DType.F32, kc, mc, dst, 0, staging, 0);
+        if (g.transA()) alongPanels(g.a(), g.aAt(i0, p0), stride, DType.F32, kc, mc, MR, dst, at, staging);
+        else transposeRows(g.a(), g.aAt(i0, p0), stride, DType.F32, kc, mc, dst, at, staging, 0);
     }
 
     /** Packs op(B)[p0, p0+kc) × [j0, j0+nc) as NR-column micro-panels. */
     static void packB(GemmArgs g, int p0, int kc, int j0, int nc, float[] dst, float[] staging) {
         long stride = (long) g.ldb() * g.bType().byteSize();
         if (!g.transB()) {
-            alongPanels(g.b(), g.bAt(p0, j0), stride, g.bType(), kc, nc, NR, dst, staging);
+            alongPanels(g, p0, j0, kc, nc, dst, staging);
             return;
         }
         // Rows of the stored [n, k] weight run along k: transpose each NR-row slab as NR/MR
@@ -81,24 +81,37 @@ final class GemmPacking {
         }
     }
 
+    /** B rows p0.. (each one step of k, read at g.bAt: strided or indirect) as NR-column panels. */
+    private static void alongPanels(GemmArgs g, int p0, int j0, int kc, int width, float[] dst, float[] row) {
+        for (int p = 0; p < kc; p++) {
+            decodeRow(g.b(), g.bAt(p0 + p, j0), g.bType(), width, row, 0);
+            scatterStep(row, p, kc, width, NR, dst, 0);
+        }
+    }
+
     /** Source row p (at off + p·stride) holds the width panel-direction elements of step p. */
     private static void alongPanels(MemorySegment seg, long off, long stride, DType type, int kc, int width, int r,
-                                    float[] dst, float[] row) {
-        int panels = (width + r - 1) / r, tail = width - (panels - 1) * r;
+                                    float[] dst, int at, float[] row) {
         for (int p = 0; p < kc; p++) {
             decodeRow(seg, off + p * stride, type, width, row, 0);
-            for (int q = 0; q < panels; q++) {
-                int d = q * r * kc + p * r, from = q * r, n = q == panels - 1 ? tail : r, i = 0;
-                // Whole-vector stores: the packed block outgrows L2, and scalar stores that miss
-                // it fill the store buffer long before the line fills arrive.
-                if (n == MR) {
-                    FloatVector.fromArray(MR_WIDE, row, from).intoArray(dst, d);
-                    i = MR;
-                }
-                for (; i <= n - V; i += V) FloatVector.fromArray(F, row, from + i).intoArray(dst, d + i);
-                for (; i < n; i++) dst[d + i] = row[from + i];
-                for (; i < r; i++) dst[d + i] = 0f;
+            scatterStep(row, p, kc, width, r, dst, at);
+        }
+    }
+
+    /** Step p of a row of width panel-direction elements into the width-r panels of dst[at..]. */
+    private static void scatterStep(float[] row, int p, int kc, int width, int r, float[] dst, int at) {
+        int panels = (width + r - 1) / r, tail = width - (panels - 1) * r;
+        for (int q = 0; q < panels; q++) {
+            int d = at + q * r * kc + p * r, from = q * r, n = q == panels - 1 ? tail : r, i = 0;
+            // Whole-vector stores: the packed block outgrows L2, and scalar stores that miss
+            // it fill the store buffer long before the line fills arrive.
+            if (n == MR) {
+                FloatVector.fromArray(MR_WIDE, row, from).intoArray(dst, d);
+                i = MR;
             }
+            for (; i <= n - V; i += V) FloatVector.fromArray(F, row, from + i).intoArray(dst, d + i);
+            for (; i < n; i++) dst[d + i] = row[from + i];
+            for (; i < r; i++) dst[d + i] = 0f;
         }
     }
 

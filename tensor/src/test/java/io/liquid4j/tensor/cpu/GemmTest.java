@@ -99,7 +99,10 @@ class GemmTest {
                 new Case(2 * mc + mr + 1, 2 * nr + 3, 2 * kc + 7, false, true, DType.F32, true),
                 new Case(mc + 1, 41, 2 * kc + 1, true, false, DType.F16, false),
                 new Case(mr + 3, nc + nr + 5, 19, false, false, DType.BF16, true),
-                new Case(mr + 1, nc + 1, 9, true, true, DType.F32, false)).map(Arguments::of);
+                new Case(mr + 1, nc + 1, 9, true, true, DType.F32, false),
+                // several column blocks per thread: A packed once and reused (both A layouts)
+                new Case(mc + 5, 3 * nc + nr + 9, kc + 5, false, false, DType.F32, true),
+                new Case(mr + 2, 3 * nc + 3, 2 * kc + 1, true, false, DType.BF16, false)).map(Arguments::of);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -179,6 +182,53 @@ class GemmTest {
                     () -> Gemm.gemm(2, 3, 4, s, 0, 3, false, s, 0, 3, false, DType.F32, s, 0, 3, false));
             assertThrows(IllegalArgumentException.class,
                     () -> Gemm.gemm(-1, 3, 4, s, 0, 4, false, s, 0, 3, false, DType.F32, s, 0, 3, false));
+        }
+    }
+
+    /**
+     * Indirect B (rows at arbitrary, overlapping byte offsets, as the implicit-im2col convolution
+     * uses them) equals the same product with those rows gathered into a plain [k, n] B; m = 3
+     * takes the streaming path, the others the packed one.
+     */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @MethodSource("indirectShapes")
+    void indirectRowsEqualGatheredRows(int m, int n, int k) {
+        try (Arena arena = Arena.ofShared()) {
+            Random random = new Random(m * 1000L + n + k);
+            int pool = n + 64;
+            MemorySegment src = arena.allocate((long) pool * 4);
+            fillF32(src, random);
+            long[] rows = new long[k];
+            MemorySegment gathered = arena.allocate((long) k * n * 4);
+            for (int p = 0; p < k; p++) {
+                rows[p] = (long) random.nextInt(pool - n + 1) * 4;     // overlapping windows of one buffer
+                MemorySegment.copy(src, rows[p], gathered, (long) p * n * 4, (long) n * 4);
+            }
+            MemorySegment a = arena.allocate((long) m * k * 4);
+            fillF32(a, random);
+            MemorySegment got = arena.allocate((long) m * n * 4), want = arena.allocate((long) m * n * 4);
+            Gemm.gemmIndirectB(m, n, k, a, 0, k, false, src, rows, DType.F32, got, 0, n, false);
+            Gemm.gemm(m, n, k, a, 0, k, false, gathered, 0, n, false, DType.F32, want, 0, n, false);
+            for (long e = 0; e < (long) m * n; e++) {
+                assertEquals(want.getAtIndex(F32, e), got.getAtIndex(F32, e), 1e-4f * (1 + Math.abs(want.getAtIndex(F32, e))), "element " + e);
+            }
+        }
+    }
+
+    static Stream<Arguments> indirectShapes() {
+        return Stream.of(Arguments.of(3, 700, 37), Arguments.of(40, 1500, 300), Arguments.of(129, 70, 1100));
+    }
+
+    @Test
+    void indirectRowsOutsideBAreRejected() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(16 * 4), b = arena.allocate(100 * 4), c = arena.allocate(64 * 4);
+            long[] rows = {0, 4 * 40};                                  // second row: 40 + 64 > 100 elements
+            var e = assertThrows(IllegalArgumentException.class,
+                    () -> Gemm.gemmIndirectB(1, 64, 2, a, 0, 2, false, b, rows, DType.F32, c, 0, 64, false));
+            assertEquals(true, e.getMessage().contains("B row 1"), e.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> Gemm.gemmIndirectB(1, 64, 3, a, 0, 3, false, b, rows, DType.F32, c, 0, 64, false));
         }
     }
 
