@@ -119,6 +119,15 @@ public interface Backend {
     void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x);
 
     /**
+     * Inference GroupNorm without autograd: out = [silu](groupNorm(x, groups) · w + b) for x and
+     * out contiguous F32 [N, C, ...], w and b [C] or null, in one output pass. Returns false,
+     * touching nothing, when this backend has no fused kernel (the caller composes it).
+     */
+    default boolean groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
+        return false;
+    }
+
+    /**
      * Inference convolution without autograd: out [N,O,OH,OW] = conv(x [N,C,H,W], w [O,C,kh,kw])
      * + b [O] (b may be null), stride sh×sw, zero padding ph×pw, all contiguous F32. Returns false,
      * touching nothing, when this backend has no direct kernel: the caller then composes the

@@ -112,9 +112,32 @@ public final class F {
      * w, b of shape [C] (may be null). Population variance, as PyTorch.
      */
     public static Tensor groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps) {
+        return groupNorm(x, groups, w, b, eps, false);
+    }
+
+    /**
+     * silu(groupNorm(x, groups, w, b, eps)): the VQGAN's norm + swish. Without autograd both run
+     * as one fused pass where the backend has it.
+     */
+    public static Tensor groupNormSilu(Tensor x, int groups, Tensor w, Tensor b, double eps) {
+        return groupNorm(x, groups, w, b, eps, true);
+    }
+
+    private static Tensor groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu) {
         if (x.dim() < 2) throw new IllegalArgumentException("groupNorm needs [N, C, ...], got " + x.describe());
         int n = x.size(0), c = x.size(1);
         if (groups <= 0 || c % groups != 0) throw new IllegalArgumentException("groupNorm: " + c + " channels are not divisible into " + groups + " groups");
+        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || (w != null && w.requiresGrad()) || (b != null && b.requiresGrad()));
+        if (!needsGrad) {
+            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+                Tensor xf = x.to(DType.F32).contiguous();
+                Tensor y = Tensor.empty(DType.F32, x.device(), x.shape());
+                if (x.backend().groupNormForward(xf, groups, w, b, eps, silu, y)) {
+                    if (x.dtype() != DType.F32) y = y.to(x.dtype());
+                    return scope.keep(y);
+                }
+            }
+        }
         Tensor g = x.reshape(n, groups, -1);
         // LayerNorm over each group's flattened elements is exactly the group statistics
         Tensor normed = layerNorm(g, null, null, eps).reshape(x.shape());
@@ -123,7 +146,7 @@ public final class F {
         bshape[1] = c;
         if (w != null) normed = normed.mul(w.reshape(bshape));
         if (b != null) normed = normed.add(b.reshape(bshape));
-        return normed;
+        return silu ? normed.silu() : normed;
     }
 
     // ---- convolution and resampling ------------------------------------------------------

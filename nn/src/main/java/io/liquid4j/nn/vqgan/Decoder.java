@@ -53,7 +53,7 @@ public final class Decoder extends Module {
         stages.add(convIn::forward);
         stages.add(mid::forward);
         for (int i = up.size() - 1; i >= 0; i--) stages.add(up.get(i)::forward);
-        stages.add(h -> Inference.step(() -> Inference.chain(h, normOut::forward, Tensor::silu, convOut::forward)));
+        stages.add(h -> Inference.step(() -> Inference.chain(h, normOut::forwardSwish, convOut::forward)));
         return Inference.chain(z, stages);
     }
 }

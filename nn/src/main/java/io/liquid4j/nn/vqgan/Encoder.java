@@ -47,7 +47,7 @@ public final class Encoder extends Module {
         stages.add(convIn::forward);
         for (Level level : down) stages.add(level::forward);
         stages.add(mid::forward);
-        stages.add(h -> Inference.step(() -> Inference.chain(h, normOut::forward, Tensor::silu, convOut::forward)));
+        stages.add(h -> Inference.step(() -> Inference.chain(h, normOut::forwardSwish, convOut::forward)));
         return Inference.chain(x, stages);
     }
 }

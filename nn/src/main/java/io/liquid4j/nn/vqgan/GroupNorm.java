@@ -25,10 +25,11 @@ public final class GroupNorm extends Module {
     public static GroupNorm normalize(int channels) { return new GroupNorm(VqConfig.NORM_GROUPS, channels, 1e-6); }
 
     public Tensor forward(Tensor x) {
-        if (GradMode.isEnabled()) return F.groupNorm(x, groups, weight.value(), bias.value(), eps);
-        // inference: apply the affine part in place instead of allocating two more activations
-        Tensor y = F.groupNorm(x, groups, null, null, eps);
-        int[] bshape = {1, channels, 1, 1};
-        return y.mulInPlace(weight.value().reshape(bshape)).addInPlace(bias.value().reshape(bshape));
+        return F.groupNorm(x, groups, weight.value(), bias.value(), eps);
+    }
+
+    /** silu(forward(x)), fused into one pass without autograd. */
+    public Tensor forwardSwish(Tensor x) {
+        return F.groupNormSilu(x, groups, weight.value(), bias.value(), eps);
     }
 }

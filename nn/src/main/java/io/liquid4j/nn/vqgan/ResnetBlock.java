@@ -28,7 +28,7 @@ public final class ResnetBlock extends Module {
 
     public Tensor forward(Tensor x) {
         return Inference.step(() -> {
-            Tensor h = Inference.chain(x, norm1::forward, Tensor::silu, conv1::forward, norm2::forward, Tensor::silu,
+            Tensor h = Inference.chain(x, norm1::forwardSwish, conv1::forward, norm2::forwardSwish,
                     t -> F.dropout(t, dropout, isTraining(), gen), conv2::forward);
             Tensor skip = ninShortcut == null ? x : ninShortcut.forward(x);
             return GradMode.isEnabled() ? skip.add(h) : h.addInPlace(skip);

@@ -112,6 +112,11 @@ public final class CpuBackend implements Backend {
         CpuConv.im2col(x, kh, kw, sh, sw, ph, pw, cols);
     }
 
+    @Override public boolean groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
+        CpuGroupNorm.forward(x, groups, w, b, eps, silu, out);
+        return true;
+    }
+
     @Override public boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
         CpuConvForward.forward(x, w, b, sh, sw, ph, pw, out);
         return true;
