@@ -19,6 +19,9 @@ import java.util.Arrays;
  * cropped into out. The bias rides along as one more K row: a run of ones against a column b
  * appended to W.
  *
+ * <p>3×3 stride-1 convolutions with padding 1 and at least 16 input channels (every ResnetBlock
+ * and Upsample convolution of the VQGAN) go to {@link CpuConvWinograd} instead.
+ *
  * <p>Against im2col (a C·kh·kw × P column matrix, 1.2 GB for a 128-channel 3×3 layer at 512²)
  * the extra memory is one padded copy of x plus one output at pitch WQ; against kh·kw
  * accumulating GEMMs over shifted views (the previous stride-1 path), C is written once
@@ -36,6 +39,15 @@ final class CpuConvForward {
         if (oh != CpuConv.outSize(h, kh, sh, ph) || ow != CpuConv.outSize(wd, kw, sw, pw)) {
             throw new IllegalArgumentException("conv2d: out " + out.describe() + " does not match the output size "
                     + CpuConv.outSize(h, kh, sh, ph) + "x" + CpuConv.outSize(wd, kw, sw, pw));
+        }
+        if (CpuConvWinograd.suits(c, kh, kw, sh, sw, ph, pw)) {
+            float[] bias = CpuRowOps.weights(b, o);
+            MemorySegment xs = CpuElementwise.seg(x), ws = CpuElementwise.seg(w), os = CpuElementwise.seg(out);
+            for (int img = 0; img < n; img++) {
+                CpuConvWinograd.forward(xs, (x.offset() + (long) img * c * h * wd) * Float.BYTES, c, h, wd, ws, w.offset() * Float.BYTES,
+                        o, bias, os, (out.offset() + (long) img * o * oh * ow) * Float.BYTES);
+            }
+            return;
         }
         int hp = h + 2 * ph, wp = wd + 2 * pw;
         int hq = ceilDiv(hp, sh), wq = ceilDiv(wp, sw), phases = sh * sw;

@@ -53,6 +53,33 @@ public final class Gemm {
         run(check(m, n, k, a, aOff, lda, transA, b, 0, n, false, bType, c, cOff, ldc, accumulate, bRows.clone()));
     }
 
+    /**
+     * C[m,n] = A[m,k]·B (overwrite; A row-major F32) with B given already packed as NR-column
+     * panels: panel q at packedOff + q·{@link #packedPanelWidth()}·k, element (p, r) at + p·NR + r,
+     * columns past n in the last panel ignored. k must not exceed {@link #maxPackedDepth()}.
+     */
+    public static void gemmPrepackedB(int m, int n, int k, MemorySegment a, long aOff, int lda,
+                                      float[] packedB, int packedOff, MemorySegment c, long cOff, int ldc) {
+        Objects.requireNonNull(packedB, "packedB");
+        long need = (long) packedOff + (long) (n + GemmKernel.NR - 1) / GemmKernel.NR * GemmKernel.NR * k;
+        if (packedOff < 0 || need > packedB.length) {
+            throw new IllegalArgumentException("gemm: packed B needs " + need + " floats from " + packedOff + ", has " + packedB.length);
+        }
+        GemmArgs g = check(m, n, k, a, aOff, lda, false, MemorySegment.ofArray(packedB), 0, n, false, DType.F32, c, cOff, ldc, false, null);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            zero(g);
+            return;
+        }
+        GemmBlocked.multiplyPrepacked(g, packedB, packedOff);
+    }
+
+    /** Columns per panel of a prepacked B (NR of the micro-kernel). */
+    public static int packedPanelWidth() { return GemmKernel.NR; }
+
+    /** Largest k {@link #gemmPrepackedB} takes (one pass over K). */
+    public static int maxPackedDepth() { return GemmBlocked.KC; }
+
     private static void run(GemmArgs g) {
         int m = g.m(), n = g.n(), k = g.k();
         boolean accumulate = g.accumulate();

@@ -62,6 +62,20 @@ final class GemmBlocked {
     private GemmBlocked() {}
 
     static void multiply(GemmArgs g) {
+        multiply(g, null, 0);
+    }
+
+    /**
+     * C = op(A)·B with B already in packed panel order ({@link GemmPacking}: panel q of NR columns
+     * at packedOff + q·NR·k, element (p, r) at + p·NR + r), for k ≤ KC: producers that can write
+     * B in that order (the Winograd input transform) save the packing pass.
+     */
+    static void multiplyPrepacked(GemmArgs g, float[] packedB, int packedOff) {
+        if (g.k() > KC) throw new IllegalArgumentException("prepacked B needs k <= " + KC + ", got " + g.k());
+        multiply(g, packedB, packedOff);
+    }
+
+    private static void multiply(GemmArgs g, float[] packedB, int packedOff) {
         int m = g.m(), n = g.n();
         int panelsM = ceilDiv(m, MR), panelsN = ceilDiv(n, NR);
         int threads = !g.parallel() || (long) m * n * g.k() < PARALLEL_MIN_MACS ? 1 : CpuThreads.threads();
@@ -87,7 +101,7 @@ final class GemmBlocked {
                 int i1 = Math.min(m, (int) ((long) panelsM * (tm + 1) / gm) * MR);
                 int j0 = Math.min(n, (int) ((long) panelsN * tn / gn) * NR);
                 int j1 = Math.min(n, (int) ((long) panelsN * (tn + 1) / gn) * NR);
-                if (i0 < i1 && j0 < j1) rectangle(g, i0, i1, j0, j1);
+                if (i0 < i1 && j0 < j1) rectangle(g, i0, i1, j0, j1, packedB, packedOff);
             }
         });
     }
@@ -97,7 +111,7 @@ final class GemmBlocked {
      * small enough, A is packed once (block (pc, ic) at pc·rows + (ic − i0)·kc of aAll) and reused
      * by every column block instead of being repacked per block.
      */
-    private static void rectangle(GemmArgs g, int i0, int i1, int j0, int j1) {
+    private static void rectangle(GemmArgs g, int i0, int i1, int j0, int j1, float[] packedB, int packedOff) {
         int k = g.k();
         int kcStep = ceilDiv(k, ceilDiv(k, KC));
         Scratch s = SCRATCH.get();
@@ -112,7 +126,14 @@ final class GemmBlocked {
             for (int pc = 0; pc < k; pc += kcStep) {
                 int kc = Math.min(kcStep, k - pc);
                 boolean add = g.accumulate() || pc > 0;
-                GemmPacking.packB(g, pc, kc, jc, nc, s.b, s.staging);
+                float[] bBuf = s.b;
+                int bBase = 0;
+                if (packedB == null) {
+                    GemmPacking.packB(g, pc, kc, jc, nc, s.b, s.staging);
+                } else {
+                    bBuf = packedB;                       // k <= KC: one pass over K, kc == k
+                    bBase = packedOff + jc * kc;
+                }
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     int aBase = aOnce ? pc * rows + (ic - i0) * kc : 0;
@@ -120,7 +141,7 @@ final class GemmBlocked {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            GemmKernel.tile(kc, aBuf, aBase + ir * kc, s.b, jr * kc, s.tile);
+                            GemmKernel.tile(kc, aBuf, aBase + ir * kc, bBuf, bBase + jr * kc, s.tile);
                             GemmKernel.writeBack(s.tile, Math.min(MR, mc - ir), cols,
                                     g.c(), g.cAt(ic + ir, jc + jr), ldcBytes, add);
                         }

@@ -219,6 +219,37 @@ class GemmTest {
         return Stream.of(Arguments.of(3, 700, 37), Arguments.of(40, 1500, 300), Arguments.of(129, 70, 1100));
     }
 
+    /** B handed over in the documented packed panel order gives the same C as the plain layout. */
+    @ParameterizedTest(name = "m={0} n={1} k={2}")
+    @MethodSource("prepackedShapes")
+    void prepackedBEqualsPlainB(int m, int n, int k) {
+        try (Arena arena = Arena.ofShared()) {
+            Random random = new Random(m * 7919L + n * 31 + k);
+            int nr = Gemm.packedPanelWidth(), panels = (n + nr - 1) / nr, off = 5;
+            float[] packed = new float[off + panels * nr * k];
+            MemorySegment plain = arena.allocate((long) k * n * 4), a = arena.allocate((long) m * k * 4);
+            fillF32(a, random);
+            for (int p = 0; p < k; p++) {
+                for (int j = 0; j < n; j++) {
+                    float v = (float) random.nextGaussian();
+                    plain.setAtIndex(F32, (long) p * n + j, v);
+                    packed[off + (j / nr) * nr * k + p * nr + j % nr] = v;
+                }
+            }
+            MemorySegment got = arena.allocate((long) m * n * 4), want = arena.allocate((long) m * n * 4);
+            Gemm.gemmPrepackedB(m, n, k, a, 0, k, packed, off, got, 0, n);
+            Gemm.gemm(m, n, k, a, 0, k, false, plain, 0, n, false, DType.F32, want, 0, n, false);
+            for (long e = 0; e < (long) m * n; e++) {
+                assertEquals(want.getAtIndex(F32, e), got.getAtIndex(F32, e), 1e-4f * (1 + Math.abs(want.getAtIndex(F32, e))), "element " + e);
+            }
+            assertThrows(IllegalArgumentException.class, () -> Gemm.gemmPrepackedB(m, n, k, a, 0, k, new float[10], 0, got, 0, n));
+        }
+    }
+
+    static Stream<Arguments> prepackedShapes() {
+        return Stream.of(Arguments.of(3, 70, 16), Arguments.of(130, 2 * GemmBlocked.NC + 45, 129), Arguments.of(17, 33, 1024));
+    }
+
     @Test
     void indirectRowsOutsideBAreRejected() {
         try (Arena arena = Arena.ofConfined()) {

@@ -1,0 +1,70 @@
+package io.liquid4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Winograd F(2×2, 3×3) against a direct 3×3 convolution in double: odd and tiny sizes (cut edge
+ * tiles), one and several bands of tile rows, with and without bias, and an output window that
+ * starts at an offset (nothing written outside it).
+ */
+class CpuConvWinogradTest {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    @ParameterizedTest(name = "c={0} o={1} {2}x{3} bandFloats={4} bias={5}")
+    @CsvSource({
+            "16, 8, 9, 7, 100000000, true",
+            "17, 5, 1, 1, 100000000, false",
+            "16, 16, 2, 33, 100000000, true",
+            "20, 12, 31, 30, 4000, true",          // bands of a few tile rows
+            "24, 3, 16, 17, 1, false"})            // one tile row per band
+    void matchesDirectConvolution(int c, int o, int h, int w, long bandFloats, boolean withBias) {
+        Random r = new Random(c * 1000L + h * 31 + w);
+        float[] x = gauss(r, c * h * w), wt = gauss(r, o * c * 9), bias = withBias ? gauss(r, o) : null;
+        long outAt = 12;                                              // bytes before the output window
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment xs = arena.allocate((long) x.length * 4 + 8), ws = arena.allocate((long) wt.length * 4);
+            MemorySegment os = arena.allocate(outAt + (long) o * h * w * 4 + 16);
+            MemorySegment.copy(x, 0, xs, F, 8, x.length);
+            MemorySegment.copy(wt, 0, ws, F, 0, wt.length);
+            os.fill((byte) 0x7f);
+            CpuConvWinograd.forward(xs, 8, c, h, w, ws, 0, o, bias, os, outAt, bandFloats);
+            double maxErr = 0, scale = 1e-6;
+            for (int oo = 0; oo < o; oo++) {
+                for (int y = 0; y < h; y++) {
+                    for (int xx = 0; xx < w; xx++) {
+                        double s = bias == null ? 0 : bias[oo];
+                        for (int cc = 0; cc < c; cc++) {
+                            for (int i = 0; i < 3; i++) {
+                                for (int j = 0; j < 3; j++) {
+                                    int iy = y - 1 + i, ix = xx - 1 + j;
+                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) s += (double) x[(cc * h + iy) * w + ix] * wt[((oo * c + cc) * 3 + i) * 3 + j];
+                                }
+                            }
+                        }
+                        float got = os.get(F, outAt + (((long) oo * h + y) * w + xx) * 4);
+                        maxErr = Math.max(maxErr, Math.abs(got - s));
+                        scale = Math.max(scale, Math.abs(s));
+                    }
+                }
+            }
+            assertTrue(maxErr / scale < 1e-5, "rel err " + maxErr / scale);
+            for (long b = 0; b < outAt; b++) assertTrue(os.get(ValueLayout.JAVA_BYTE, b) == 0x7f, "wrote before the output at byte " + b);
+            for (long b = outAt + (long) o * h * w * 4; b < os.byteSize(); b++) {
+                assertTrue(os.get(ValueLayout.JAVA_BYTE, b) == 0x7f, "wrote past the output at byte " + b);
+            }
+        }
+    }
+
+    private static float[] gauss(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+}
