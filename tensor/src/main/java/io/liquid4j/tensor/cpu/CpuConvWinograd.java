@@ -25,8 +25,8 @@ final class CpuConvWinograd {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Below this many input channels the 16 GEMMs (K = C) are too thin to pay for the transforms. */
     static final int MIN_CHANNELS = 16;
-    /** Floats of V (and of M) per band. */
-    private static final long BAND_FLOATS = 16L << 20;
+    /** Floats of V (and of M) per band (system property liquid4j.winograd.bandFloats). */
+    private static final long BAND_FLOATS = Long.getLong("liquid4j.winograd.bandFloats", 16L << 20);
 
     private CpuConvWinograd() {}
 

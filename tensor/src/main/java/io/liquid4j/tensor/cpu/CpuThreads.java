@@ -49,13 +49,29 @@ public final class CpuThreads {
      */
     public static void parallelFor(int count, int minGrain, RangeBody body) {
         if (count <= 0) return;
-        int parts = Math.min(THREADS, Math.max(1, count / Math.max(1, minGrain)));
+        run(body, count, Math.min(THREADS, Math.max(1, count / Math.max(1, minGrain))), 0);
+    }
+
+    /**
+     * Runs body over [0, count) in chunks of {@code chunk} items that the threads take in turn
+     * from a shared counter until none are left: a thread that starts late or runs slower (a
+     * worker waking up, a core whose DRAM streams lag) simply takes fewer chunks, where equal
+     * static ranges would leave the others waiting for it. For bandwidth-bound kernels of tens
+     * of µs (decode-time GEMVs).
+     */
+    public static void parallelForChunks(int count, int chunk, RangeBody body) {
+        if (count <= 0) return;
+        int c = Math.max(1, chunk);
+        run(body, count, Math.min(THREADS, (count + c - 1) / c), c);
+    }
+
+    private static void run(RangeBody body, int count, int parts, int chunk) {
         if (parts <= 1 || Thread.currentThread() instanceof Worker || INSIDE.get() || !GATE.tryLock()) {
             body.run(0, count);
             return;
         }
         try {
-            Job job = new Job(body, count, parts);
+            Job job = new Job(body, count, parts, chunk);
             current = job;
             for (int w = 0; w + 1 < parts; w++) {
                 if (WORKERS[w].sleeping) LockSupport.unpark(WORKERS[w]);
@@ -82,24 +98,33 @@ public final class CpuThreads {
         return workers;
     }
 
-    /** One parallel loop: its ranges, how many worker ranges are still running, the first failure. */
+    /**
+     * One parallel loop: its ranges (static: part p of parts; or chunks taken from next), how
+     * many worker parts are still running, the first failure.
+     */
     private static final class Job {
         final RangeBody body;
-        final int count, parts;
-        final AtomicInteger pending;
+        final int count, parts, chunk;
+        final AtomicInteger pending, next = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Job(RangeBody body, int count, int parts) {
+        Job(RangeBody body, int count, int parts, int chunk) {
             this.body = body;
             this.count = count;
             this.parts = parts;
+            this.chunk = chunk;
             this.pending = new AtomicInteger(parts - 1);
         }
 
         void runPart(int part) {
-            int s = (int) ((long) count * part / parts), e = (int) ((long) count * (part + 1) / parts);
             try {
-                body.run(s, e);
+                if (chunk == 0) {
+                    body.run((int) ((long) count * part / parts), (int) ((long) count * (part + 1) / parts));
+                    return;
+                }
+                for (int s; failure.get() == null && (s = next.getAndAdd(chunk)) < count; ) {
+                    body.run(s, (int) Math.min(count, (long) s + chunk));
+                }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }

@@ -20,6 +20,12 @@ record GemmArgs(int m, int n, int k,
         else if (count > 0) body.run(0, count);
     }
 
+    /** {@link CpuThreads#parallelForChunks} when the segments allow it, else the whole range on this thread. */
+    void forChunks(int count, int chunk, CpuThreads.RangeBody body) {
+        if (parallel) CpuThreads.parallelForChunks(count, chunk, body);
+        else if (count > 0) body.run(0, count);
+    }
+
     /** Byte offset of op(A)(i, p). */
     long aAt(int i, int p) {
         long index = transA ? (long) p * lda + i : (long) i * lda + p;

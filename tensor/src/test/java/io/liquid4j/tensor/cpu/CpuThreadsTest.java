@@ -1,0 +1,72 @@
+package io.liquid4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** The worker set: every index run exactly once, failures rethrown, nesting and concurrent callers safe. */
+class CpuThreadsTest {
+    @Test
+    void staticRangesAndChunksCoverEveryIndexOnce() {
+        for (int count : new int[] {1, 2, 7, 1000, 100_003}) {
+            for (int mode = 0; mode < 2; mode++) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(count);
+                CpuThreads.RangeBody body = (s, e) -> {
+                    for (int i = s; i < e; i++) hits.incrementAndGet(i);
+                };
+                if (mode == 0) CpuThreads.parallelFor(count, 1, body);
+                else CpuThreads.parallelForChunks(count, 13, body);
+                for (int i = 0; i < count; i++) assertEquals(1, hits.get(i), "index " + i + " of " + count + " mode " + mode);
+            }
+        }
+    }
+
+    @Test
+    void aFailureInAnyRangeIsRethrownToTheCaller() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        for (int mode = 0; mode < 2; mode++) {
+            int m = mode;
+            var e = assertThrows(IllegalStateException.class, () -> {
+                CpuThreads.RangeBody body = (s, end) -> {
+                    if (end == 1000) throw boom;         // the last range/chunk: on a worker when there is one
+                };
+                if (m == 0) CpuThreads.parallelFor(1000, 1, body);
+                else CpuThreads.parallelForChunks(1000, 10, body);
+            });
+            assertSame(boom, e);
+        }
+        // the workers are still usable afterwards
+        AtomicIntegerArray hits = new AtomicIntegerArray(64);
+        CpuThreads.parallelFor(64, 1, (s, e) -> { for (int i = s; i < e; i++) hits.incrementAndGet(i); });
+        for (int i = 0; i < 64; i++) assertEquals(1, hits.get(i));
+    }
+
+    @Test
+    void nestedAndConcurrentCallsComplete() throws Exception {
+        int callers = 4, count = 5000;
+        List<Thread> threads = new ArrayList<>();
+        AtomicIntegerArray hits = new AtomicIntegerArray(callers * count);
+        for (int t = 0; t < callers; t++) {
+            int base = t * count;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int rep = 0; rep < 50; rep++) {
+                    int from = base + rep * (count / 50);
+                    CpuThreads.parallelFor(count / 50, 1, (s, e) -> {
+                        for (int i = s; i < e; i++) {
+                            int at = from + i;
+                            // a kernel inside a kernel: runs serially on the calling thread
+                            CpuThreads.parallelForChunks(1, 1, (a, b) -> hits.incrementAndGet(at));
+                        }
+                    });
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        for (int i = 0; i < callers * count; i++) assertEquals(1, hits.get(i), "index " + i);
+    }
+}
