@@ -136,4 +136,14 @@ public interface Backend {
     default boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
         return false;
     }
+
+    /**
+     * Inference convolution of the nearest-neighbour upsampled input, out = conv(upsample(x, scale),
+     * w) + b with stride 1 and padding ph×pw (contiguous F32, b may be null), without
+     * materialising the upsampled image. Returns false, touching nothing, when the backend has no
+     * fused kernel for these sizes: the caller upsamples, then convolves.
+     */
+    default boolean upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
+        return false;
+    }
 }

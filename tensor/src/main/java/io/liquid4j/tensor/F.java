@@ -183,6 +183,30 @@ public final class F {
         return y;
     }
 
+    /**
+     * conv2d(upsampleNearest(x, scale), w, b, stride 1, padding): the VQGAN's Upsample. Without
+     * autograd the backend may fuse the two and never build the scale²-times larger upsampled
+     * input (on the CPU for 3×3 kernels, padding 1, scale 2).
+     */
+    public static Tensor upsampleConv2d(Tensor x, int scale, Tensor w, Tensor b, int padding) {
+        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
+        if (!needsGrad && x.dim() == 4 && w.dim() == 4 && x.size(1) == w.size(1) && scale >= 1 && padding >= 0) {
+            int oh = x.size(2) * scale + 2 * padding - w.size(2) + 1, ow = x.size(3) * scale + 2 * padding - w.size(3) + 1;
+            if (oh > 0 && ow > 0) {
+                try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+                    Tensor xf = x.to(DType.F32).contiguous(), wf = w.to(DType.F32).contiguous();
+                    Tensor bf = b == null ? null : b.to(DType.F32).contiguous();
+                    Tensor y = Tensor.empty(DType.F32, x.device(), x.size(0), w.size(0), oh, ow);
+                    if (x.backend().upsampleConv2dForward(xf, scale, wf, bf, padding, padding, y)) {
+                        if (x.dtype() != DType.F32) y = y.to(x.dtype());
+                        return scope.keep(y);
+                    }
+                }
+            }
+        }
+        return conv2d(upsampleNearest(x, scale), w, b, 1, padding);
+    }
+
     /** The backend's direct inference convolution ({@link Backend#conv2dForward}), or null when it has none. */
     private static Tensor conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, int oh, int ow) {
         try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {

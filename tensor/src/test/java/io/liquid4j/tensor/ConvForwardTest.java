@@ -59,6 +59,34 @@ class ConvForwardTest {
         assertClose(want, viaIm2col.toFloatArray(), "im2col " + k);
     }
 
+    /** The fused upsample + conv (no grad) equals conv2d(upsampleNearest(x)) on the autograd path. */
+    @ParameterizedTest(name = "c={0} o={1} {2}x{3} k={4} pad={5}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "16, 8, 5, 7, 3, 1",      // fused (Winograd on the upsampled image)
+            "32, 24, 8, 8, 3, 1",
+            "16, 4, 3, 3, 3, 0",      // not fused: padding 0
+            "4, 6, 4, 5, 3, 1",       // not fused: few channels
+            "16, 5, 4, 4, 1, 0"})     // not fused: 1x1
+    void upsampleConvEqualsUpsampleThenConv(int c, int o, int h, int w, int k, int pad) {
+        Generator g = new Generator(c * 13L + h);
+        Tensor x = Tensor.randn(g, 2, c, h, w), wt = Tensor.randn(g, o, c, k, k), b = Tensor.randn(g, o);
+        Tensor want;
+        try (var eg = GradMode.enableGrad()) {
+            x.requiresGrad(true);
+            want = F.conv2d(F.upsampleNearest(x, 2), wt, b, 1, pad).detach();
+            x.requiresGrad(false);
+        }
+        Tensor got;
+        try (var ng = GradMode.noGrad()) {
+            got = F.upsampleConv2d(x, 2, wt, b, pad);
+        }
+        assertArrayEquals(want.shape(), got.shape());
+        float[] a = want.toFloatArray();
+        double[] wd = new double[a.length];
+        for (int i = 0; i < a.length; i++) wd[i] = a[i];
+        assertClose(wd, got.toFloatArray(), "upsample+conv");
+    }
+
     private static double[] naive(Case k, float[] x, float[] w, float[] b) {
         int oh = (k.h() + 2 * k.ph() - k.kh()) / k.sh() + 1, ow = (k.w() + 2 * k.pw() - k.kw()) / k.sw() + 1;
         double[] y = new double[k.n() * k.o() * oh * ow];

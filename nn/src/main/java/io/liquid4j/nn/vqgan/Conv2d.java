@@ -45,6 +45,12 @@ public final class Conv2d extends Module {
         return F.conv2d(x, w, b, stride, padding);
     }
 
+    /** forward(upsampleNearest(x, scale)), fused without autograd (no upsampled copy of x). */
+    public Tensor forwardUpsampled(Tensor x, int scale) {
+        if (stride != 1) throw new IllegalStateException("forwardUpsampled needs a stride-1 Conv2d, this one has stride " + stride);
+        return Inference.step(() -> F.upsampleConv2d(x, scale, weight.value(), bias.value(), padding));
+    }
+
     public Parameter weight() { return weight; }
 
     public Parameter bias() { return bias; }

@@ -1,7 +1,6 @@
 package io.liquid4j.nn.vqgan;
 
 import io.liquid4j.nn.Module;
-import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.Tensor;
 
@@ -14,6 +13,6 @@ public final class Upsample extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return Inference.step(() -> conv.forward(F.upsampleNearest(x, 2)));
+        return conv.forwardUpsampled(x, 2);
     }
 }

@@ -117,6 +117,10 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    @Override public boolean upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
+        return CpuConvForward.upsampled(x, scale, w, b, ph, pw, out);
+    }
+
     @Override public boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
         CpuConvForward.forward(x, w, b, sh, sw, ph, pw, out);
         return true;

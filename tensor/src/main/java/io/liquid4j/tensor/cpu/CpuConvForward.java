@@ -99,6 +99,26 @@ final class CpuConvForward {
     }
 
     /**
+     * out [N,O,H·scale,W·scale] = conv3x3(upsample(x, scale), w) + b by Winograd, reading x in place
+     * of the upsampled image; false (nothing done) where {@link CpuConvWinograd} does not apply.
+     */
+    static boolean upsampled(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
+        check(x, w, b, out);
+        int n = x.size(0), c = x.size(1), h = x.size(2) * scale, wd = x.size(3) * scale, o = w.size(0);
+        if (scale != 2 || !CpuConvWinograd.suits(c, w.size(2), w.size(3), 1, 1, ph, pw)) return false;
+        if (out.size(2) != h || out.size(3) != wd) {
+            throw new IllegalArgumentException("conv2d of the upsampled input: out " + out.describe() + " is not " + h + "x" + wd);
+        }
+        float[] bias = CpuRowOps.weights(b, o);
+        MemorySegment xs = CpuElementwise.seg(x), ws = CpuElementwise.seg(w), os = CpuElementwise.seg(out);
+        for (int img = 0; img < n; img++) {
+            CpuConvWinograd.forwardUpsampled(xs, (x.offset() + (long) img * c * x.size(2) * x.size(3)) * Float.BYTES, c, h, wd, scale,
+                    ws, w.offset() * Float.BYTES, o, bias, os, (out.offset() + (long) img * o * h * wd) * Float.BYTES);
+        }
+        return true;
+    }
+
+    /**
      * Copies one image into its zero-padded phase planes (channel ch, phase (a, β) at
      * ((ch·sh + a)·sw + β)·planeLen), one channel per task. Stride 1 copies whole rows; larger
      * strides deal each row's pixels out to the sw column phases.

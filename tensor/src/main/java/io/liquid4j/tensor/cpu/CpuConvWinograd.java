@@ -40,12 +40,25 @@ final class CpuConvWinograd {
      */
     static void forward(MemorySegment xs, long xOff, int c, int h, int w, MemorySegment ws, long wOff, int o,
                         float[] bias, MemorySegment os, long outOff) {
-        forward(xs, xOff, c, h, w, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
+        forward(xs, xOff, c, h, w, 1, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
     }
 
-    /** {@link #forward} with bands of at most bandFloats floats of V (tests force several bands). */
-    static void forward(MemorySegment xs, long xOff, int c, int h, int w, MemorySegment ws, long wOff, int o,
+    /**
+     * The convolution of the nearest-neighbour ×up upsampled image, for x [C, H/up, W/up] and
+     * out [O, H, W], without materialising the upsampled image: the input transform reads each
+     * source row for the up output rows it becomes (up = 1 or 2).
+     */
+    static void forwardUpsampled(MemorySegment xs, long xOff, int c, int h, int w, int up, MemorySegment ws, long wOff,
+                                 int o, float[] bias, MemorySegment os, long outOff) {
+        forward(xs, xOff, c, h, w, up, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
+    }
+
+    /** {@link #forward} of the ×up upsampled input with bands of at most bandFloats floats of V (tests force several bands). */
+    static void forward(MemorySegment xs, long xOff, int c, int h, int w, int up, MemorySegment ws, long wOff, int o,
                         float[] bias, MemorySegment os, long outOff, long bandFloats) {
+        if (up != 1 && (up != 2 || h % 2 != 0 || w % 2 != 0)) {
+            throw new IllegalArgumentException("Winograd conv: upsampling by " + up + " to " + h + "x" + w + " is not supported");
+        }
         int th = (h + 1) / 2, tw = (w + 1) / 2;
         int bandRows = (int) Math.max(1, Math.min(th, bandFloats / (16L * Math.max(c, o) * tw)));
         int bandTiles = bandRows * tw;
@@ -59,7 +72,7 @@ final class CpuConvWinograd {
             filterTransform(ws, wOff, o, c, u);
             for (int ty0 = 0; ty0 < th; ty0 += bandRows) {
                 int rows = Math.min(bandRows, th - ty0), tiles = rows * tw;
-                inputTransform(xs, xOff, c, h, w, ty0, rows, tw, tilesPad, v);
+                inputTransform(xs, xOff, c, h, w, up, ty0, rows, tw, tilesPad, v);
                 for (int e = 0; e < 16; e++) {
                     Gemm.gemmPrepackedB(o, tiles, c, u, (long) e * o * c * Float.BYTES, c,
                             v, Math.toIntExact((long) e * c * tilesPad), m, (long) e * o * bandTiles * Float.BYTES, bandTiles);
@@ -108,7 +121,7 @@ final class CpuConvWinograd {
      * Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]; d is the 4×4 input window at rows 2ty − 1..2ty + 2,
      * columns 2tx − 1..2tx + 2 (zero outside the image).
      */
-    private static void inputTransform(MemorySegment xs, long xOff, int c, int h, int w, int ty0, int rows, int tw,
+    private static void inputTransform(MemorySegment xs, long xOff, int c, int h, int w, int up, int ty0, int rows, int tw,
                                        int tilesPad, float[] v) {
         int half = tw + 1 + V;                                       // even/odd columns, + slack for whole vectors
         CpuThreads.parallelFor(c, 1, (start, end) -> {
@@ -116,16 +129,16 @@ final class CpuConvWinograd {
             float[][] even = new float[4][half], odd = new float[4][half];
             float[][] out = new float[16][tw + V];
             for (int cc = start; cc < end; cc++) {
-                long plane = xOff + (long) cc * h * w * Float.BYTES;
+                long plane = xOff + (long) cc * (h / up) * (w / up) * Float.BYTES;
                 for (int r = 0; r < rows; r++) {
                     int ty = ty0 + r;
                     if (r == 0) {
-                        for (int i = 0; i < 4; i++) splitRow(xs, plane, 2 * ty - 1 + i, h, w, padded, even[i], odd[i]);
+                        for (int i = 0; i < 4; i++) splitRow(xs, plane, 2 * ty - 1 + i, h, w, up, padded, even[i], odd[i]);
                     } else {
                         // windows of neighbouring tile rows overlap by two input rows: keep them
                         rotate(even);
                         rotate(odd);
-                        for (int i = 2; i < 4; i++) splitRow(xs, plane, 2 * ty - 1 + i, h, w, padded, even[i], odd[i]);
+                        for (int i = 2; i < 4; i++) splitRow(xs, plane, 2 * ty - 1 + i, h, w, up, padded, even[i], odd[i]);
                     }
                     for (int tx = 0; tx < tw; tx += V) transformTiles(even, odd, tx, out);
                     scatterPacked(out, tw, r * tw, cc, c, tilesPad, v);
@@ -143,15 +156,31 @@ final class CpuConvWinograd {
         rows[3] = b;
     }
 
-    /** Row iy of the image with one zero column on the left (zeros for rows outside), as even/odd columns. */
-    private static void splitRow(MemorySegment xs, long plane, int iy, int h, int w, float[] padded, float[] even, float[] odd) {
-        if (iy >= 0 && iy < h) {
-            padded[0] = 0f;                                               // the left padding column
-            MemorySegment.copy(xs, Access.F, plane + (long) iy * w * Float.BYTES, padded, 1, w);
-            java.util.Arrays.fill(padded, w + 1, padded.length, 0f);      // right padding and slack
-        } else {
-            java.util.Arrays.fill(padded, 0f);
+    /**
+     * Row iy of the (upsampled) image with one zero column on the left, zeros for rows outside,
+     * as even/odd columns. Upsampled by 2, padded column 2q + 1 and 2q + 2 both hold source
+     * pixel q, so even = [0, x0, x1, ...] and odd = [x0, x1, ...]: two copies, no deinterleave.
+     */
+    private static void splitRow(MemorySegment xs, long plane, int iy, int h, int w, int up, float[] padded, float[] even,
+                                 float[] odd) {
+        if (iy < 0 || iy >= h) {
+            java.util.Arrays.fill(even, 0f);
+            java.util.Arrays.fill(odd, 0f);
+            return;
         }
+        if (up == 2) {
+            int sw = w / 2;
+            long src = plane + (long) (iy / 2) * sw * Float.BYTES;
+            even[0] = 0f;
+            MemorySegment.copy(xs, Access.F, src, even, 1, sw);
+            java.util.Arrays.fill(even, sw + 1, even.length, 0f);
+            MemorySegment.copy(xs, Access.F, src, odd, 0, sw);
+            java.util.Arrays.fill(odd, sw, odd.length, 0f);
+            return;
+        }
+        padded[0] = 0f;                                                   // the left padding column
+        MemorySegment.copy(xs, Access.F, plane + (long) iy * w * Float.BYTES, padded, 1, w);
+        java.util.Arrays.fill(padded, w + 1, padded.length, 0f);          // right padding and slack
         for (int q = 0; q < even.length; q++) {
             even[q] = padded[2 * q];
             odd[q] = padded[2 * q + 1];

@@ -34,7 +34,7 @@ class CpuConvWinogradTest {
             MemorySegment.copy(x, 0, xs, F, 8, x.length);
             MemorySegment.copy(wt, 0, ws, F, 0, wt.length);
             os.fill((byte) 0x7f);
-            CpuConvWinograd.forward(xs, 8, c, h, w, ws, 0, o, bias, os, outAt, bandFloats);
+            CpuConvWinograd.forward(xs, 8, c, h, w, 1, ws, 0, o, bias, os, outAt, bandFloats);
             double maxErr = 0, scale = 1e-6;
             for (int oo = 0; oo < o; oo++) {
                 for (int y = 0; y < h; y++) {
