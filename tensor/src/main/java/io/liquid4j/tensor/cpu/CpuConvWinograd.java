@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * ResnetBlock and Upsample convolution. f32 rounding: the transforms only add, subtract and
  * halve, the error stays within a few ulps of the direct sum (tests: 1e-5 relative).
  *
- * <p>Tiles are processed a band of tile rows at a time so V and M stay ~64 MiB each. The input
+ * <p>Tiles are processed a band of tile rows at a time, each thread its own bands. The input
  * transform runs 16 tiles per vector: each padded input row is split once into its even and odd
  * columns, and tile tx's four columns are then even[tx], odd[tx], even[tx+1], odd[tx+1].
  */
@@ -25,8 +25,11 @@ final class CpuConvWinograd {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     /** Below this many input channels the 16 GEMMs (K = C) are too thin to pay for the transforms. */
     static final int MIN_CHANNELS = 16;
-    /** Floats of V (and of M) per band (system property liquid4j.winograd.bandFloats). */
-    private static final long BAND_FLOATS = Long.getLong("liquid4j.winograd.bandFloats", 16L << 20);
+    /**
+     * Floats of V (and about as many of M) per band: one band per thread at a time, sized to stay
+     * in the last-level cache (system property liquid4j.winograd.bandFloats).
+     */
+    private static final long BAND_FLOATS = Long.getLong("liquid4j.winograd.bandFloats", 512L << 10);
 
     private CpuConvWinograd() {}
 
@@ -61,27 +64,37 @@ final class CpuConvWinograd {
         }
         int th = (h + 1) / 2, tw = (w + 1) / 2;
         int bandRows = (int) Math.max(1, Math.min(th, bandFloats / (16L * Math.max(c, o) * tw)));
-        int bandTiles = bandRows * tw;
+        int bandTiles = bandRows * tw, bands = (th + bandRows - 1) / bandRows;
         int nr = Gemm.packedPanelWidth(), tilesPad = (bandTiles + nr - 1) / nr * nr;
         MemorySegment u = NativeMemory.allocate(16L * o * c * Float.BYTES);
-        // V_ξν[C, T] directly in the GEMM's packed panel order: the GEMM skips packing it
-        float[] v = new float[Math.toIntExact(16L * c * tilesPad)];
-        // + V floats: the output transform loads whole vectors past the last tile of a row
-        MemorySegment m = NativeMemory.allocate((16L * o * bandTiles + V) * Float.BYTES);
         try {
             filterTransform(ws, wOff, o, c, u);
-            for (int ty0 = 0; ty0 < th; ty0 += bandRows) {
-                int rows = Math.min(bandRows, th - ty0), tiles = rows * tw;
-                inputTransform(xs, xOff, c, h, w, up, ty0, rows, tw, tilesPad, v);
-                for (int e = 0; e < 16; e++) {
-                    Gemm.gemmPrepackedB(o, tiles, c, u, (long) e * o * c * Float.BYTES, c,
-                            v, Math.toIntExact((long) e * c * tilesPad), m, (long) e * o * bandTiles * Float.BYTES, bandTiles);
+            // Each thread takes whole bands and runs transform → 16 GEMMs → inverse transform on
+            // its own V and M, so both stay in its cache (the kernels called below run serially
+            // inside the parallel range). With K = C = 128 the GEMMs write M at ~0.5 byte per
+            // multiply-add: bands shared by all threads and sized for DRAM made the whole
+            // convolution bound by writing and re-reading M.
+            CpuThreads.parallelFor(bands, 1, (first, last) -> {
+                // V_ξν[C, T] directly in the GEMM's packed panel order: the GEMM skips packing it
+                float[] v = new float[Math.toIntExact(16L * c * tilesPad)];
+                // + V floats: the output transform loads whole vectors past the last tile of a row
+                MemorySegment m = NativeMemory.allocate((16L * o * bandTiles + V) * Float.BYTES);
+                try {
+                    for (int band = first; band < last; band++) {
+                        int ty0 = band * bandRows, rows = Math.min(bandRows, th - ty0), tiles = rows * tw;
+                        inputTransform(xs, xOff, c, h, w, up, ty0, rows, tw, tilesPad, v);
+                        for (int e = 0; e < 16; e++) {
+                            Gemm.gemmPrepackedB(o, tiles, c, u, (long) e * o * c * Float.BYTES, c,
+                                    v, Math.toIntExact((long) e * c * tilesPad), m, (long) e * o * bandTiles * Float.BYTES, bandTiles);
+                        }
+                        outputTransform(m, o, h, w, ty0, rows, tw, bandTiles, bias, os, outOff);
+                    }
+                } finally {
+                    NativeMemory.free(m);
                 }
-                outputTransform(m, o, h, w, ty0, rows, tw, bandTiles, bias, os, outOff);
-            }
+            });
         } finally {
             NativeMemory.free(u);
-            NativeMemory.free(m);
         }
     }
 
