@@ -32,7 +32,7 @@ final class GemmGemv {
      */
     static final int MAX_M_ROWS_OF_W16 = 128;
     /** Bytes of W per chunk that the threads take in turn in {@link #rowsOfW}. */
-    private static final long CHUNK_BYTES = 192 << 10;
+    private static final long CHUNK_BYTES = Long.getLong("liquid4j.gemv.chunkBytes", 192 << 10);
     /** Elements of B per parallel range, so tiny products stay on the calling thread. */
     private static final int MIN_ELEMENTS_PER_THREAD = 1 << 15;
     /** Most columns of C one range accumulates (16 KiB per row of x: L1 for m = 1, L2 for m = 4). */
