@@ -3,7 +3,6 @@ package io.liquid4j.nn.vqgan;
 import io.liquid4j.nn.Module;
 import io.liquid4j.nn.Parameter;
 import io.liquid4j.tensor.F;
-import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 
 /** The VQGAN's Normalize: GroupNorm with affine weight [C] (ones) and bias [C] (zeros). */

@@ -1,6 +1,5 @@
 package io.liquid4j.tensor.cpu;
 
-import io.liquid4j.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
