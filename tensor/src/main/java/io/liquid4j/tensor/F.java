@@ -127,16 +127,9 @@ public final class F {
         if (x.dim() < 2) throw new IllegalArgumentException("groupNorm needs [N, C, ...], got " + x.describe());
         int n = x.size(0), c = x.size(1);
         if (groups <= 0 || c % groups != 0) throw new IllegalArgumentException("groupNorm: " + c + " channels are not divisible into " + groups + " groups");
-        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || (w != null && w.requiresGrad()) || (b != null && b.requiresGrad()));
-        if (!needsGrad) {
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
-                Tensor xf = x.to(DType.F32).contiguous();
-                Tensor y = Tensor.empty(DType.F32, x.device(), x.shape());
-                if (x.backend().groupNormForward(xf, groups, w, b, eps, silu, y)) {
-                    if (x.dtype() != DType.F32) y = y.to(x.dtype());
-                    return scope.keep(y);
-                }
-            }
+        if (!Autograd.needsGrad(x, w, b)) {
+            Tensor y = fusedInference(x.shape(), (be, f, out) -> be.groupNormForward(f[0], groups, f[1], f[2], eps, silu, out), x, w, b);
+            if (y != null) return y;
         }
         Tensor g = x.reshape(n, groups, -1);
         // LayerNorm over each group's flattened elements is exactly the group statistics
@@ -168,9 +161,9 @@ public final class F {
                     + " (padding " + ph + "x" + pw + ")");
         }
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
-        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
+        boolean needsGrad = Autograd.needsGrad(x, w, b);
         if (!needsGrad) {
-            Tensor y = conv2dForward(x, w, b, sh, sw, ph, pw, oh, ow);
+            Tensor y = fusedInference(new int[] {n, o, oh, ow}, (be, f, out) -> be.conv2dForward(f[0], f[1], f[2], sh, sw, ph, pw, out), x, w, b);
             if (y != null) return y;
         }
         if (!needsGrad && sh == 1 && sw == 1 && c >= SHIFTED_CONV_MIN_CHANNELS && kh * kw > 1) {
@@ -189,31 +182,35 @@ public final class F {
      * input (on the CPU for 3×3 kernels, padding 1, scale 2).
      */
     public static Tensor upsampleConv2d(Tensor x, int scale, Tensor w, Tensor b, int padding) {
-        boolean needsGrad = GradMode.isEnabled() && (x.requiresGrad() || w.requiresGrad() || (b != null && b.requiresGrad()));
-        if (!needsGrad && x.dim() == 4 && w.dim() == 4 && x.size(1) == w.size(1) && scale >= 1 && padding >= 0) {
+        if (!Autograd.needsGrad(x, w, b) && x.dim() == 4 && w.dim() == 4 && x.size(1) == w.size(1) && scale >= 1 && padding >= 0) {
             int oh = x.size(2) * scale + 2 * padding - w.size(2) + 1, ow = x.size(3) * scale + 2 * padding - w.size(3) + 1;
             if (oh > 0 && ow > 0) {
-                try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
-                    Tensor xf = x.to(DType.F32).contiguous(), wf = w.to(DType.F32).contiguous();
-                    Tensor bf = b == null ? null : b.to(DType.F32).contiguous();
-                    Tensor y = Tensor.empty(DType.F32, x.device(), x.size(0), w.size(0), oh, ow);
-                    if (x.backend().upsampleConv2dForward(xf, scale, wf, bf, padding, padding, y)) {
-                        if (x.dtype() != DType.F32) y = y.to(x.dtype());
-                        return scope.keep(y);
-                    }
-                }
+                Tensor y = fusedInference(new int[] {x.size(0), w.size(0), oh, ow},
+                        (be, f, out) -> be.upsampleConv2dForward(f[0], scale, f[1], f[2], padding, padding, out), x, w, b);
+                if (y != null) return y;
             }
         }
         return conv2d(upsampleNearest(x, scale), w, b, 1, padding);
     }
 
-    /** The backend's direct inference convolution ({@link Backend#conv2dForward}), or null when it has none. */
-    private static Tensor conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, int oh, int ow) {
+    /** A backend's fused inference kernel over F32 contiguous inputs: fills out, or returns false (no such kernel). */
+    @FunctionalInterface
+    private interface FusedKernel {
+        boolean run(Backend backend, Tensor[] f32Inputs, Tensor out);
+    }
+
+    /**
+     * Runs a fused inference kernel of inputs[0]'s backend on F32 contiguous copies of the inputs
+     * (null entries stay null) into a new F32 tensor of outShape, returned in inputs[0]'s dtype;
+     * null, with nothing left allocated, when the backend has no such kernel.
+     */
+    private static Tensor fusedInference(int[] outShape, FusedKernel kernel, Tensor... inputs) {
+        Tensor x = inputs[0];
         try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
-            Tensor xf = x.to(DType.F32).contiguous(), wf = w.to(DType.F32).contiguous();
-            Tensor bf = b == null ? null : b.to(DType.F32).contiguous();
-            Tensor y = Tensor.empty(DType.F32, x.device(), x.size(0), w.size(0), oh, ow);
-            if (!x.backend().conv2dForward(xf, wf, bf, sh, sw, ph, pw, y)) return null;
+            Tensor[] f32 = new Tensor[inputs.length];
+            for (int i = 0; i < inputs.length; i++) f32[i] = inputs[i] == null ? null : inputs[i].to(DType.F32).contiguous();
+            Tensor y = Tensor.empty(DType.F32, x.device(), outShape);
+            if (!kernel.run(x.backend(), f32, y)) return null;
             if (x.dtype() != DType.F32) y = y.to(x.dtype());
             return scope.keep(y);
         }
@@ -228,7 +225,9 @@ public final class F {
      * contiguous range starting at i·Wp + j, so the convolution is kh·kw accumulating GEMMs
      * W[:, :, i, j] · X[:, i·Wp + j ...] into an output of row pitch Wp whose last kw−1
      * columns per row are discarded. Extra memory is one padded copy of x instead of a
-     * C·kh·kw-times larger column matrix (1.2 GB for a 128-channel 512² layer).
+     * C·kh·kw-times larger column matrix (1.2 GB for a 128-channel 512² layer). Used by backends
+     * without a direct kernel ({@link Backend#conv2dForward} false: CUDA, where the GEMMs are cuBLAS);
+     * the CPU has its own.
      */
     private static Tensor conv2dShifted(Tensor x, Tensor w, Tensor b, int ph, int pw, int oh, int ow) {
         int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
