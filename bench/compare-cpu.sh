@@ -24,7 +24,7 @@ jmh() {  # jmh <json name> <JMH arguments...>
 
 echo "== machine"
 lscpu | grep -E '^(Model name|CPU\(s\)|Thread\(s\) per core|L2 cache|L3 cache):' | sed 's/  */ /g'
-"$JAVA_HOME/bin/java" -version 2>&1 | head -1
+"$JAVA_HOME/bin/java" -version 2>&1 | sed -n 1p
 date
 
 echo "== build"
