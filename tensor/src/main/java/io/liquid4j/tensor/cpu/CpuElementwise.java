@@ -200,29 +200,47 @@ final class CpuElementwise {
         };
     }
 
+    /**
+     * Vector loops over len contiguous f32 values (byte offsets); the tail uses the scalar
+     * definition. One loop per operator and per kind of b (a run or one broadcast value), with
+     * nothing op- or b-dependent inside: with a single loop that switched on the op inside,
+     * C2's profiled loop predication failed and recompiled this method every ~250 ms for the
+     * first ~25 s of a decode, and a fresh JVM decoded at half speed all that time.
+     */
     private static void binaryF32(BinaryOp op, MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar,
                                   MemorySegment o, long ob, int len) {
-        int n = SP.length();
-        int i = 0;
-        FloatVector bconst = bScalar ? FloatVector.broadcast(SP, b.get(Access.F, bb)) : null;
-        for (; i <= len - n; i += n) {
-            FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
-            FloatVector y = bScalar ? bconst : FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE);
-            FloatVector r = switch (op) {
-                case ADD -> x.add(y);
-                case SUB -> x.sub(y);
-                case MUL -> x.mul(y);
-                case DIV -> x.div(y);
-                case MAX -> x.max(y);
-                case MIN -> x.min(y);
+        int n = SP.length(), full = len - len % n;
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            switch (op) {
+                case ADD -> { for (int i = 0; i < full; i += n) x(a, ab, i).add(y).intoMemorySegment(o, ob + i * 4L, LE); }
+                case SUB -> { for (int i = 0; i < full; i += n) x(a, ab, i).sub(y).intoMemorySegment(o, ob + i * 4L, LE); }
+                case MUL -> { for (int i = 0; i < full; i += n) x(a, ab, i).mul(y).intoMemorySegment(o, ob + i * 4L, LE); }
+                case DIV -> { for (int i = 0; i < full; i += n) x(a, ab, i).div(y).intoMemorySegment(o, ob + i * 4L, LE); }
+                case MAX -> { for (int i = 0; i < full; i += n) x(a, ab, i).max(y).intoMemorySegment(o, ob + i * 4L, LE); }
+                case MIN -> { for (int i = 0; i < full; i += n) x(a, ab, i).min(y).intoMemorySegment(o, ob + i * 4L, LE); }
                 default -> throw new IllegalStateException(op.name());
-            };
-            r.intoMemorySegment(o, ob + i * 4L, LE);
+            }
+        } else {
+            switch (op) {
+                case ADD -> { for (int i = 0; i < full; i += n) x(a, ab, i).add(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
+                case SUB -> { for (int i = 0; i < full; i += n) x(a, ab, i).sub(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
+                case MUL -> { for (int i = 0; i < full; i += n) x(a, ab, i).mul(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
+                case DIV -> { for (int i = 0; i < full; i += n) x(a, ab, i).div(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
+                case MAX -> { for (int i = 0; i < full; i += n) x(a, ab, i).max(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
+                case MIN -> { for (int i = 0; i < full; i += n) x(a, ab, i).min(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
+                default -> throw new IllegalStateException(op.name());
+            }
         }
-        for (; i < len; i++) {
+        for (int i = full; i < len; i++) {
             float x = a.get(Access.F, ab + i * 4L), y = b.get(Access.F, bScalar ? bb : bb + i * 4L);
             o.set(Access.F, ob + i * 4L, (float) op.apply(x, y));
         }
+    }
+
+    /** The vector of f32 values i.. of the run at byte offset base. */
+    private static FloatVector x(MemorySegment s, long base, int i) {
+        return FloatVector.fromMemorySegment(SP, s, base + i * 4L, LE);
     }
 
     static void where(Tensor c, Tensor a, Tensor b, Tensor out) {
