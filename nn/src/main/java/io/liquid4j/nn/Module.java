@@ -117,10 +117,20 @@ public abstract class Module {
     }
 
     /**
+     * Whether {@link #load} leaves CPU weights in their stored dtype as views of the file
+     * mapping (system property {@code liquid4j.mmapWeights=true}: no copy, pages shared with
+     * the page cache) instead of copying them into memory of their own (the default: decoding
+     * streams the weights faster from there, see Checkpoint.tensorCopy).
+     */
+    private static final boolean MMAP_WEIGHTS = Boolean.getBoolean("liquid4j.mmapWeights");
+
+    /**
      * Replaces every parameter with the checkpoint tensor of the same name, converted to dtype
-     * (null keeps the stored dtype: zero-copy on the CPU) and moved to device. Fails with one
-     * message listing all missing tensors, unexpected tensors (when strict) and shape mismatches.
-     * A tied parameter is satisfied by any one of its names.
+     * (null keeps the stored dtype: a BF16 checkpoint stays BF16) and moved to device; on the CPU
+     * a copy of the file's bytes, or with {@code liquid4j.mmapWeights=true} a zero-copy view of
+     * the mapping where no conversion is needed. Fails with one message listing all missing
+     * tensors, unexpected tensors (when strict) and shape mismatches. A tied parameter is
+     * satisfied by any one of its names.
      */
     public final void load(Checkpoint ckpt, DType dtype, Device device, boolean strict) {
         Map<String, Parameter> named = namedParameters();
@@ -152,7 +162,10 @@ public abstract class Module {
         }
         try (var ng = GradMode.noGrad()) {
             for (var e : source.entrySet()) {
-                Tensor t = dtype == null ? ckpt.tensor(e.getValue()).to(device) : ckpt.tensor(e.getValue(), dtype, device);
+                Tensor t;
+                if (!MMAP_WEIGHTS) t = ckpt.tensorCopy(e.getValue(), dtype, device);
+                else if (dtype == null) t = ckpt.tensor(e.getValue()).to(device);
+                else t = ckpt.tensor(e.getValue(), dtype, device);
                 e.getKey().set(t);
             }
         }

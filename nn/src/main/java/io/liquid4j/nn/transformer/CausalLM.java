@@ -39,8 +39,9 @@ public final class CausalLM extends Module {
 
     /**
      * Loads dir/config.json and the safetensors weights in dir (one file or a sharded index).
-     * dtype null keeps each tensor's stored dtype, which on the CPU is zero-copy (a BF16
-     * checkpoint stays BF16, memory-mapped); otherwise weights are converted. Missing,
+     * dtype null keeps each tensor's stored dtype (a BF16 checkpoint stays BF16 in memory);
+     * otherwise weights are converted. On the CPU the weights are copied out of the file
+     * mapping unless {@code liquid4j.mmapWeights=true} (see Module.load). Missing,
      * unexpected or mis-shaped tensors fail with one message listing them.
      */
     public static CausalLM fromPretrained(Path dir, DType dtype, Device device) {

@@ -63,6 +63,23 @@ public final class Checkpoint implements AutoCloseable {
         return Tensor.wrap(storage, e.dtype(), shape);
     }
 
+    /**
+     * The tensor in memory of its own, never a view of the file mapping: converted to dtype
+     * (null: the stored dtype) and moved to device. On the CPU this costs one copy at load time
+     * and pays for itself when decoding: a decode step streams every weight once, and from
+     * anonymous memory the GEMVs of the TinyStories-110M F32 bench ran 10-15% faster than from
+     * the mapped page cache (2-vCPU EPYC VM, 64-byte-aligned tensors either way).
+     */
+    public Tensor tensorCopy(String name, DType dtype, Device device) {
+        Tensor mapped = tensor(name);
+        try (var ng = GradMode.noGrad()) {
+            Tensor r = mapped.to(dtype == null ? mapped.dtype() : dtype).to(device);
+            if (r.storage() == mapped.storage()) r = r.clone();
+            mapped.close();
+            return r;
+        }
+    }
+
     /** The tensor converted to dtype and moved to device (a copy unless nothing changes). */
     public Tensor tensor(String name, DType dtype, Device device) {
         Tensor t = tensor(name);

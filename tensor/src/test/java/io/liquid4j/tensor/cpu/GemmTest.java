@@ -61,7 +61,8 @@ class GemmTest {
 
     /**
      * Small m takes the streaming path (B read in place); for the [n, k] weight layout it goes up
-     * to MAX_M_ROWS_OF_W(16), with x rows in pairs plus a leftover and W rows in eights plus leftovers;
+     * to MAX_M_ROWS_OF_W(16), with x rows in pairs plus a leftover and W rows in eights (sixteens for one F32 x row on
+     * AVX-512) plus leftovers;
      * for [k, n] the columns split into ranges (one per thread, more past 4096 columns).
      */
     static Stream<Arguments> gemvShapes() {

@@ -2,6 +2,7 @@ package io.liquid4j.tensor.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,26 @@ class CheckpointTest {
         assertArrayEquals(new float[] {1, 2, 3}, x.toFloatArray());   // still mapped
         x.close();
         assertThrows(IllegalStateException.class, () -> c.tensor("x"));
+    }
+
+    @Test
+    void tensorCopyOwnsItsMemoryAndKeepsOrConvertsTheDtype() {
+        Path f = dir.resolve("c.safetensors");
+        Tensor w = Tensor.randn(new Generator(3), 4, 5).to(DType.BF16);
+        Checkpoint.save(f, Map.of("w", w), null);
+        Tensor same, f32;
+        try (Checkpoint c = Checkpoint.open(f)) {
+            Tensor view = c.tensor("w");
+            same = c.tensorCopy("w", null, Device.CPU);
+            f32 = c.tensorCopy("w", DType.F32, Device.CPU);
+            assertNotSame(view.storage(), same.storage(), "a copy, not a view of the mapping");
+            view.close();
+        }
+        assertEquals(DType.BF16, same.dtype());
+        assertArrayEquals(new int[] {4, 5}, same.shape());
+        assertArrayEquals(w.toFloatArray(), same.toFloatArray());
+        assertEquals(DType.F32, f32.dtype());
+        assertArrayEquals(w.toFloatArray(), f32.toFloatArray());
     }
 
     @Test
