@@ -162,10 +162,7 @@ public abstract class Module {
         }
         try (var ng = GradMode.noGrad()) {
             for (var e : source.entrySet()) {
-                Tensor t;
-                if (!MMAP_WEIGHTS) t = ckpt.tensorCopy(e.getValue(), dtype, device);
-                else if (dtype == null) t = ckpt.tensor(e.getValue()).to(device);
-                else t = ckpt.tensor(e.getValue(), dtype, device);
+                Tensor t = MMAP_WEIGHTS ? ckpt.tensor(e.getValue(), dtype, device) : ckpt.tensorCopy(e.getValue(), dtype, device);
                 e.getKey().set(t);
             }
         }

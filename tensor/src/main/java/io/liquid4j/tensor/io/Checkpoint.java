@@ -80,12 +80,15 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    /** The tensor converted to dtype and moved to device (a copy unless nothing changes). */
+    /**
+     * The tensor converted to dtype (null: the stored dtype) and moved to device: a zero-copy
+     * view of the mapping when nothing changes, else a copy.
+     */
     public Tensor tensor(String name, DType dtype, Device device) {
         Tensor t = tensor(name);
-        if (t.dtype() == dtype && device.isCpu()) return t;
+        if ((dtype == null || t.dtype() == dtype) && device.isCpu()) return t;
         try (var ng = GradMode.noGrad()) {
-            Tensor r = t.to(dtype).to(device);
+            Tensor r = t.to(dtype == null ? t.dtype() : dtype).to(device);
             if (r != t) t.close();
             return r;
         }
