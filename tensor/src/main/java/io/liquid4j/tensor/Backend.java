@@ -118,32 +118,55 @@ public interface Backend {
     /** The adjoint of im2col: scatters cols [N, C·kh·kw, OH·OW] back into x [N,C,H,W] (overwrites x). */
     void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x);
 
+    // ---- fused ops ---------------------------------------------------------------------
+    // Each is declared once in F (checks, autograd node). The default method here is its
+    // composed reference, built from the primitive ops above; a backend overrides it with a
+    // kernel of its own or inherits it. Tests hold every override to its reference.
+
     /**
-     * Inference GroupNorm without autograd: out = [silu](groupNorm(x, groups) · w + b) for x and
-     * out contiguous F32 [N, C, ...], w and b [C] or null, in one output pass. Returns false,
-     * touching nothing, when this backend has no fused kernel (the caller composes it).
+     * Attention forward ({@link F#attention}): q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv,
+     * Lk, Dv] (any floating dtype, last dim stride 1, other strides free) → out [B, Hq, Lq, Dv] and the
+     * per-query logsumexp of the visible scores lse [B, Hq, Lq], both contiguous F32 (lse −∞ and
+     * out 0 for a query that sees no key). Which keys are visible: {@link AttentionSpec}.
      */
-    default boolean groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
-        return false;
+    default void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse) {
+        AttentionReference.forward(q, k, v, spec, out, lse);
     }
 
     /**
-     * Inference convolution without autograd: out [N,O,OH,OW] = conv(x [N,C,H,W], w [O,C,kh,kw])
-     * + b [O] (b may be null), stride sh×sw, zero padding ph×pw, all contiguous F32. Returns false,
-     * touching nothing, when this backend has no direct kernel: the caller then composes the
-     * convolution from matmul (and im2col).
+     * Attention backward from the forward's out and lse and the output gradient gOut
+     * (contiguous F32 like out): writes gq [B, Hq, Lq, D] and gk, gv [B, Hkv, Lk, D] (contiguous
+     * F32, overwritten; the query heads of a group are summed into their KV head). gv and gOut
+     * have v's and out's head dim Dv.
      */
-    default boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
-        return false;
+    default void attentionBackward(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse,
+                                   Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
+        AttentionReference.backward(q, k, v, spec, out, lse, gOut, gq, gk, gv);
     }
 
     /**
-     * Inference convolution of the nearest-neighbour upsampled input, out = conv(upsample(x, scale),
-     * w) + b with stride 1 and padding ph×pw (contiguous F32, b may be null), without
-     * materialising the upsampled image. Returns false, touching nothing, when the backend has no
-     * fused kernel for these sizes: the caller upsamples, then convolves.
+     * Inference GroupNorm (no autograd): out = [silu](groupNorm(x, groups) · w + b) for x and out
+     * contiguous F32 [N, C, ...], w and b [C] or null.
      */
-    default boolean upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
-        return false;
+    default void groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
+        ConvReference.groupNorm(x, groups, w, b, eps, silu, out);
+    }
+
+    /**
+     * Inference convolution (no autograd): out [N,O,OH,OW] = conv(x [N,C,H,W], w [O,C,kh,kw]) +
+     * b [O] (b may be null), stride sh×sw, zero padding ph×pw, all contiguous F32. Reference:
+     * im2col and one GEMM.
+     */
+    default void conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
+        ConvReference.conv2d(this, x, w, b, sh, sw, ph, pw, out);
+    }
+
+    /**
+     * Inference convolution of the nearest-neighbour upsampled input, out = conv(upsample(x,
+     * scale), w) + b, stride 1, padding ph×pw (contiguous F32, b may be null). Reference: build
+     * the upsampled input, then {@link #conv2dForward}.
+     */
+    default void upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
+        ConvReference.upsampleConv2d(this, x, scale, w, b, ph, pw, out);
     }
 }

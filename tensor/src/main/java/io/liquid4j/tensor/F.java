@@ -128,8 +128,7 @@ public final class F {
         int n = x.size(0), c = x.size(1);
         if (groups <= 0 || c % groups != 0) throw new IllegalArgumentException("groupNorm: " + c + " channels are not divisible into " + groups + " groups");
         if (!Autograd.needsGrad(x, w, b)) {
-            Tensor y = fusedInference(x.shape(), (be, f, out) -> be.groupNormForward(f[0], groups, f[1], f[2], eps, silu, out), x, w, b);
-            if (y != null) return y;
+            return fusedInference(x.shape(), (be, f, out) -> be.groupNormForward(f[0], groups, f[1], f[2], eps, silu, out), x, w, b);
         }
         Tensor g = x.reshape(n, groups, -1);
         // LayerNorm over each group's flattened elements is exactly the group statistics
@@ -161,16 +160,16 @@ public final class F {
                     + " (padding " + ph + "x" + pw + ")");
         }
         int oh = (h + 2 * ph - kh) / sh + 1, ow = (wd + 2 * pw - kw) / sw + 1;
-        boolean needsGrad = Autograd.needsGrad(x, w, b);
-        if (!needsGrad) {
-            Tensor y = fusedInference(new int[] {n, o, oh, ow}, (be, f, out) -> be.conv2dForward(f[0], f[1], f[2], sh, sw, ph, pw, out), x, w, b);
-            if (y != null) return y;
+        if (!Autograd.needsGrad(x, w, b)) {
+            return fusedInference(new int[] {n, o, oh, ow}, (be, f, out) -> be.conv2dForward(f[0], f[1], f[2], sh, sw, ph, pw, out), x, w, b);
         }
-        if (!needsGrad && sh == 1 && sw == 1 && c >= SHIFTED_CONV_MIN_CHANNELS && kh * kw > 1) {
-            return conv2dShifted(x, w, b, ph, pw, oh, ow);
+        Tensor y;
+        if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) {
+            y = w.reshape(o, c).matmul(x.reshape(n, c, h * wd));            // a 1×1 convolution is a GEMM over the positions
+        } else {
+            Tensor cols = im2col(x, kh, kw, sh, sw, ph, pw);              // [N, C·kh·kw, OH·OW]
+            y = w.reshape(o, c * kh * kw).matmul(cols);                 // [N, O, OH·OW]
         }
-        Tensor cols = im2col(x, kh, kw, sh, sw, ph, pw);                  // [N, C·kh·kw, OH·OW]
-        Tensor y = w.reshape(o, c * kh * kw).matmul(cols);              // [N, O, OH·OW]
         y = y.reshape(n, o, oh, ow);
         if (b != null) y = y.add(b.reshape(1, o, 1, 1));
         return y;
@@ -185,24 +184,22 @@ public final class F {
         if (!Autograd.needsGrad(x, w, b) && x.dim() == 4 && w.dim() == 4 && x.size(1) == w.size(1) && scale >= 1 && padding >= 0) {
             int oh = x.size(2) * scale + 2 * padding - w.size(2) + 1, ow = x.size(3) * scale + 2 * padding - w.size(3) + 1;
             if (oh > 0 && ow > 0) {
-                Tensor y = fusedInference(new int[] {x.size(0), w.size(0), oh, ow},
+                return fusedInference(new int[] {x.size(0), w.size(0), oh, ow},
                         (be, f, out) -> be.upsampleConv2dForward(f[0], scale, f[1], f[2], padding, padding, out), x, w, b);
-                if (y != null) return y;
             }
         }
         return conv2d(upsampleNearest(x, scale), w, b, 1, padding);
     }
 
-    /** A backend's fused inference kernel over F32 contiguous inputs: fills out, or returns false (no such kernel). */
+    /** A backend's inference kernel (a fused op without autograd) over F32 contiguous inputs, filling out. */
     @FunctionalInterface
     private interface FusedKernel {
-        boolean run(Backend backend, Tensor[] f32Inputs, Tensor out);
+        void run(Backend backend, Tensor[] f32Inputs, Tensor out);
     }
 
     /**
-     * Runs a fused inference kernel of inputs[0]'s backend on F32 contiguous copies of the inputs
-     * (null entries stay null) into a new F32 tensor of outShape, returned in inputs[0]'s dtype;
-     * null, with nothing left allocated, when the backend has no such kernel.
+     * Runs a backend's inference kernel on F32 contiguous copies of the inputs (null entries stay
+     * null) into a new F32 tensor of outShape, returned in inputs[0]'s dtype.
      */
     private static Tensor fusedInference(int[] outShape, FusedKernel kernel, Tensor... inputs) {
         Tensor x = inputs[0];
@@ -210,48 +207,7 @@ public final class F {
             Tensor[] f32 = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) f32[i] = inputs[i] == null ? null : inputs[i].to(DType.F32).contiguous();
             Tensor y = Tensor.empty(DType.F32, x.device(), outShape);
-            if (!kernel.run(x.backend(), f32, y)) return null;
-            if (x.dtype() != DType.F32) y = y.to(x.dtype());
-            return scope.keep(y);
-        }
-    }
-
-    /** Below this many input channels the tap GEMMs of {@link #conv2dShifted} are too thin to beat im2col. */
-    private static final int SHIFTED_CONV_MIN_CHANNELS = 16;
-
-    /**
-     * Inference-only stride-1 convolution without im2col: with the input zero-padded to
-     * [C, Hp·Wp] (row pitch Wp), the input window of kernel tap (i, j) for all outputs is the
-     * contiguous range starting at i·Wp + j, so the convolution is kh·kw accumulating GEMMs
-     * W[:, :, i, j] · X[:, i·Wp + j ...] into an output of row pitch Wp whose last kw−1
-     * columns per row are discarded. Extra memory is one padded copy of x instead of a
-     * C·kh·kw-times larger column matrix (1.2 GB for a 128-channel 512² layer). Used by backends
-     * without a direct kernel ({@link Backend#conv2dForward} false: CUDA, where the GEMMs are cuBLAS);
-     * the CPU has its own.
-     */
-    private static Tensor conv2dShifted(Tensor x, Tensor w, Tensor b, int ph, int pw, int oh, int ow) {
-        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
-        int o = w.size(0), kh = w.size(2), kw = w.size(3);
-        int hp = h + 2 * ph, wp = wd + 2 * pw;
-        int span = oh * wp;                                   // outputs per image at row pitch wp
-        int plane = hp * wp + kw - 1;                         // the last tap's window ends kw−1 past the padded plane
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
-            Tensor xp = Tensor.zeros(DType.F32, x.device(), n, c, plane);
-            xp.narrow(2, 0, hp * wp).reshape(n, c, hp, wp).narrow(2, ph, h).narrow(3, pw, wd).copyFrom(x);
-            Tensor taps = w.to(DType.F32).permute(2, 3, 0, 1).contiguous();        // [kh, kw, O, C]
-            Tensor wide = Tensor.empty(DType.F32, x.device(), n, o, span);
-            for (int img = 0; img < n; img++) {
-                Tensor out = wide.select(0, img).unsqueeze(0);
-                for (int i = 0; i < kh; i++) {
-                    for (int j = 0; j < kw; j++) {
-                        Tensor a = taps.select(0, i).select(0, j).unsqueeze(0);
-                        Tensor cols = xp.select(0, img).narrow(1, i * wp + j, span).unsqueeze(0);
-                        x.backend().matmul(a, cols, out, i + j > 0);
-                    }
-                }
-            }
-            Tensor y = wide.reshape(n, o, oh, wp).narrow(3, 0, ow);
-            y = b == null ? y.contiguous() : y.add(b.to(DType.F32).reshape(1, o, 1, 1));
+            kernel.run(x.backend(), f32, y);
             if (x.dtype() != DType.F32) y = y.to(x.dtype());
             return scope.keep(y);
         }
@@ -310,43 +266,64 @@ public final class F {
         }, x);
     }
 
-    // ---- masks and attention -------------------------------------------------------------
+    // ---- attention -----------------------------------------------------------------------
 
     /**
-     * Boolean (U8) mask [q, k]: 1 where query i may attend key j. Queries are the last q of the k
-     * positions (so it also serves KV-cache decoding): allowed iff j ≤ i + (k − q).
+     * softmax(softcap(scale·q·kᵀ) restricted to the keys the spec makes visible) · v, the only
+     * attention of the code base. q and k [B, Hq|Hkv, Lq|Lk, D], v [B, Hkv, Lk, Dv], Hq a multiple of
+     * Hkv (grouped-query heads read their KV head in place, never repeated in memory); 3-D
+     * [B, L, D] operands are one head. Any floating dtypes; the result has q's dtype and shape.
+     * Which keys a query sees (causal, window, padding ranges, packed segments, KV-cache offset)
+     * is described by {@link AttentionSpec}; no mask tensor exists.
+     *
+     * <p>A fused op: the backend's {@link Backend#attention} computes the output and the
+     * per-query logsumexp (a tiled kernel on the CPU, the composed {@link AttentionReference}
+     * where a backend has none); the backward recomputes the probabilities from them, so only
+     * O(T·D) is kept for the gradient.
      */
-    public static Tensor causalMask(int q, int k, Device device) {
-        return slidingWindowMask(q, k, Integer.MAX_VALUE, device);
-    }
-
-    /** Causal mask that also forbids keys more than window−1 positions back: i' − j < window. */
-    public static Tensor slidingWindowMask(int q, int k, int window, Device device) {
-        if (q > k) throw new IllegalArgumentException("mask with more queries (" + q + ") than keys (" + k + ")");
-        if (window <= 0) throw new IllegalArgumentException("window must be > 0");
-        try (var ng = GradMode.noGrad()) {
-            Tensor qi = Tensor.arange(k - q, k, DType.I64, device).reshape(q, 1);
-            Tensor kj = Tensor.arange(0, k, DType.I64, device).reshape(1, k);
-            Tensor diff = qi.sub(kj);
-            Tensor mask = diff.ge(0);
-            return window == Integer.MAX_VALUE ? mask : Tensor.where(diff.lt(window), mask, Tensor.scalar(0, DType.U8, device));
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec) {
+        if (spec == null) throw new IllegalArgumentException("attention needs an AttentionSpec (AttentionSpec.causal(scale) or .full(scale))");
+        int nd = q.dim();
+        if ((nd != 3 && nd != 4) || k.dim() != nd || v.dim() != nd) {
+            throw new IllegalArgumentException("attention needs q, k, v all [B, H, L, D] or all [B, L, D], got " + q.describe() + ", " + k.describe() + ", " + v.describe());
         }
+        if (!q.dtype().isFloating() || !k.dtype().isFloating() || !v.dtype().isFloating()) {
+            throw new IllegalArgumentException("attention needs floating q, k, v, got " + q.dtype() + ", " + k.dtype() + ", " + v.dtype());
+        }
+        if (!q.device().equals(k.device()) || !q.device().equals(v.device())) {
+            throw new IllegalArgumentException("attention operands on different devices: " + q.device() + ", " + k.device() + ", " + v.device());
+        }
+        Tensor q4 = nd == 3 ? q.detach().unsqueeze(1) : q.detach();
+        Tensor k4 = nd == 3 ? k.detach().unsqueeze(1) : k.detach();
+        Tensor v4 = nd == 3 ? v.detach().unsqueeze(1) : v.detach();
+        int b = q4.size(0), hq = q4.size(1), lq = q4.size(2), d = q4.size(3);
+        int hkv = k4.size(1), lk = k4.size(2), dv = v4.size(3);
+        if (k4.size(0) != b || v4.size(0) != b) throw new IllegalArgumentException("attention: batch sizes differ: q " + b + ", k " + k4.size(0) + ", v " + v4.size(0));
+        if (v4.size(1) != hkv || v4.size(2) != lk) throw new IllegalArgumentException("attention: k " + k.describe() + " and v " + v.describe() + " differ in heads or length");
+        if (k4.size(3) != d) throw new IllegalArgumentException("attention: q has head dim " + d + ", k has " + k4.size(3));
+        if (hkv == 0 || hq % hkv != 0) throw new IllegalArgumentException("attention: " + hq + " query heads are not a multiple of " + hkv + " KV heads");
+        spec.check(b, lq, lk);
+        Tensor qk = innerContiguous(q4), kk = innerContiguous(k4), vk = innerContiguous(v4);
+        Tensor out = Tensor.empty(DType.F32, q.device(), b, hq, lq, dv);
+        Tensor lse = Tensor.empty(DType.F32, q.device(), b, hq, lq);
+        try (var ng = GradMode.noGrad()) {
+            q.backend().attention(qk, kk, vk, spec, out, lse);
+        }
+        Tensor res = q.dtype() == DType.F32 ? out : noGrad(() -> out.to(q.dtype()));
+        if (nd == 3) res = res.detach().squeeze(1);
+        return Autograd.record(res, "attention", g -> {
+            Tensor gOut = g.to(DType.F32).contiguous().reshape(b, hq, lq, dv);
+            Tensor gq = Tensor.empty(DType.F32, g.device(), b, hq, lq, d);
+            Tensor gk = Tensor.empty(DType.F32, g.device(), b, hkv, lk, d);
+            Tensor gv = Tensor.empty(DType.F32, g.device(), b, hkv, lk, dv);
+            q.backend().attentionBackward(qk, kk, vk, spec, out, lse, gOut, gq, gk, gv);
+            return new Tensor[] {gq.reshape(q.shape()), gk.reshape(k.shape()), gv.reshape(v.shape())};
+        }, q, k, v);
     }
 
-    /** 0 where mask is 1, −inf where it is 0: an additive attention bias of dtype dt. */
-    public static Tensor maskToBias(Tensor mask, DType dt) {
-        Tensor zero = Tensor.scalar(0, dt, mask.device());
-        return Tensor.where(mask, zero, Tensor.scalar(Double.NEGATIVE_INFINITY, dt, mask.device()));
-    }
-
-    /**
-     * softmax(q·kᵀ·scale + mask) · v for q [..., Lq, D], k and v [..., Lk, D]; mask is a boolean
-     * (U8) tensor broadcastable to [..., Lq, Lk] (1 = attend) or null.
-     */
-    public static Tensor attention(Tensor q, Tensor k, Tensor v, Tensor mask, double scale) {
-        Tensor scores = q.matmul(k.transpose(-1, -2)).mul(scale);
-        if (mask != null) scores = scores.maskedFill(mask.eq(0), Double.NEGATIVE_INFINITY);
-        return softmax(scores, -1).matmul(v);
+    /** The view itself when its last dim has stride 1 (what attention kernels index by), else a contiguous copy. */
+    private static Tensor innerContiguous(Tensor t) {
+        return t.size(-1) <= 1 || t.stride(-1) == 1 ? t : noGrad(t::contiguous);
     }
 
     // ---- regularisation and losses -------------------------------------------------------

@@ -177,8 +177,8 @@ class GoldenOpsTest {
             case "rms_norm" -> F.rmsNorm(in[0], opt(in, 1), dbl(p, "eps"));
             case "layer_norm" -> F.layerNorm(in[0], opt(in, 1), opt(in, 2), dbl(p, "eps"));
             case "attention" -> {
-                Tensor mask = bool(p, "causal") ? F.causalMask(in[0].size(-2), in[1].size(-2), Device.CPU) : null;
-                yield F.attention(in[0], in[1], in[2], mask, dbl(p, "scale"));
+                AttentionSpec spec = bool(p, "causal") ? AttentionSpec.causal(dbl(p, "scale")) : AttentionSpec.full(dbl(p, "scale"));
+                yield F.attention(in[0], in[1], in[2], spec);
             }
             case "cross_entropy" -> F.crossEntropy(in[0], in[1], integer(p, "ignore_index"), dbl(p, "z_loss"));
             case "bf16_round" -> in[0].to(DType.BF16).to(DType.F32);

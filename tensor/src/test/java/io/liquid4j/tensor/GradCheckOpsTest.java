@@ -248,11 +248,10 @@ class GradCheckOpsTest {
 
     @Test
     void attentionDropoutCrossEntropy() {
-        Tensor mask = F.causalMask(4, 5, Device.CPU);
-        check(x -> F.attention(x[0], x[1], x[2], mask, 0.5), in(1, -1, 1, 1, 2, 4, 3), in(2, -1, 1, 1, 2, 5, 3), in(3, -1, 1, 1, 2, 5, 3));
-        check(x -> F.attention(x[0], x[1], x[2], null, 0.7), in(4, -1, 1, 2, 3, 2), in(5, -1, 1, 2, 4, 2), in(6, -1, 1, 2, 4, 2));
+        check(x -> F.attention(x[0], x[1], x[2], AttentionSpec.causal(0.5)), in(1, -1, 1, 1, 2, 4, 3), in(2, -1, 1, 1, 2, 5, 3), in(3, -1, 1, 1, 2, 5, 3));
+        check(x -> F.attention(x[0], x[1], x[2], AttentionSpec.full(0.7)), in(4, -1, 1, 2, 3, 2), in(5, -1, 1, 2, 4, 2), in(6, -1, 1, 2, 4, 2));
         // [B, L, H, D] projections transposed to [B, H, L, D]
-        check(x -> F.attention(x[0].transpose(1, 2), x[1].transpose(1, 2), x[2].transpose(1, 2), F.causalMask(3, 3, Device.CPU), 0.5),
+        check(x -> F.attention(x[0].transpose(1, 2), x[1].transpose(1, 2), x[2].transpose(1, 2), AttentionSpec.causal(0.5)),
                 in(7, -1, 1, 1, 3, 2, 2), in(8, -1, 1, 1, 3, 2, 2), in(9, -1, 1, 1, 3, 2, 2));
         check(x -> F.dropout(x[0], 0.4, true, new Generator(5)), in(10, -1, 1, 4, 6));
         Tensor targets = Tensor.fromArray(new long[] {3, -100, 0, 6, -100, 2}, 6);
@@ -331,7 +330,7 @@ class GradCheckOpsTest {
                 x -> x.matmul(x.t()), x -> x.logsumexp(1, false), x -> x.gelu().mul(x.sigmoid()),
                 x -> F.crossEntropy(x, targets, -100, 0.01),
                 x -> F.conv2d(x.reshape(1, 1, 3, 6), x.narrow(1, 0, 4).reshape(2, 1, 2, 3), null, 1, 1),
-                x -> F.attention(x.reshape(1, 3, 6), x.reshape(1, 3, 6), x.reshape(1, 3, 6), F.causalMask(3, 3, Device.CPU), 0.4));
+                x -> F.attention(x.reshape(1, 3, 6), x.reshape(1, 3, 6), x.reshape(1, 3, 6), AttentionSpec.causal(0.4)));
         int k = 0;
         for (Function<Tensor, Tensor> f : fs) {
             try (var s = TensorScope.open()) {

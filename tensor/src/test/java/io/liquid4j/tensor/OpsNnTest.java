@@ -483,31 +483,7 @@ class OpsNnTest {
         assertThrows(IllegalArgumentException.class, () -> F.pad(Tensor.zeros(2), new int[] {-1, 1}, 0));
     }
 
-    // ---- masks and attention --------------------------------------------------------------------
-
-    @Test
-    void masks() {
-        for (int[] qk : new int[][] {{4, 4}, {1, 5}, {3, 7}}) {
-            int q = qk[0], k = qk[1];
-            Tensor m = F.causalMask(q, k, Device.CPU);
-            assertEquals(DType.U8, m.dtype());
-            assertShape(m, q, k);
-            long[] mv = m.toLongArray();
-            for (int i = 0; i < q; i++) for (int j = 0; j < k; j++) assertEquals(j <= i + (k - q) ? 1 : 0, mv[i * k + j], "causal " + q + "x" + k);
-            for (int win : new int[] {1, 2, 3}) {
-                long[] sv = F.slidingWindowMask(q, k, win, Device.CPU).toLongArray();
-                for (int i = 0; i < q; i++) for (int j = 0; j < k; j++) {
-                    int qi = i + k - q;
-                    assertEquals(j <= qi && qi - j < win ? 1 : 0, sv[i * k + j], "window " + win + " " + q + "x" + k);
-                }
-            }
-        }
-        Tensor bias = F.maskToBias(F.causalMask(2, 2, Device.CPU), DType.BF16);
-        assertEquals(DType.BF16, bias.dtype());
-        assertArrayEquals(new float[] {0, Float.NEGATIVE_INFINITY, 0, 0}, bias.toFloatArray());
-        assertThrows(IllegalArgumentException.class, () -> F.causalMask(5, 4, Device.CPU));
-        assertThrows(IllegalArgumentException.class, () -> F.slidingWindowMask(2, 4, 0, Device.CPU));
-    }
+    // ---- attention --------------------------------------------------------------------
 
     @Test
     void attentionMatchesReference() {
@@ -515,7 +491,7 @@ class OpsNnTest {
         float[] q = uniform(1, b * h * lq * d, -1, 1), k = uniform(2, b * h * lk * d, -1, 1), v = uniform(3, b * h * lk * d, -1, 1);
         double scale = 1 / Math.sqrt(d);
         for (boolean masked : new boolean[] {false, true}) {
-            Tensor mask = masked ? F.causalMask(lq, lk, Device.CPU) : null;
+            AttentionSpec spec = masked ? AttentionSpec.causal(scale) : AttentionSpec.full(scale);
             double[] ref = new double[b * h * lq * d];
             for (int bh = 0; bh < b * h; bh++) for (int i = 0; i < lq; i++) {
                 double[] s = new double[lk];
@@ -538,12 +514,12 @@ class OpsNnTest {
                     ref[(bh * lq + i) * d + t] = acc;
                 }
             }
-            Tensor out = F.attention(tensor(q, b, h, lq, d), tensor(k, b, h, lk, d), tensor(v, b, h, lk, d), mask, scale);
+            Tensor out = F.attention(tensor(q, b, h, lq, d), tensor(k, b, h, lk, d), tensor(v, b, h, lk, d), spec);
             assertShape(out, b, h, lq, d);
             assertClose(ref, out, 1e-5, 1e-5, "attention masked=" + masked);
             // heads laid out as [B, L, H, D] and transposed (non-contiguous, the usual projection layout)
             Tensor qv = OpsReduceTest.noncontiguousCopy(q, new int[] {b, h, lq, d});
-            Tensor out2 = F.attention(qv, tensor(k, b, h, lk, d), tensor(v, b, h, lk, d), mask, scale);
+            Tensor out2 = F.attention(qv, tensor(k, b, h, lk, d), tensor(v, b, h, lk, d), spec);
             assertClose(ref, out2, 1e-5, 1e-5, "attention nc masked=" + masked);
         }
     }

@@ -1,16 +1,16 @@
 package io.liquid4j.nn.layers;
 
 import io.liquid4j.nn.Module;
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 
 /**
  * Multi-head self-attention with grouped KV heads (MHA when kv = heads, MQA when kv = 1), HF
- * names q_proj / k_proj / v_proj / o_proj. Query head h reads KV head h / (heads / kv): the
- * queries are regrouped as [B, kv, group·L, D] so each KV head is one batched GEMM operand and
- * keys are never repeated in memory. Order as HF eager: scores·scaling → optional softcap
- * c·tanh(s/c) → additive mask → softmax in f32 → ·V → o_proj.
+ * names q_proj / k_proj / v_proj / o_proj. The attention itself is {@link F#attention}: query
+ * head h reads KV head h / (heads / kv) in place; scores·scaling → optional softcap
+ * c·tanh(s/c) → the spec's visible keys → softmax in f32 → ·V, then o_proj.
  */
 public final class Attention extends Module {
     private final Linear qProj, kProj, vProj, oProj;
@@ -40,16 +40,16 @@ public final class Attention extends Module {
      * Attention of the L new tokens x [B, L, hidden] over the cached keys and themselves.
      *
      * @param rope   cos/sin tables for the new tokens' positions
-     * @param bias   additive mask [B, 1, 1, L, Lk] (0 = visible, a huge negative = hidden), or
-     *               null when every key is visible to every new query
+     * @param spec   which key slots each new query sees (causal, padding, packed segments,
+     *               window, its offset in the cache); its scale and softcap are this layer's
      * @param cacheK keys [B, kv, capacity, D] of this layer (null: no cache, Lk = L); the new
      *               keys are written in place at [past, past + L) and attention reads [0, past + L).
      *               The cache path is for inference: no gradient flows through it.
      * @param cacheV values, same layout
      * @param past   tokens already in the cache
      */
-    public Tensor forward(Tensor x, RotaryEmbedding.Table rope, Tensor bias, Tensor cacheK, Tensor cacheV, int past) {
-        int b = x.size(0), l = x.size(1), group = heads / kvHeads;
+    public Tensor forward(Tensor x, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
+        int b = x.size(0), l = x.size(1);
         Tensor q = qProj.forward(x).reshape(b, l, heads, headDim).transpose(1, 2);
         Tensor k = kProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
         Tensor v = vProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
@@ -67,15 +67,11 @@ public final class Attention extends Module {
             keys = cacheK.narrow(2, 0, past + l);
             values = cacheV.narrow(2, 0, past + l);
         }
-        int lk = keys.size(2);
-        // the scaling (and the softcap's 1/c) folded into q: fewer elements than the scores
-        double qScale = softcap > 0 ? scaling / softcap : scaling;
-        Tensor qg = q.mul(qScale).reshape(b, kvHeads, group * l, headDim);
-        Tensor scores = qg.matmul(keys.transpose(-1, -2));                      // [B, kv, group·L, Lk]
-        if (softcap > 0) scores = scores.tanh().mul(softcap);
-        if (bias != null) scores = scores.reshape(b, kvHeads, group, l, lk).add(bias).reshape(b, kvHeads, group * l, lk);
-        Tensor out = F.softmax(scores, -1).matmul(values);                       // [B, kv, group·L, D]
-        out = out.reshape(b, heads, l, headDim).transpose(1, 2).reshape(b, l, heads * headDim);
+        if (spec.scale() != scaling || spec.softcap() != softcap) {
+            spec = new AttentionSpec(scaling, softcap, spec.causal(), spec.window(), spec.queryOffset(), spec.keyStart(), spec.keyEnd(), spec.segments());
+        }
+        Tensor out = F.attention(q, keys, values, spec);                         // [B, heads, L, D]
+        out = out.transpose(1, 2).reshape(b, l, heads * headDim);
         return oProj.forward(out);
     }
 

@@ -4,6 +4,7 @@ import io.liquid4j.nn.Module;
 import io.liquid4j.nn.layers.Init;
 import io.liquid4j.nn.layers.Linear;
 import io.liquid4j.nn.layers.RotaryEmbedding;
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.F;
@@ -81,22 +82,36 @@ public final class CausalLM extends Module {
 
     /** The final-normed hidden states [B, L, hidden]; see {@link #forward(Tensor, int[][], KVCache)}. */
     public Tensor hiddenStates(Tensor ids, int[][] mask, KVCache cache) {
+        return hiddenStates(ids, mask, null, cache);
+    }
+
+    /**
+     * The final-normed hidden states [B, L, hidden] of L new tokens ids [B, L].
+     *
+     * @param mask     host key mask [B][cached + L] (1 = token, 0 = padding), or null
+     * @param segments host document ids [B][cached + L] (ids ≥ 0), or null: several documents
+     *                 packed in one row, each attending only to itself, with RoPE positions
+     *                 restarting at 0 per document. A packed row gives each document exactly
+     *                 the result it has alone.
+     * @param cache    the KV cache to read and extend, or null
+     */
+    public Tensor hiddenStates(Tensor ids, int[][] mask, int[][] segments, KVCache cache) {
         if (ids.dim() != 2) throw new IllegalArgumentException("ids must be [batch, length], got " + ids.describe());
         int b = ids.size(0), l = ids.size(1);
         int past = cache == null ? 0 : cache.length();
         if (cache != null && cache.batch() != b) throw new IllegalArgumentException("KV cache holds a batch of " + cache.batch() + ", ids a batch of " + b);
-        AttentionMasks.check(mask, b, past + l);
+        TokenLayout layout = TokenLayout.of(mask, segments, b, past, l);
         Device dev = device();
-        RotaryEmbedding.Table table = rope.table(AttentionMasks.positions(mask, b, past, l), dev);
-        Tensor globalBias = AttentionMasks.bias(mask, b, past, l, 0, dev);
-        Tensor slidingBias = config.slidingWindow() > 0 ? AttentionMasks.bias(mask, b, past, l, config.slidingWindow(), dev) : null;
+        RotaryEmbedding.Table table = rope.table(layout.positions(), dev);
+        AttentionSpec global = layout.spec(config.attentionScaling(), config.attnSoftcap(), 0);
+        AttentionSpec sliding = config.slidingWindow() > 0 ? layout.spec(config.attentionScaling(), config.attnSoftcap(), config.slidingWindow()) : null;
 
         Tensor h = model.embedTokens.forward(ids);
         if (h.dtype() != DType.F32) h = h.to(DType.F32);
         if (embedScale != 1.0) h = h.mul(embedScale);
         for (int i = 0; i < config.numLayers(); i++) {
-            Tensor bias = config.isSliding(i) ? slidingBias : globalBias;
-            h = model.layers.get(i).forward(h, table, bias,
+            AttentionSpec spec = config.isSliding(i) ? sliding : global;
+            h = model.layers.get(i).forward(h, table, spec,
                     cache == null ? null : cache.keys(i), cache == null ? null : cache.values(i), past);
         }
         if (cache != null) cache.advance(l);

@@ -6,6 +6,7 @@ import io.liquid4j.nn.layers.Init;
 import io.liquid4j.nn.layers.MLP;
 import io.liquid4j.nn.layers.RMSNorm;
 import io.liquid4j.nn.layers.RotaryEmbedding;
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.Tensor;
 
 /**
@@ -34,8 +35,8 @@ public abstract sealed class DecoderLayer extends Module permits PreNormDecoderL
     }
 
     /**
-     * h [B, L, hidden] → [B, L, hidden]. bias, cacheK/cacheV and past as in
+     * h [B, L, hidden] → [B, L, hidden]. spec, cacheK/cacheV and past as in
      * {@link Attention#forward}.
      */
-    public abstract Tensor forward(Tensor h, RotaryEmbedding.Table rope, Tensor bias, Tensor cacheK, Tensor cacheV, int past);
+    public abstract Tensor forward(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past);
 }

@@ -3,6 +3,7 @@ package io.liquid4j.nn.transformer;
 import io.liquid4j.nn.layers.Init;
 import io.liquid4j.nn.layers.RMSNorm;
 import io.liquid4j.nn.layers.RotaryEmbedding;
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.Tensor;
 
 /**
@@ -18,8 +19,8 @@ public final class SandwichDecoderLayer extends DecoderLayer {
         postFeedforwardLayernorm = child("post_feedforward_layernorm", new RMSNorm(c.hiddenSize(), c.rmsNormEps(), true, init));
     }
 
-    @Override public Tensor forward(Tensor h, RotaryEmbedding.Table rope, Tensor bias, Tensor cacheK, Tensor cacheV, int past) {
-        Tensor attn = selfAttn.forward(inputLayernorm.forward(h), rope, bias, cacheK, cacheV, past);
+    @Override public Tensor forward(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
+        Tensor attn = selfAttn.forward(inputLayernorm.forward(h), rope, spec, cacheK, cacheV, past);
         h = h.add(postAttentionLayernorm.forward(attn));
         Tensor ff = mlp.forward(preFeedforwardLayernorm.forward(h));
         return h.add(postFeedforwardLayernorm.forward(ff));

@@ -1,6 +1,7 @@
 package io.liquid4j.nn.vqgan;
 
 import io.liquid4j.nn.Module;
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.GradMode;
@@ -32,7 +33,7 @@ public final class AttnBlock extends Module {
             Tensor qs = q.forward(hn).reshape(n, c, h * w).transpose(1, 2);
             Tensor ks = k.forward(hn).reshape(n, c, h * w).transpose(1, 2);
             Tensor vs = v.forward(hn).reshape(n, c, h * w).transpose(1, 2);
-            Tensor att = F.attention(qs, ks, vs, null, 1 / Math.sqrt(c));
+            Tensor att = F.attention(qs, ks, vs, AttentionSpec.full(1 / Math.sqrt(c)));
             Tensor out = projOut.forward(att.transpose(1, 2).reshape(n, c, h, w));
             return GradMode.isEnabled() ? x.add(out) : out.addInPlace(x);
         });

@@ -8,21 +8,17 @@ import io.liquid4j.tensor.Tensor;
 
 /**
  * A square-kernel 2-D convolution with bias: weight [out, in, k, k], bias [out] (PyTorch
- * names). 1×1 stride-1 convolutions run as one matmul over the flattened positions, skipping
- * the im2col copy a general convolution needs.
+ * names), computed by {@link F#conv2d}.
  */
 public final class Conv2d extends Module {
     private final Parameter weight, bias;
-    private final int inCh, outCh, kernel, stride, padding;
+    private final int stride, padding;
 
     /** PyTorch's default init: weight and bias uniform in ±1/√(in·k·k). */
     public Conv2d(int inCh, int outCh, int kernel, int stride, int padding, Generator gen) {
         if (inCh <= 0 || outCh <= 0 || kernel <= 0 || stride <= 0 || padding < 0) {
             throw new IllegalArgumentException("Conv2d: bad sizes in " + inCh + " out " + outCh + " kernel " + kernel + " stride " + stride + " padding " + padding);
         }
-        this.inCh = inCh;
-        this.outCh = outCh;
-        this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
         double bound = 1 / Math.sqrt((double) inCh * kernel * kernel);
@@ -31,18 +27,7 @@ public final class Conv2d extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return Inference.step(() -> apply(x));
-    }
-
-    private Tensor apply(Tensor x) {
-        Tensor w = weight.value(), b = bias.value();
-        if (kernel == 1 && stride == 1 && padding == 0) {
-            int n = x.size(0), h = x.size(2), wd = x.size(3);
-            if (x.size(1) != inCh) throw new IllegalArgumentException("Conv2d: input has " + x.size(1) + " channels, expected " + inCh);
-            Tensor y = w.reshape(outCh, inCh).matmul(x.reshape(n, inCh, h * wd));
-            return y.add(b.reshape(1, outCh, 1)).reshape(n, outCh, h, wd);
-        }
-        return F.conv2d(x, w, b, stride, padding);
+        return Inference.step(() -> F.conv2d(x, weight.value(), bias.value(), stride, padding));
     }
 
     /** forward(upsampleNearest(x, scale)), fused without autograd (no upsampled copy of x). */

@@ -112,18 +112,19 @@ public final class CpuBackend implements Backend {
         CpuConv.im2col(x, kh, kw, sh, sw, ph, pw, cols);
     }
 
-    @Override public boolean groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
+    // ---- fused ops -------------------------------------------------------------------------
+
+    @Override public void groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
         CpuGroupNorm.forward(x, groups, w, b, eps, silu, out);
-        return true;
     }
 
-    @Override public boolean upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
-        return CpuConvForward.upsampled(x, scale, w, b, ph, pw, out);
+    /** Fused for 3×3, padding 1, scale 2 (the VQGAN's Upsample); other shapes upsample first (the reference). */
+    @Override public void upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
+        if (!CpuConvForward.upsampled(x, scale, w, b, ph, pw, out)) Backend.super.upsampleConv2dForward(x, scale, w, b, ph, pw, out);
     }
 
-    @Override public boolean conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
+    @Override public void conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
         CpuConvForward.forward(x, w, b, sh, sw, ph, pw, out);
-        return true;
     }
 
     @Override public void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {

@@ -432,6 +432,13 @@ public final class CudaBackend implements Backend {
         indexing.col2im(cols, kh, kw, sh, sw, ph, pw, x);
     }
 
+    // ---- fused ops (the others inherit Backend's composed references) --------------------
+
+    @Override public void conv2dForward(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
+        if (CudaConv.suitsShifted(x.size(1), w.size(2), w.size(3), sh, sw)) CudaConv.shifted(this, x, w, b, ph, pw, out);
+        else Backend.super.conv2dForward(x, w, b, sh, sw, ph, pw, out);
+    }
+
     static void requireContiguous(String op, Tensor t) {
         if (!t.isContiguous()) throw new IllegalArgumentException(op + " needs a contiguous tensor, got " + t.describe());
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.Backends;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
@@ -375,16 +376,15 @@ class CudaOpsParityTest {
 
     @Test
     void masksAndAttention() {
-        Tensor[] cm = {F.causalMask(5, 9, Device.CPU), F.causalMask(5, 9, GPU)};
-        compare("causalMask", cm[0], cm[1], 0);
-        Tensor[] sw = {F.slidingWindowMask(5, 9, 3, Device.CPU), F.slidingWindowMask(5, 9, 3, GPU)};
-        compare("slidingWindowMask", sw[0], sw[1], 0);
-        compare("maskToBias", F.maskToBias(sw[0], DType.F32), F.maskToBias(sw[1], DType.F32), 0);
         Tensor q = rnd(100, 2, 7, 3, 16), k = rnd(101, 2, 3, 9, 16), v = rnd(102, 2, 3, 9, 16);
-        Tensor causal = F.causalMask(7, 9, Device.CPU), window = F.slidingWindowMask(7, 9, 4, Device.CPU);
-        parity("attention causal (q view)", F32, x -> F.attention(x[0].transpose(1, 2), x[1], x[2], x[3], 0.25), q, k, v, causal);
-        parity("attention sliding window", F32, x -> F.attention(x[0].transpose(1, 2), x[1], x[2], x[3], 0.25), q, k, v, window);
-        parity("attention no mask, shared kv heads", F32, x -> F.attention(x[0].transpose(1, 2), x[1].narrow(1, 0, 1), x[2].narrow(1, 2, 1), null, 0.3), q, k, v);
+        AttentionSpec causal = AttentionSpec.causal(0.25);
+        parity("attention causal (q view)", F32, x -> F.attention(x[0].transpose(1, 2), x[1], x[2], causal), q, k, v);
+        parity("attention sliding window", F32, x -> F.attention(x[0].transpose(1, 2), x[1], x[2], causal.withWindow(4)), q, k, v);
+        parity("attention padding ranges, softcap", F32, x -> F.attention(x[0].transpose(1, 2), x[1], x[2],
+                causal.withSoftcap(2).withKeyRanges(new int[] {2, 0}, new int[] {9, 9})), q, k, v);
+        parity("attention packed segments", F32, x -> F.attention(x[0].transpose(1, 2), x[1], x[2],
+                causal.withSegments(new int[][] {{0, 0, 0, 0, 1, 1, 1, 1, 1}, {0, 0, 0, 0, 0, 0, 0, 2, 2}})), q, k, v);
+        parity("attention full, shared kv heads", F32, x -> F.attention(x[0].transpose(1, 2), x[1].narrow(1, 0, 1), x[2].narrow(1, 2, 1), AttentionSpec.full(0.3)), q, k, v);
     }
 
     // ---- dropout, losses -----------------------------------------------------------------
@@ -518,7 +518,7 @@ class CudaOpsParityTest {
             Tensor q = F.linear(hn, x[1], null).reshape(b, s, 2, d / 2).transpose(1, 2);
             Tensor k = F.linear(hn, x[2], null).reshape(b, s, 2, d / 2).transpose(1, 2);
             Tensor val = F.linear(hn, x[3], null).reshape(b, s, 2, d / 2).transpose(1, 2);
-            Tensor att = F.attention(q, k, val, F.causalMask(s, s, hn.device()), 1 / Math.sqrt(d / 2.0));
+            Tensor att = F.attention(q, k, val, AttentionSpec.causal(1 / Math.sqrt(d / 2.0)));
             h = h.add(att.transpose(1, 2).reshape(b, s, d));
             Tensor m = F.linear(F.layerNorm(h, null, null, 1e-5), x[4], null);
             Tensor[] gu = m.chunk(2, -1).toArray(new Tensor[0]);
