@@ -10,8 +10,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The inference convolution (no autograd: the backend's direct kernel, on the CPU an implicit-
- * im2col GEMM over phase planes) against a naive six-loop convolution in double, and against
- * the autograd im2col path, over strides, paddings, kernel shapes, batches and channel counts.
+ * im2col GEMM over phase planes) against a naive six-loop convolution in double, against the
+ * composed reference other backends inherit and against the autograd im2col path, over strides, paddings, kernel shapes, batches and channel counts.
  */
 class ConvForwardTest {
     record Case(int n, int c, int h, int w, int o, int kh, int kw, int sh, int sw, int ph, int pw, boolean bias) {
@@ -53,10 +53,28 @@ class ConvForwardTest {
         try (var ng = GradMode.noGrad()) {
             fast = F.conv2d(x, wt, b, k.sh(), k.sw(), k.ph(), k.pw());
         }
+        Tensor reference = Tensor.empty(DType.F32, fast.shape());
+        ConvReference.conv2d(x.backend(), x, wt, b, k.sh(), k.sw(), k.ph(), k.pw(), reference);   // what a backend without a kernel inherits
         double[] want = naive(k, x.toFloatArray(), wt.toFloatArray(), b == null ? null : b.toFloatArray());
         assertArrayEquals(viaIm2col.shape(), fast.shape());
+        assertClose(want, reference.toFloatArray(), "reference " + k);
         assertClose(want, fast.toFloatArray(), "direct " + k);
         assertClose(want, viaIm2col.toFloatArray(), "im2col " + k);
+    }
+
+    /** The CPU's fused inference GroupNorm (+ SiLU) against the composed reference every other backend inherits. */
+    @ParameterizedTest(name = "groups {0}, silu {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, false", "4, true", "8, false", "8, true"})
+    void groupNormKernelMatchesReference(int groups, boolean silu) {
+        Generator g = new Generator(groups);
+        Tensor x = Tensor.randn(g, 2, 16, 5, 7), w = Tensor.randn(g, 16), b = Tensor.randn(g, 16);
+        Tensor fast = Tensor.empty(DType.F32, x.shape()), reference = Tensor.empty(DType.F32, x.shape());
+        x.backend().groupNormForward(x, groups, w, b, 1e-5, silu, fast);
+        ConvReference.groupNorm(x, groups, w, b, 1e-5, silu, reference);
+        double[] want = new double[(int) reference.numel()];
+        float[] r = reference.toFloatArray();
+        for (int i = 0; i < want.length; i++) want[i] = r[i];
+        assertClose(want, fast.toFloatArray(), "groupNorm groups " + groups);
     }
 
     /** The fused upsample + conv (no grad) equals conv2d(upsampleNearest(x)) on the autograd path. */
