@@ -8,7 +8,9 @@ import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.TensorScope;
 import io.liquid4j.tensor.io.Checkpoint;
 import java.nio.file.Path;
 
@@ -109,10 +111,24 @@ public final class CausalLM extends Module {
         Tensor h = model.embedTokens.forward(ids);
         if (h.dtype() != DType.F32) h = h.to(DType.F32);
         if (embedScale != 1.0) h = h.mul(embedScale);
+        // Without autograd nothing needs a layer's intermediates once it returns: each layer runs
+        // in a scope of its own and the previous hidden state is freed, so a long prefill holds
+        // one layer's working set instead of all of them.
+        boolean inference = !GradMode.isEnabled();
         for (int i = 0; i < config.numLayers(); i++) {
             AttentionSpec spec = config.isSliding(i) ? sliding : global;
-            h = model.layers.get(i).forward(h, table, spec,
-                    cache == null ? null : cache.keys(i), cache == null ? null : cache.values(i), past);
+            Tensor cacheK = cache == null ? null : cache.keys(i), cacheV = cache == null ? null : cache.values(i);
+            DecoderLayer layer = model.layers.get(i);
+            if (!inference) {
+                h = layer.forward(h, table, spec, cacheK, cacheV, past);
+                continue;
+            }
+            Tensor next;
+            try (var scope = TensorScope.open()) {
+                next = scope.keep(layer.forward(h, table, spec, cacheK, cacheV, past));
+            }
+            h.close();
+            h = next;
         }
         if (cache != null) cache.advance(l);
         return model.norm.forward(h);
