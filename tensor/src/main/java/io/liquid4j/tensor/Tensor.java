@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * An n-dimensional array on one device: a view (shape, strides, offset — in elements) over a
+ * An n-dimensional array on one device: a view ({@link Layout}: shape, strides, offset) over a
  * reference-counted {@link Storage}. Operations are define-by-run differentiable: when an input
  * requires grad, the result records how to propagate gradients and {@link #backward()} runs the
  * reverse pass.
@@ -23,9 +23,9 @@ public final class Tensor implements AutoCloseable {
 
     private final Storage storage;
     private final DType dtype;
+    private final Layout layout;
+    /** Own copy of layout.shape() (whose getter clones): nearly every op reads it. Never modified. */
     private final int[] shape;
-    private final long[] strides;
-    private final long offset;
     private final Cleaner.Cleanable cleanable;
     private final AtomicBoolean closed;
     private TensorScope scope;
@@ -35,12 +35,11 @@ public final class Tensor implements AutoCloseable {
     private Node gradFn;
 
     /** Takes over one reference of storage (callers retain() first when sharing). */
-    private Tensor(Storage storage, DType dtype, int[] shape, long[] strides, long offset) {
+    private Tensor(Storage storage, DType dtype, Layout layout) {
         this.storage = storage;
         this.dtype = dtype;
-        this.shape = shape;
-        this.strides = strides;
-        this.offset = offset;
+        this.layout = layout;
+        this.shape = layout.shape();
         this.closed = new AtomicBoolean();
         this.cleanable = CLEANER.register(this, new Release(storage, closed));
         this.scope = TensorScope.current();
@@ -60,19 +59,19 @@ public final class Tensor implements AutoCloseable {
 
     /** Wraps a storage (taking over its initial reference) as a contiguous tensor. Backend/IO use. */
     public static Tensor wrap(Storage storage, DType dtype, int... shape) {
-        long n = numel(shape);
-        if (n * dtype.byteSize() > storage.byteSize()) {
+        Layout l = Layout.contiguous(shape);
+        if (l.numel() * dtype.byteSize() > storage.byteSize()) {
             throw new IllegalArgumentException("storage of " + storage.byteSize() + " bytes is too small for "
                     + dtype + " " + Arrays.toString(shape));
         }
-        return new Tensor(storage, dtype, shape.clone(), contiguousStrides(shape), 0);
+        return new Tensor(storage, dtype, l);
     }
 
     /** Uninitialised contiguous tensor. */
     public static Tensor empty(DType dtype, Device device, int... shape) {
-        checkShape(shape);
+        Layout l = Layout.contiguous(shape);
         Backend b = Backends.of(device);
-        return new Tensor(b.allocate(dtype, numel(shape)), dtype, shape.clone(), contiguousStrides(shape), 0);
+        return new Tensor(b.allocate(dtype, l.numel()), dtype, l);
     }
 
     public static Tensor empty(DType dtype, int... shape) { return empty(dtype, Device.CPU, shape); }
@@ -206,15 +205,18 @@ public final class Tensor implements AutoCloseable {
     /** Size of dimension d (negative d counts from the end). */
     public int size(int d) { return shape[normDim(d, shape.length)]; }
 
-    public long numel() { return numel(shape); }
+    public long numel() { return layout.numel(); }
 
     /** Strides in elements (backend use). */
-    public long[] strides() { return strides.clone(); }
+    public long[] strides() { return layout.strides(); }
 
-    public long stride(int d) { return strides[normDim(d, shape.length)]; }
+    public long stride(int d) { return layout.stride(d); }
 
     /** Offset of element 0 in elements of the storage (backend use). */
-    public long offset() { return offset; }
+    public long offset() { return layout.offset(); }
+
+    /** Shape, strides and offset together (backend use: kernel and GEMM layouts). */
+    public Layout layout() { return layout; }
 
     /** The storage (backend use only: nothing above tensor/ touches it). */
     public Storage storage() {
@@ -224,14 +226,7 @@ public final class Tensor implements AutoCloseable {
 
     Backend backend() { return Backends.of(storage.device()); }
 
-    public boolean isContiguous() {
-        long expected = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            if (shape[d] != 1 && strides[d] != expected) return false;
-            expected *= shape[d];
-        }
-        return true;
-    }
+    public boolean isContiguous() { return layout.isContiguous(); }
 
     public boolean requiresGrad() { return requiresGrad; }
 
@@ -320,83 +315,40 @@ public final class Tensor implements AutoCloseable {
 
     /** A view sharing storage that does not require grad. */
     public Tensor detach() {
-        return viewOf(shape, strides, offset);
+        return viewOf(layout);
     }
 
     // =====================================================================================
     // views (share storage)
     // =====================================================================================
 
-    private Tensor viewOf(int[] newShape, long[] newStrides, long newOffset) {
+    private Tensor viewOf(Layout l) {
         storage().retain();
-        return new Tensor(storage, dtype, newShape, newStrides, newOffset);
+        return new Tensor(storage, dtype, l);
     }
 
     /** Same elements, new shape (one dim may be -1). Copies only if this view cannot be reshaped in place. */
     public Tensor reshape(int... newShape) {
-        int[] s = inferShape(newShape, numel());
-        long[] st = reshapeStrides(s);
-        Tensor src = this;
-        Tensor out;
-        if (st != null) {
-            out = viewOf(s, st, offset);
-        } else {
-            Tensor c = contiguousNoGrad();
-            out = c.viewOf(s, contiguousStrides(s), c.offset);
-        }
-        int[] inShape = shape;
-        return Autograd.record(out, "reshape", g -> new Tensor[] {g.reshape(inShape)}, src);
+        int[] s = Layout.inferShape(newShape, numel());
+        Layout l = layout.view(s);
+        if (l != null) return recordReshape(viewOf(l));
+        Tensor c = contiguousNoGrad();
+        return recordReshape(c.viewOf(c.layout.view(s)));     // a contiguous layout always views
     }
 
     /** Like reshape but never copies; fails for views that are not compatible. */
     public Tensor view(int... newShape) {
-        int[] s = inferShape(newShape, numel());
-        long[] st = reshapeStrides(s);
-        if (st == null) {
+        int[] s = Layout.inferShape(newShape, numel());
+        if (layout.view(s) == null) {
             throw new IllegalStateException("view " + Arrays.toString(s) + " is incompatible with the strides of " + describe() + ": use reshape()");
         }
         return reshape(s);
     }
 
-    /** Strides for viewing this tensor as newShape without copying, or null if impossible. */
-    private long[] reshapeStrides(int[] newShape) {
-        if (isContiguous()) return contiguousStrides(newShape);
-        // general rule: group old dims into chunks that are internally contiguous
-        long[] out = new long[newShape.length];
-        int oi = 0, ni = 0;
-        int on = shape.length, nn = newShape.length;
-        while (oi < on || ni < nn) {
-            // skip size-1 dims on both sides
-            if (ni < nn && newShape[ni] == 1) { out[ni++] = 1; continue; }
-            if (oi < on && shape[oi] == 1) { oi++; continue; }
-            if (oi >= on || ni >= nn) return null;
-            long oldProd = shape[oi], newProd = newShape[ni];
-            int nStart = ni;
-            int last = oi;      // innermost old dim of size > 1 in this chunk (size-1 dims have arbitrary strides)
-            while (oldProd != newProd) {
-                if (oldProd < newProd) {
-                    oi++;
-                    if (oi >= on) return null;
-                    if (shape[oi] == 1) continue;
-                    if (strides[last] != strides[oi] * shape[oi]) return null;
-                    last = oi;
-                    oldProd *= shape[oi];
-                } else {
-                    ni++;
-                    if (ni >= nn) return null;
-                    newProd *= newShape[ni];
-                }
-            }
-            // the old dims of this chunk are one contiguous run with innermost stride strides[last]
-            long st = strides[last];
-            for (int k = ni; k >= nStart; k--) {
-                out[k] = st;
-                st *= newShape[k];
-            }
-            oi++;
-            ni++;
-        }
-        return out;
+    /** Records out, this tensor's elements in another shape, so that its gradient is reshaped back. */
+    private Tensor recordReshape(Tensor out) {
+        int[] inShape = shape;
+        return Autograd.record(out, "reshape", g -> new Tensor[] {g.reshape(inShape)}, this);
     }
 
     public Tensor flatten() { return reshape((int) numel()); }
@@ -415,29 +367,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     public Tensor permute(int... dims) {
-        if (dims.length != dim()) throw new IllegalArgumentException("permute needs " + dim() + " dims, got " + Arrays.toString(dims));
-        int[] ns = new int[dims.length];
-        long[] nst = new long[dims.length];
-        boolean[] used = new boolean[dims.length];
+        Layout l = layout.permute(dims);
         int[] inverse = new int[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            int d = normDim(dims[i], dim());
-            if (used[d]) throw new IllegalArgumentException("permute repeats dim " + d + ": " + Arrays.toString(dims));
-            used[d] = true;
-            ns[i] = shape[d];
-            nst[i] = strides[d];
-            inverse[d] = i;
-        }
-        return Autograd.record(viewOf(ns, nst, offset), "permute", g -> new Tensor[] {g.permute(inverse)}, this);
+        for (int i = 0; i < dims.length; i++) inverse[normDim(dims[i], dim())] = i;
+        return Autograd.record(viewOf(l), "permute", g -> new Tensor[] {g.permute(inverse)}, this);
     }
 
     public Tensor transpose(int a, int b) {
-        int[] p = new int[dim()];
-        for (int i = 0; i < p.length; i++) p[i] = i;
-        int x = normDim(a, dim()), y = normDim(b, dim());
-        p[x] = y;
-        p[y] = x;
-        return permute(p);
+        return Autograd.record(viewOf(layout.transpose(a, b)), "transpose", g -> new Tensor[] {g.transpose(a, b)}, this);
     }
 
     /** Transpose of a 2-D tensor. */
@@ -453,48 +390,30 @@ public final class Tensor implements AutoCloseable {
 
     /** Python-style slice [start:end:step] of dim (step > 0; negative start/end count from the end). */
     public Tensor slice(int dim, int start, int end, int step) {
-        int d = normDim(dim, dim());
-        int n = shape[d];
-        if (step <= 0) throw new IllegalArgumentException("slice step must be > 0, got " + step);
-        int s = start < 0 ? start + n : start, e = end < 0 ? end + n : end;
-        if (s < 0 || e > n || s > e) {
-            throw new IndexOutOfBoundsException("slice [" + start + ":" + end + "] out of range for dim " + d + " of size " + n);
-        }
-        int[] ns = shape.clone();
-        ns[d] = (e - s + step - 1) / step;
-        long[] nst = strides.clone();
-        nst[d] = strides[d] * step;
-        Tensor out = viewOf(ns, nst, offset + (long) s * strides[d]);
+        Tensor out = viewOf(layout.slice(dim, start, end, step));
         int[] inShape = shape;
         return Autograd.record(out, "slice", g -> {
             Tensor gi = zeros(g.dtype, g.device(), inShape);
-            gi.slice(d, s, e, step).copyFrom(g);
+            gi.slice(dim, start, end, step).copyFrom(g);
             return new Tensor[] {gi};
         }, this);
     }
 
     /** Removes dim by taking index i of it. */
     public Tensor select(int dim, int index) {
-        int d = normDim(dim, dim());
-        int i = index < 0 ? index + shape[d] : index;
-        return narrow(d, i, 1).squeeze(d);
+        Tensor out = viewOf(layout.select(dim, index));
+        int[] inShape = shape;
+        return Autograd.record(out, "select", g -> {
+            Tensor gi = zeros(g.dtype, g.device(), inShape);
+            gi.select(dim, index).copyFrom(g);
+            return new Tensor[] {gi};
+        }, this);
     }
 
-    public Tensor unsqueeze(int dim) {
-        int d = normDim(dim, dim() + 1);
-        int[] ns = new int[dim() + 1];
-        for (int i = 0, k = 0; i < ns.length; i++) ns[i] = i == d ? 1 : shape[k++];
-        return reshape(ns);
-    }
+    public Tensor unsqueeze(int dim) { return recordReshape(viewOf(layout.unsqueeze(dim))); }
 
     /** Removes dim, which must have size 1. */
-    public Tensor squeeze(int dim) {
-        int d = normDim(dim, dim());
-        if (shape[d] != 1) throw new IllegalArgumentException("squeeze(" + dim + ") of a dim of size " + shape[d]);
-        int[] ns = new int[dim() - 1];
-        for (int i = 0, k = 0; i < shape.length; i++) if (i != d) ns[k++] = shape[i];
-        return reshape(ns);
-    }
+    public Tensor squeeze(int dim) { return recordReshape(viewOf(layout.squeeze(dim))); }
 
     /** Broadcasts size-1 dims (and new leading dims) to newShape without copying; -1 keeps a size. */
     public Tensor expand(int... newShape) {
@@ -505,33 +424,8 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor expandNoGrad(int... newShape) {
-        if (newShape.length < dim()) {
-            throw new IllegalArgumentException("cannot expand " + describe() + " to fewer dims " + Arrays.toString(newShape));
-        }
-        int lead = newShape.length - dim();
-        int[] ns = new int[newShape.length];
-        long[] nst = new long[newShape.length];
-        for (int i = 0; i < newShape.length; i++) {
-            int want = newShape[i];
-            if (i < lead) {
-                if (want < 0) throw new IllegalArgumentException("expand: -1 not allowed for a new dim");
-                ns[i] = want;
-                nst[i] = 0;
-            } else {
-                int have = shape[i - lead];
-                if (want == -1 || want == have) {
-                    ns[i] = have;
-                    nst[i] = strides[i - lead];
-                } else if (have == 1) {
-                    ns[i] = want;
-                    nst[i] = 0;
-                } else {
-                    throw new IllegalArgumentException("cannot expand " + describe() + " to " + Arrays.toString(newShape));
-                }
-            }
-        }
-        if (Arrays.equals(ns, shape) && Arrays.equals(nst, strides)) return this;
-        return viewOf(ns, nst, offset);
+        Layout l = layout.expand(newShape);
+        return l == layout ? this : viewOf(l);
     }
 
     /** Sums a broadcast gradient back down to shape target (reverse of expand). */
@@ -784,7 +678,7 @@ public final class Tensor implements AutoCloseable {
 
     private Tensor binary(BinaryOp op, Tensor o) {
         checkSameDevice(op.name().toLowerCase(), this, o);
-        int[] outShape = broadcastShapes(shape, o.shape, op.name().toLowerCase());
+        int[] outShape = Layout.broadcastShapes(shape, o.shape, op.name().toLowerCase());
         DType rd = promote(dtype, o.dtype);
         // 0-d scalar constants must not widen a 16-bit tensor
         if (o.dim() == 0 && !o.requiresGrad && dtype.isFloating() && o.dtype.isFloating()) rd = dtype;
@@ -832,7 +726,7 @@ public final class Tensor implements AutoCloseable {
         checkSameDevice("where", cond, a);
         checkSameDevice("where", a, b);
         if (cond.dtype != DType.U8) cond = cond.ne(0);
-        int[] s = broadcastShapes(broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
+        int[] s = Layout.broadcastShapes(Layout.broadcastShapes(cond.shape, a.shape, "where"), b.shape, "where");
         DType rd = promote(a.dtype, b.dtype);
         Tensor ce = cond.expandNoGrad(s);
         Tensor out = empty(rd, a.device(), s);
@@ -1015,7 +909,7 @@ public final class Tensor implements AutoCloseable {
         if (k != k2) {
             throw new IllegalArgumentException("matmul shape mismatch: " + Arrays.toString(shape) + " @ " + Arrays.toString(other.shape));
         }
-        int[] batch = broadcastShapes(Arrays.copyOf(a.shape, a.dim() - 2), Arrays.copyOf(b.shape, b.dim() - 2), "matmul");
+        int[] batch = Layout.broadcastShapes(Arrays.copyOf(a.shape, a.dim() - 2), Arrays.copyOf(b.shape, b.dim() - 2), "matmul");
         Tensor out = matmulRaw(a, b, batch, m, k, n);
         if (dim() == 1) out = out.squeeze(-2);
         if (other.dim() == 1) out = out.squeeze(-1);
@@ -1035,7 +929,7 @@ public final class Tensor implements AutoCloseable {
         os[batch.length] = m;
         os[batch.length + 1] = n;
         Tensor out = empty(DType.F32, a.device(), os);
-        a.backend().matmul(a3, b3, out.viewOf(new int[] {bs, m, n}, contiguousStrides(new int[] {bs, m, n}), 0), false);
+        a.backend().matmul(a3, b3, out.viewOf(Layout.contiguous(bs, m, n)), false);
         if (rd != DType.F32) out = out.toNoGrad(rd);
         Tensor res = out;
         return Autograd.record(res, "matmul", g -> new Tensor[] {
@@ -1043,40 +937,16 @@ public final class Tensor implements AutoCloseable {
             b.requiresGrad ? a.transpose(-1, -2).matmul(g).sumTo(b.shape) : null}, a, b);
     }
 
-    /** Expands t's batch dims to `batch` and views it as [B, r, c] (copying only when the batch dims cannot merge). */
+    /**
+     * Expands t's batch dims to `batch` and views it as [B, r, c]: reshape views when the batch
+     * dims merge into one (all stride 0, or nested contiguously) and copies otherwise. Called
+     * under noGrad, so nothing is recorded.
+     */
     private static Tensor batch3(Tensor t, int[] batch, int r, int c) {
         int[] full = Arrays.copyOf(batch, batch.length + 2);
         full[batch.length] = r;
         full[batch.length + 1] = c;
-        Tensor e = t.expandNoGrad(full);
-        int bs = (int) numel(batch);
-        // the batch dims merge into one if they are all stride-0 or nested contiguously
-        long bstride = -1;
-        boolean ok = true;
-        boolean allZero = true;
-        for (int i = 0; i < batch.length; i++) if (e.strides[i] != 0 && e.shape[i] != 1) allZero = false;
-        if (allZero) {
-            bstride = 0;
-        } else {
-            long expect = -1;
-            for (int i = batch.length - 1; i >= 0; i--) {
-                if (e.shape[i] == 1) continue;
-                if (expect == -1) {
-                    bstride = e.strides[i];
-                    expect = e.strides[i] * e.shape[i];
-                } else if (e.strides[i] != expect) {
-                    ok = false;
-                    break;
-                } else {
-                    expect *= e.shape[i];
-                }
-            }
-            if (bstride == -1) bstride = (long) r * c;
-        }
-        int[] s3 = {bs, r, c};
-        if (ok) return e.viewOf(s3, new long[] {bstride, e.strides[batch.length], e.strides[batch.length + 1]}, e.offset);
-        Tensor cc = e.contiguousNoGrad();
-        return cc.viewOf(s3, contiguousStrides(s3), cc.offset);
+        return t.expandNoGrad(full).reshape((int) numel(batch), r, c);
     }
 
     // =====================================================================================
@@ -1194,10 +1064,7 @@ public final class Tensor implements AutoCloseable {
             starts[i] = at;
             int len = ts[i].shape[d];
             if (len > 0) {
-                int[] s = os.clone();
-                s[d] = len;
-                long[] st = out.strides.clone();
-                Tensor dst = out.viewOf(s, st, out.offset + (long) at * out.strides[d]);
+                Tensor dst = out.viewOf(out.layout.narrow(d, at, len));
                 out.backend().copy(ts[i], dst);
                 dst.close();
             }
@@ -1260,74 +1127,10 @@ public final class Tensor implements AutoCloseable {
     // helpers
     // =====================================================================================
 
-    public static long numel(int[] shape) {
-        long n = 1;
-        for (int s : shape) n *= s;
-        return n;
-    }
+    public static long numel(int[] shape) { return Layout.numel(shape); }
 
-    static long[] contiguousStrides(int[] shape) {
-        long[] st = new long[shape.length];
-        long s = 1;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            st[d] = s;
-            s *= shape[d];
-        }
-        return st;
-    }
-
-    static int normDim(int d, int rank) {
-        int r = d < 0 ? d + rank : d;
-        if (r < 0 || r >= Math.max(rank, 1) || (rank == 0)) {
-            throw new IndexOutOfBoundsException("dim " + d + " out of range for a " + rank + "-d tensor");
-        }
-        return r;
-    }
-
-    private static void checkShape(int[] shape) {
-        long n = 1;
-        for (int s : shape) {
-            if (s < 0) throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            n = Math.multiplyExact(n, (long) s);
-        }
-    }
-
-    private static int[] inferShape(int[] s, long numel) {
-        int[] r = s.clone();
-        int infer = -1;
-        long known = 1;
-        for (int i = 0; i < r.length; i++) {
-            if (r[i] == -1) {
-                if (infer >= 0) throw new IllegalArgumentException("only one -1 allowed in shape " + Arrays.toString(s));
-                infer = i;
-            } else if (r[i] < 0) {
-                throw new IllegalArgumentException("bad dimension " + r[i] + " in shape " + Arrays.toString(s));
-            } else {
-                known *= r[i];
-            }
-        }
-        if (infer >= 0) {
-            if (known == 0 || numel % known != 0) throw new IllegalArgumentException("cannot reshape " + numel + " elements to " + Arrays.toString(s));
-            r[infer] = (int) (numel / known);
-        } else if (known != numel) {
-            throw new IllegalArgumentException("cannot reshape " + numel + " elements to " + Arrays.toString(s));
-        }
-        return r;
-    }
-
-    static int[] broadcastShapes(int[] a, int[] b, String op) {
-        int n = Math.max(a.length, b.length);
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            int x = i - (n - a.length) >= 0 ? a[i - (n - a.length)] : 1;
-            int y = i - (n - b.length) >= 0 ? b[i - (n - b.length)] : 1;
-            if (x != y && x != 1 && y != 1) {
-                throw new IllegalArgumentException(op + ": shapes " + Arrays.toString(a) + " and " + Arrays.toString(b) + " do not broadcast");
-            }
-            r[i] = x == 1 ? y : x;
-        }
-        return r;
-    }
+    /** d as an index into a shape of the given rank (negative counts from the end). */
+    static int normDim(int d, int rank) { return Layout.normDim(d, rank); }
 
     static void checkSameDevice(String op, Tensor a, Tensor b) {
         if (!a.device().equals(b.device())) {

@@ -105,6 +105,9 @@ class GradCheckOpsTest {
         check(x -> x[0].slice(0, 1, 6, 2).add(x[1].t()), in(3, -1, 1, 6, 3), in(4, -1, 1, 3, 3));
         check(x -> x[0].expand(4, 3).mul(x[1]), in(5, -1, 1, 1, 3), in(6, -1, 1, 4, 3));
         check(x -> x[0].unsqueeze(1).expand(3, 4, 2).div(x[1].add(3)), in(7, -1, 1, 3, 2), in(8, -1, 1, 4, 2));
+        // select, transpose and squeeze are views with backward functions of their own
+        check(x -> x[0].select(1, -1).mul(x[0].transpose(0, 2).select(1, 0)), in(11, -1, 1, 3, 2, 3));
+        check(x -> x[0].narrow(1, 2, 1).squeeze(1).add(x[0].permute(1, 0).select(0, 0)), in(12, -1, 1, 4, 3));
         // a constant BF16 operand: the F32 leaf's gradient flows through the mixed-dtype op
         Tensor bf = in(9, -1, 1, 3, 4).to(DType.BF16);
         check(x -> x[0].mul(bf).add(bf), in(10, -1, 1, 3, 4));

@@ -1,10 +1,12 @@
 package io.liquid4j.tensor.cpu;
 
+import io.liquid4j.tensor.Layout;
+
 /**
  * Iterates equally shaped strided views (one output and its inputs) as runs along the innermost
- * dimension. Dimensions that are contiguous for every operand are merged first, so a contiguous
- * elementwise op becomes a single long run; work is split across CpuThreads by runs (and by
- * chunks of a run when there are few), never by element.
+ * dimension. Dimensions that are contiguous for every operand are merged first
+ * ({@link Layout#coalesce}), so a contiguous elementwise op becomes a single long run; work is
+ * split across CpuThreads by runs (and by chunks of a run when there are few), never by element.
  */
 final class StridedLoop {
     /** Body of the loop: one run of len elements; offs[k] is operand k's element offset at the run start. */
@@ -33,36 +35,12 @@ final class StridedLoop {
 
     /** Plans a loop over shape for operands with the given base offsets and strides (in elements). */
     static StridedLoop of(int[] shape, long[] base, long[]... strides) {
-        int n = shape.length, ops = strides.length;
-        int[] s = new int[Math.max(n, 1)];
-        long[][] st = new long[ops][Math.max(n, 1)];
-        int m = 0;
-        for (int d = 0; d < n; d++) {
-            if (shape[d] == 1) continue;
-            if (m > 0 && mergeable(st, s, m - 1, strides, d, shape[d])) {
-                s[m - 1] *= shape[d];
-                for (int k = 0; k < ops; k++) st[k][m - 1] = strides[k][d];
-                continue;
-            }
-            s[m] = shape[d];
-            for (int k = 0; k < ops; k++) st[k][m] = strides[k][d];
-            m++;
-        }
-        if (m == 0) {
-            s[0] = 1;
-            m = 1;
-        }
-        int[] fs = java.util.Arrays.copyOf(s, m);
-        long[][] fst = new long[ops][];
-        for (int k = 0; k < ops; k++) fst[k] = java.util.Arrays.copyOf(st[k], m);
-        return new StridedLoop(fs, fst, base.clone());
-    }
-
-    private static boolean mergeable(long[][] st, int[] s, int prev, long[][] strides, int d, int size) {
-        for (int k = 0; k < st.length; k++) {
-            if (st[k][prev] != strides[k][d] * size) return false;
-        }
-        return true;
+        // merged dims stay within int: runs and run counts are int-indexed
+        Layout.Coalesced c = Layout.coalesce(shape, Integer.MAX_VALUE, strides);
+        if (c.rank() == 0) return new StridedLoop(new int[] {1}, new long[strides.length][1], base.clone());
+        int[] s = new int[c.rank()];
+        for (int d = 0; d < s.length; d++) s[d] = (int) c.sizes()[d];
+        return new StridedLoop(s, c.strides(), base.clone());
     }
 
     long numel() {
@@ -81,7 +59,7 @@ final class StridedLoop {
     void forEach(Body body) {
         long outer = numel() / Math.max(1, inner);
         if (numel() == 0) return;
-        int chunks = inner > CHUNK && outer < CpuThreads.threads() * 4L ? (inner + CHUNK - 1) / CHUNK : 1;
+        int chunks = inner > CHUNK && outer < CpuThreads.threads() * 4L ? (int) ((inner + CHUNK - 1L) / CHUNK) : 1;
         long items = outer * chunks;
         if (items > Integer.MAX_VALUE) throw new IllegalStateException("tensor too large for one loop");
         int chunkLen = chunks == 1 ? inner : CHUNK;

@@ -1,29 +1,22 @@
 package io.liquid4j.tensor.cuda;
 
 import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Layout;
 import io.liquid4j.tensor.Tensor;
 
 /**
  * Backend.matmul on cuBLASLt. Each operand keeps its strides when they fit a GEMM layout (plain
- * or transposed, as in the CPU's CpuMatmul); otherwise it is first copied to a contiguous
- * scratch buffer. cuBLASLt needs both inputs in one type, so a BF16/F16 weight is widened to an
- * F32 scratch copy (exact: the CPU also multiplies f32 activations by decoded weights). Setting
- * -Dliquid4j.cuda.matmul.lowPrecisionActivations=true instead rounds the F32 activations to the
- * weight's type and runs the fast 16-bit GEMM (f32 accumulation) — faster, less exact.
+ * or transposed: {@link Layout#gemmOperand}, as on the CPU); otherwise it is first copied to a
+ * contiguous scratch buffer. cuBLASLt needs both inputs in one type, so a BF16/F16 weight is
+ * widened to an F32 scratch copy (exact: the CPU also multiplies f32 activations by decoded
+ * weights). Setting -Dliquid4j.cuda.matmul.lowPrecisionActivations=true instead rounds the F32
+ * activations to the weight's type and runs the fast 16-bit GEMM (f32 accumulation) — faster,
+ * less exact.
  */
 final class CudaLinear {
     private static final boolean LOW_PRECISION_ACTIVATIONS = Boolean.getBoolean("liquid4j.cuda.matmul.lowPrecisionActivations");
 
     private CudaLinear() {}
-
-    /** Layout of one [rows, cols] matrix view with row stride rs and column stride cs, or null. */
-    private record Layout(boolean trans, long ld) {
-        static Layout of(int rows, int cols, long rs, long cs) {
-            if ((cs == 1 || cols == 1) && (rows == 1 || rs >= cols)) return new Layout(false, rows == 1 ? Math.max(cols, 1) : rs);
-            if ((rs == 1 || rows == 1) && (cols == 1 || cs >= rows)) return new Layout(true, cols == 1 ? Math.max(rows, 1) : cs);
-            return null;
-        }
-    }
 
     static int cudaType(DType t) {
         return switch (t) {
@@ -43,9 +36,9 @@ final class CudaLinear {
         Prepared(CudaBackend be, Tensor t, DType as) {
             this.be = be;
             int batch = t.size(0), rows = t.size(1), cols = t.size(2);
-            Layout l = t.dtype() == as ? Layout.of(rows, cols, t.stride(1), t.stride(2)) : null;
+            Layout.GemmOperand l = t.dtype() == as ? t.layout().gemmOperand() : null;
             if (l != null) {
-                op = new CudaMatmul.Operand(CudaBackend.ptr(t), cudaType(as), l.trans(), l.ld(), batch == 1 ? 0 : t.stride(0));
+                op = operand(CudaBackend.ptr(t), as, l);
                 scratch = 0;
                 bytes = 0;
                 return;
@@ -54,12 +47,15 @@ final class CudaLinear {
             int copies = batch > 1 && t.stride(0) == 0 ? 1 : batch;
             bytes = (long) copies * rows * cols * as.byteSize();
             scratch = be.scratch(bytes);
-            int[] shape = {copies, rows, cols};
-            long[] dst = {(long) rows * cols, cols, 1};
-            long[] d = Dims.of(shape, dst, t.strides());
-            be.launchElementwise("l4j_copy", (long) copies * rows * cols,
+            Layout dst = Layout.contiguous(copies, rows, cols);
+            long[] d = Dims.of(dst.shape(), dst.strides(), t.strides());
+            be.launchElementwise("l4j_copy", dst.numel(),
                     k -> k.struct(d).ptr(CudaBackend.ptr(t)).i32(t.dtype().ordinal()).ptr(scratch).i32(as.ordinal()));
-            op = new CudaMatmul.Operand(scratch, cudaType(as), false, cols, copies == 1 ? 0 : (long) rows * cols);
+            op = operand(scratch, as, dst.gemmOperand());     // a contiguous copy is always row-major
+        }
+
+        private static CudaMatmul.Operand operand(long ptr, DType type, Layout.GemmOperand l) {
+            return new CudaMatmul.Operand(ptr, cudaType(type), l.transposed(), l.ld(), l.batchStride());
         }
 
         @Override public void close() { if (scratch != 0) be.release(scratch, bytes); }
