@@ -1,6 +1,7 @@
 // Shared device helpers for every liquid4j kernel family.
 //
-// DType codes match io.liquid4j.tensor.DType.ordinal(): F32=0 BF16=1 F16=2 I32=3 I64=4 U8=5.
+// Every code the Java side passes (dtypes, op kinds) and the Dims limits come from codes.cuh, which
+// is generated from the Java enums: switch on its names (L4J_DT_F32, ...), never on numbers.
 // Kernels receive base pointers already advanced by the view's offset, so they never see offsets.
 // Strided kernels receive a Dims struct by value (≤ 8 dims, ≤ 4 operands): the Java side merges
 // dims that are contiguous for every operand first, so the common case is ndim == 1.
@@ -9,10 +10,7 @@
 #include <cuda_fp16.h>
 #include <stdint.h>
 
-#define L4J_MAX_DIMS 8
-#define L4J_MAX_OPS 4
-
-enum DT { DT_F32 = 0, DT_BF16 = 1, DT_F16 = 2, DT_I32 = 3, DT_I64 = 4, DT_U8 = 5 };
+#include "codes.cuh"
 
 // All fields 64-bit so the Java side can write the struct without caring about C padding rules.
 struct Dims {
@@ -47,29 +45,29 @@ __device__ __forceinline__ float bf16_bits_to_f32(unsigned short b) { return __u
 
 __device__ __forceinline__ double load_d(const void* p, int dt, long long i) {
     switch (dt) {
-        case DT_F32: return ((const float*)p)[i];
-        case DT_BF16: return bf16_bits_to_f32(((const unsigned short*)p)[i]);
-        case DT_F16: return __half2float(((const __half*)p)[i]);
-        case DT_I32: return ((const int*)p)[i];
-        case DT_I64: return (double)((const long long*)p)[i];
-        default: return ((const unsigned char*)p)[i];
+        case L4J_DT_F32: return ((const float*)p)[i];
+        case L4J_DT_BF16: return bf16_bits_to_f32(((const unsigned short*)p)[i]);
+        case L4J_DT_F16: return __half2float(((const __half*)p)[i]);
+        case L4J_DT_I32: return ((const int*)p)[i];
+        case L4J_DT_I64: return (double)((const long long*)p)[i];
+        case L4J_DT_U8: default: return ((const unsigned char*)p)[i];
     }
 }
 __device__ __forceinline__ float load_f(const void* p, int dt, long long i) {
     switch (dt) {
-        case DT_F32: return ((const float*)p)[i];
-        case DT_BF16: return bf16_bits_to_f32(((const unsigned short*)p)[i]);
-        case DT_F16: return __half2float(((const __half*)p)[i]);
-        case DT_I32: return (float)((const int*)p)[i];
-        case DT_I64: return (float)((const long long*)p)[i];
-        default: return ((const unsigned char*)p)[i];
+        case L4J_DT_F32: return ((const float*)p)[i];
+        case L4J_DT_BF16: return bf16_bits_to_f32(((const unsigned short*)p)[i]);
+        case L4J_DT_F16: return __half2float(((const __half*)p)[i]);
+        case L4J_DT_I32: return (float)((const int*)p)[i];
+        case L4J_DT_I64: return (float)((const long long*)p)[i];
+        case L4J_DT_U8: default: return ((const unsigned char*)p)[i];
     }
 }
 __device__ __forceinline__ long long load_i(const void* p, int dt, long long i) {
     switch (dt) {
-        case DT_I32: return ((const int*)p)[i];
-        case DT_I64: return ((const long long*)p)[i];
-        case DT_U8: return ((const unsigned char*)p)[i];
+        case L4J_DT_I32: return ((const int*)p)[i];
+        case L4J_DT_I64: return ((const long long*)p)[i];
+        case L4J_DT_U8: return ((const unsigned char*)p)[i];
         default: return (long long)load_d(p, dt, i);
     }
 }
@@ -89,23 +87,24 @@ __device__ __forceinline__ int java_d2i(double v) {
 }
 __device__ __forceinline__ void store_d(void* p, int dt, long long i, double v) {
     switch (dt) {
-        case DT_F32: ((float*)p)[i] = (float)v; break;
-        case DT_BF16: ((unsigned short*)p)[i] = f32_to_bf16_bits((float)v); break;
-        case DT_F16: ((__half*)p)[i] = __float2half_rn((float)v); break;
-        case DT_I32: ((int*)p)[i] = java_d2i(v); break;
-        case DT_I64: ((long long*)p)[i] = java_d2l(v); break;
-        default: ((unsigned char*)p)[i] = (unsigned char)java_d2i(v); break;
+        case L4J_DT_F32: ((float*)p)[i] = (float)v; break;
+        case L4J_DT_BF16: ((unsigned short*)p)[i] = f32_to_bf16_bits((float)v); break;
+        case L4J_DT_F16: ((__half*)p)[i] = __float2half_rn((float)v); break;
+        case L4J_DT_I32: ((int*)p)[i] = java_d2i(v); break;
+        case L4J_DT_I64: ((long long*)p)[i] = java_d2l(v); break;
+        case L4J_DT_U8: default: ((unsigned char*)p)[i] = (unsigned char)java_d2i(v); break;
     }
 }
 __device__ __forceinline__ void store_i(void* p, int dt, long long i, long long v) {
     switch (dt) {
-        case DT_I32: ((int*)p)[i] = (int)v; break;
-        case DT_I64: ((long long*)p)[i] = v; break;
-        case DT_U8: ((unsigned char*)p)[i] = (unsigned char)v; break;
+        case L4J_DT_I32: ((int*)p)[i] = (int)v; break;
+        case L4J_DT_I64: ((long long*)p)[i] = v; break;
+        case L4J_DT_U8: ((unsigned char*)p)[i] = (unsigned char)v; break;
         default: store_d(p, dt, i, (double)v); break;
     }
 }
-__device__ __forceinline__ bool is_float_dt(int dt) { return dt <= DT_F16; }
+// By name, not by range: the dtype order is the Java enum's and may change.
+__device__ __forceinline__ bool is_float_dt(int dt) { return dt == L4J_DT_F32 || dt == L4J_DT_BF16 || dt == L4J_DT_F16; }
 
 // Grid-stride loop over n elements; launch with ≤ 65535·k blocks, any n.
 #define GRID_STRIDE(i, n) \

@@ -49,47 +49,49 @@ __device__ double jmax(double a, double b) { return (a != a || b != b) ? (a + b)
 __device__ double jmin(double a, double b) { return (a != a || b != b) ? (a + b) : (a <= b ? a : b); }
 #define GELU_C 0.7978845608028654
 
-// Op codes = UnaryOp.ordinal().
+// op: an L4J_UNARY_* code (UnaryOp.ordinal()).
 __device__ double unary_apply(int op, double x, double p, double q) {
     switch (op) {
-        case 0: return -x;
-        case 1: return exp(x);
-        case 2: return log(x);
-        case 3: return sqrt(x);
-        case 4: return 1 / sqrt(x);
-        case 5: return fabs(x);
-        case 6: return tanh(x);
-        case 7: return sigmoid_d(x);
-        case 8: return x * sigmoid_d(x);
-        case 9: return 0.5 * x * (1 + nr_erf(x / 1.4142135623730951));
-        case 10: return 0.5 * x * (1 + tanh(GELU_C * (x + 0.044715 * x * x * x)));
-        case 11: return x > 0 || isnan(x) ? x : 0;   // NaN propagates (UnaryOp.RELU)
-        case 12: return pow(x, p);
-        case 13: return jmin(jmax(x, p), q);
-        default: return x * p + q;
+        case L4J_UNARY_NEG: return -x;
+        case L4J_UNARY_EXP: return exp(x);
+        case L4J_UNARY_LOG: return log(x);
+        case L4J_UNARY_SQRT: return sqrt(x);
+        case L4J_UNARY_RSQRT: return 1 / sqrt(x);
+        case L4J_UNARY_ABS: return fabs(x);
+        case L4J_UNARY_TANH: return tanh(x);
+        case L4J_UNARY_SIGMOID: return sigmoid_d(x);
+        case L4J_UNARY_SILU: return x * sigmoid_d(x);
+        case L4J_UNARY_GELU: return 0.5 * x * (1 + nr_erf(x / 1.4142135623730951));
+        case L4J_UNARY_GELU_TANH: return 0.5 * x * (1 + tanh(GELU_C * (x + 0.044715 * x * x * x)));
+        case L4J_UNARY_RELU: return x > 0 || isnan(x) ? x : 0;   // NaN propagates (UnaryOp.RELU)
+        case L4J_UNARY_POW: return pow(x, p);
+        case L4J_UNARY_CLAMP: return jmin(jmax(x, p), q);
+        case L4J_UNARY_AFFINE: return x * p + q;
+        default: return NAN;  // not a UnaryOp code
     }
 }
 __device__ double unary_derivative(int op, double x, double y, double p, double q) {
     switch (op) {
-        case 0: return -1;
-        case 1: return y;
-        case 2: return 1 / x;
-        case 3: return 0.5 / y;
-        case 4: return -0.5 * y * y * y;
-        case 5: return x > 0 ? 1 : (x < 0 ? -1 : x);  // Math.signum (keeps ±0 and NaN)
-        case 6: return 1 - y * y;
-        case 7: return y * (1 - y);
-        case 8: { double s = sigmoid_d(x); return s * (1 + x * (1 - s)); }
-        case 9: return 0.5 * (1 + nr_erf(x / 1.4142135623730951)) + x * exp(-0.5 * x * x) / sqrt(2 * 3.141592653589793);
-        case 10: {
+        case L4J_UNARY_NEG: return -1;
+        case L4J_UNARY_EXP: return y;
+        case L4J_UNARY_LOG: return 1 / x;
+        case L4J_UNARY_SQRT: return 0.5 / y;
+        case L4J_UNARY_RSQRT: return -0.5 * y * y * y;
+        case L4J_UNARY_ABS: return x > 0 ? 1 : (x < 0 ? -1 : x);  // Math.signum (keeps ±0 and NaN)
+        case L4J_UNARY_TANH: return 1 - y * y;
+        case L4J_UNARY_SIGMOID: return y * (1 - y);
+        case L4J_UNARY_SILU: { double s = sigmoid_d(x); return s * (1 + x * (1 - s)); }
+        case L4J_UNARY_GELU: return 0.5 * (1 + nr_erf(x / 1.4142135623730951)) + x * exp(-0.5 * x * x) / sqrt(2 * 3.141592653589793);
+        case L4J_UNARY_GELU_TANH: {
             double inner = GELU_C * (x + 0.044715 * x * x * x);
             double t = tanh(inner);
             return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * x * x);
         }
-        case 11: return x > 0 ? 1 : 0;
-        case 12: return p == 0 ? 0 : p * pow(x, p - 1);
-        case 13: return x >= p && x <= q ? 1 : 0;
-        default: return p;
+        case L4J_UNARY_RELU: return x > 0 ? 1 : 0;
+        case L4J_UNARY_POW: return p == 0 ? 0 : p * pow(x, p - 1);
+        case L4J_UNARY_CLAMP: return x >= p && x <= q ? 1 : 0;
+        case L4J_UNARY_AFFINE: return p;
+        default: return NAN;
     }
 }
 
@@ -114,38 +116,39 @@ extern "C" __global__ void l4j_unary_backward(Dims d, int op, const void* x, int
     }
 }
 
-// Op codes = BinaryOp.ordinal(). Integer-only ADD/SUB/MUL/MAX/MIN stay in 64-bit integers.
+// op: an L4J_BINARY_* code (BinaryOp.ordinal()). Integer-only ADD/SUB/MUL/MAX/MIN stay in 64-bit integers.
 __device__ double binary_apply(int op, double a, double b) {
     switch (op) {
-        case 0: return a + b;
-        case 1: return a - b;
-        case 2: return a * b;
-        case 3: return a / b;
-        case 4: return pow(a, b);
-        case 5: return jmax(a, b);
-        case 6: return jmin(a, b);
-        case 7: return a == b ? 1 : 0;
-        case 8: return a != b ? 1 : 0;
-        case 9: return a < b ? 1 : 0;
-        case 10: return a <= b ? 1 : 0;
-        case 11: return a > b ? 1 : 0;
-        default: return a >= b ? 1 : 0;
+        case L4J_BINARY_ADD: return a + b;
+        case L4J_BINARY_SUB: return a - b;
+        case L4J_BINARY_MUL: return a * b;
+        case L4J_BINARY_DIV: return a / b;
+        case L4J_BINARY_POW: return pow(a, b);
+        case L4J_BINARY_MAX: return jmax(a, b);
+        case L4J_BINARY_MIN: return jmin(a, b);
+        case L4J_BINARY_EQ: return a == b ? 1 : 0;
+        case L4J_BINARY_NE: return a != b ? 1 : 0;
+        case L4J_BINARY_LT: return a < b ? 1 : 0;
+        case L4J_BINARY_LE: return a <= b ? 1 : 0;
+        case L4J_BINARY_GT: return a > b ? 1 : 0;
+        case L4J_BINARY_GE: return a >= b ? 1 : 0;
+        default: return NAN;  // not a BinaryOp code
     }
 }
 
 extern "C" __global__ void l4j_binary(Dims d, int op, const void* a, int at, const void* b, int bt, void* out, int ot) {
-    bool ints = !is_float_dt(at) && !is_float_dt(bt) && !is_float_dt(ot) && op != 3 && op != 4;
+    bool ints = !is_float_dt(at) && !is_float_dt(bt) && !is_float_dt(ot) && op != L4J_BINARY_DIV && op != L4J_BINARY_POW;
     GRID_STRIDE(i, d.numel) {
         long long off[3];
         offsets<3>(d, i, off);  // 0 = out, 1 = a, 2 = b
         if (ints) {
             long long x = load_i(a, at, off[1]), y = load_i(b, bt, off[2]), r;
             switch (op) {
-                case 0: r = x + y; break;
-                case 1: r = x - y; break;
-                case 2: r = x * y; break;
-                case 5: r = x > y ? x : y; break;
-                case 6: r = x < y ? x : y; break;
+                case L4J_BINARY_ADD: r = x + y; break;
+                case L4J_BINARY_SUB: r = x - y; break;
+                case L4J_BINARY_MUL: r = x * y; break;
+                case L4J_BINARY_MAX: r = x > y ? x : y; break;
+                case L4J_BINARY_MIN: r = x < y ? x : y; break;
                 default: r = java_d2l(binary_apply(op, (double)x, (double)y)); break;
             }
             store_i(out, ot, off[0], r);
@@ -164,7 +167,7 @@ extern "C" __global__ void l4j_where(Dims d, const unsigned char* cond, const vo
         bool c = cond[off[1]] != 0;
         const char* src = (const char*)(c ? a : b) + (c ? off[2] : off[3]) * w;
         char* dst = (char*)out + off[0] * w;
-        switch (w) {
+        switch (w) {  // numeric cases: an element width in bytes, not a code
             case 1: *dst = *src; break;
             case 2: *(short*)dst = *(const short*)src; break;
             case 4: *(int*)dst = *(const int*)src; break;

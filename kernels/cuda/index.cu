@@ -34,10 +34,10 @@ __device__ __forceinline__ long long offsets_dim(const Dims& d, long long i, int
 __device__ __forceinline__ void copy_elem(const void* src, int st, long long si, void* dst, int dt, long long di) {
     if (st == dt) {
         switch (st) {
-            case DT_F32: case DT_I32: ((int*)dst)[di] = ((const int*)src)[si]; return;
-            case DT_BF16: case DT_F16: ((short*)dst)[di] = ((const short*)src)[si]; return;
-            case DT_I64: ((long long*)dst)[di] = ((const long long*)src)[si]; return;
-            default: ((char*)dst)[di] = ((const char*)src)[si]; return;
+            case L4J_DT_F32: case L4J_DT_I32: ((int*)dst)[di] = ((const int*)src)[si]; return;
+            case L4J_DT_BF16: case L4J_DT_F16: ((short*)dst)[di] = ((const short*)src)[si]; return;
+            case L4J_DT_I64: ((long long*)dst)[di] = ((const long long*)src)[si]; return;
+            case L4J_DT_U8: default: ((char*)dst)[di] = ((const char*)src)[si]; return;
         }
     }
     if (!is_float_dt(st) && !is_float_dt(dt)) store_i(dst, dt, di, load_i(src, st, si));
@@ -47,12 +47,12 @@ __device__ __forceinline__ void copy_elem(const void* src, int st, long long si,
 // Atomic dst[i] += v for the dtypes gradients and counters use.
 __device__ __forceinline__ void atomic_add_elem(void* dst, int dt, long long i, double v) {
     switch (dt) {
-        case DT_F32: atomicAdd((float*)dst + i, (float)v); break;
-        case DT_BF16: atomicAdd((__nv_bfloat16*)dst + i, __float2bfloat16_rn((float)v)); break;
-        case DT_F16: atomicAdd((__half*)dst + i, __float2half_rn((float)v)); break;
-        case DT_I32: atomicAdd((int*)dst + i, (int)v); break;
-        case DT_I64: atomicAdd((unsigned long long*)dst + i, (unsigned long long)(long long)v); break;
-        default: break;  // U8 accumulation is rejected on the Java side
+        case L4J_DT_F32: atomicAdd((float*)dst + i, (float)v); break;
+        case L4J_DT_BF16: atomicAdd((__nv_bfloat16*)dst + i, __float2bfloat16_rn((float)v)); break;
+        case L4J_DT_F16: atomicAdd((__half*)dst + i, __float2half_rn((float)v)); break;
+        case L4J_DT_I32: atomicAdd((int*)dst + i, (int)v); break;
+        case L4J_DT_I64: atomicAdd((unsigned long long*)dst + i, (unsigned long long)(long long)v); break;
+        case L4J_DT_U8: default: break;  // U8 accumulation is rejected on the Java side
     }
 }
 

@@ -8,13 +8,7 @@
 // neighbouring threads read neighbouring columns. Accumulation in double, as the CPU does.
 #include "common.cuh"
 
-// Op codes = ReduceOp.ordinal().
-#define R_SUM 0
-#define R_MAX 1
-#define R_MIN 2
-#define R_ARGMAX 3
-#define R_ARGMIN 4
-#define R_LSE 5
+// op: an L4J_REDUCE_* code (ReduceOp.ordinal(), codes.cuh).
 
 struct Acc { double v; long long i; };
 
@@ -24,16 +18,16 @@ __device__ __forceinline__ bool isnan_d(double v) { return v != v; }
 // and for the warp tree ties are broken by index so the first occurrence wins (like the CPU).
 __device__ __forceinline__ Acc combine(int op, Acc a, Acc b) {
     switch (op) {
-        case R_SUM: case R_LSE: return Acc{a.v + b.v, 0};
-        case R_MAX: case R_MIN:
+        case L4J_REDUCE_SUM: case L4J_REDUCE_LOGSUMEXP: return Acc{a.v + b.v, 0};
+        case L4J_REDUCE_MAX: case L4J_REDUCE_MIN:
             if (isnan_d(a.v) || isnan_d(b.v)) return Acc{a.v + b.v, 0};
-            return Acc{op == R_MAX ? fmax(a.v, b.v) : fmin(a.v, b.v), 0};
-        default: {
+            return Acc{op == L4J_REDUCE_MAX ? fmax(a.v, b.v) : fmin(a.v, b.v), 0};
+        case L4J_REDUCE_ARGMAX: case L4J_REDUCE_ARGMIN: default: {
             if (a.i < 0) return b;
             if (b.i < 0) return a;
             bool an = isnan_d(a.v), bn = isnan_d(b.v);
             if (an || bn) return (an && bn) ? (a.i < b.i ? a : b) : (an ? a : b);
-            bool better = op == R_ARGMAX ? b.v > a.v : b.v < a.v;
+            bool better = op == L4J_REDUCE_ARGMAX ? b.v > a.v : b.v < a.v;
             if (better || (b.v == a.v && b.i < a.i)) return b;
             return a;
         }
@@ -41,10 +35,10 @@ __device__ __forceinline__ Acc combine(int op, Acc a, Acc b) {
 }
 __device__ __forceinline__ Acc identity(int op) {
     switch (op) {
-        case R_MAX: return Acc{-INFINITY, 0};
-        case R_MIN: return Acc{INFINITY, 0};
-        case R_ARGMAX: case R_ARGMIN: return Acc{0, -1};
-        default: return Acc{0, 0};
+        case L4J_REDUCE_MAX: return Acc{-INFINITY, 0};
+        case L4J_REDUCE_MIN: return Acc{INFINITY, 0};
+        case L4J_REDUCE_ARGMAX: case L4J_REDUCE_ARGMIN: return Acc{0, -1};
+        case L4J_REDUCE_SUM: case L4J_REDUCE_LOGSUMEXP: default: return Acc{0, 0};
     }
 }
 __device__ __forceinline__ Acc warp_combine(int op, Acc a) {
@@ -57,8 +51,8 @@ __device__ __forceinline__ Acc warp_combine(int op, Acc a) {
 }
 
 __device__ void write_result(int op, void* out, int ot, long long at, Acc r, double lseMax) {
-    if (op == R_ARGMAX || op == R_ARGMIN) store_i(out, ot, at, r.i < 0 ? 0 : r.i);
-    else if (op == R_LSE) store_d(out, ot, at, isinf(lseMax) ? lseMax : lseMax + log(r.v));
+    if (op == L4J_REDUCE_ARGMAX || op == L4J_REDUCE_ARGMIN) store_i(out, ot, at, r.i < 0 ? 0 : r.i);
+    else if (op == L4J_REDUCE_LOGSUMEXP) store_d(out, ot, at, isinf(lseMax) ? lseMax : lseMax + log(r.v));
     else store_d(out, ot, at, r.v);
 }
 
@@ -67,7 +61,7 @@ extern "C" __global__ void l4j_reduce_rows(Dims d, int op, const void* x, int xt
     int lane = threadIdx.x & 31;
     long long warp = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
     long long nwarps = ((long long)gridDim.x * blockDim.x) >> 5;
-    bool intSum = op == R_SUM && !is_float_dt(ot);
+    bool intSum = op == L4J_REDUCE_SUM && !is_float_dt(ot);
     for (long long o = warp; o < d.numel; o += nwarps) {
         long long off[2];
         offsets<2>(d, o, off);
@@ -82,26 +76,26 @@ extern "C" __global__ void l4j_reduce_rows(Dims d, int op, const void* x, int xt
         }
         double m = 0;
         int aop = op;
-        if (op == R_LSE) {  // pass 1: max, pass 2: Σ exp(x − max)
-            Acc mx = identity(R_MAX);
-            for (long long k = lane; k < n; k += 32) mx = combine(R_MAX, mx, Acc{load_d(x, xt, base + k * sk), 0});
-            m = warp_combine(R_MAX, mx).v;
-            aop = R_SUM;
+        if (op == L4J_REDUCE_LOGSUMEXP) {  // pass 1: max, pass 2: Σ exp(x − max)
+            Acc mx = identity(L4J_REDUCE_MAX);
+            for (long long k = lane; k < n; k += 32) mx = combine(L4J_REDUCE_MAX, mx, Acc{load_d(x, xt, base + k * sk), 0});
+            m = warp_combine(L4J_REDUCE_MAX, mx).v;
+            aop = L4J_REDUCE_SUM;
         }
         Acc a = identity(op);
         for (long long k = lane; k < n; k += 32) {
             double v = load_d(x, xt, base + k * sk);
-            if (op == R_LSE) v = isinf(m) ? 0 : exp(v - m);
+            if (op == L4J_REDUCE_LOGSUMEXP) v = isinf(m) ? 0 : exp(v - m);
             a = combine(op, a, Acc{v, k});
         }
-        a = warp_combine(aop == R_SUM ? R_SUM : op, a);
+        a = warp_combine(aop == L4J_REDUCE_SUM ? L4J_REDUCE_SUM : op, a);
         if (lane == 0) write_result(op, out, ot, off[1], a, m);
     }
 }
 
 extern "C" __global__ void l4j_reduce_cols(Dims d, int op, const void* x, int xt, long long n, long long sk,
                                            void* out, int ot) {
-    bool intSum = op == R_SUM && !is_float_dt(ot);
+    bool intSum = op == L4J_REDUCE_SUM && !is_float_dt(ot);
     GRID_STRIDE(o, d.numel) {
         long long off[2];
         offsets<2>(d, o, off);
@@ -113,15 +107,15 @@ extern "C" __global__ void l4j_reduce_cols(Dims d, int op, const void* x, int xt
             continue;
         }
         double m = 0;
-        if (op == R_LSE) {
-            Acc mx = identity(R_MAX);
-            for (long long k = 0; k < n; k++) mx = combine(R_MAX, mx, Acc{load_d(x, xt, base + k * sk), 0});
+        if (op == L4J_REDUCE_LOGSUMEXP) {
+            Acc mx = identity(L4J_REDUCE_MAX);
+            for (long long k = 0; k < n; k++) mx = combine(L4J_REDUCE_MAX, mx, Acc{load_d(x, xt, base + k * sk), 0});
             m = mx.v;
         }
         Acc a = identity(op);
         for (long long k = 0; k < n; k++) {
             double v = load_d(x, xt, base + k * sk);
-            if (op == R_LSE) v = isinf(m) ? 0 : exp(v - m);
+            if (op == L4J_REDUCE_LOGSUMEXP) v = isinf(m) ? 0 : exp(v - m);
             a = combine(op, a, Acc{v, k});
         }
         write_result(op, out, ot, off[1], a, m);

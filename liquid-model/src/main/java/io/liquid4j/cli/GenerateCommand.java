@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -62,13 +63,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "auto", description = "Weight dtype: auto (as stored, zero-copy), f32, bf16, f16.")
     String dtype;
 
+    @Mixin DeviceOption deviceOption;
+
     @Override public Integer call() throws IOException {
         if (prompts.isEmpty() == promptIds.isEmpty()) throw new IllegalArgumentException("give either --prompt or --prompt-ids (not both, not neither)");
+        Device dev = deviceOption.device();   // before loading: a bad device fails in milliseconds, not after the weights
         PrintStream err = System.err;
         long t0 = System.nanoTime();
-        CausalLM lm = CausalLM.fromPretrained(model, parseDType(dtype), Device.CPU);
+        CausalLM lm = CausalLM.fromPretrained(model, parseDType(dtype), dev);
         Tokenizer tokenizer = loadTokenizer(model);
-        err.printf(Locale.ROOT, "loaded %s (%,d parameters) in %.1f s%n", lm.config(), lm.parameterCount(), (System.nanoTime() - t0) / 1e9);
+        err.printf(Locale.ROOT, "loaded %s (%,d parameters) on %s in %.1f s%n", lm.config(), lm.parameterCount(), dev, (System.nanoTime() - t0) / 1e9);
         if (tokenizer != null && tokenizer.vocabSize() > lm.config().vocabSize()) {
             throw new IllegalArgumentException(model + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocab_size is " + lm.config().vocabSize());
         }

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** `liquid logits`: the logits at every position of one id sequence, saved as safetensors (for comparisons with other engines). */
@@ -30,9 +31,12 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "auto", description = "Weight dtype: auto (as stored), f32, bf16, f16.")
     String dtype;
 
+    @Mixin DeviceOption deviceOption;
+
     @Override public Integer call() {
         int[] seq = GenerateCommand.parseIds(ids, "--ids");
-        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), Device.CPU);
+        Device dev = deviceOption.device();
+        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
         int vocab = lm.config().vocabSize();
         long[] longs = new long[seq.length];
         for (int i = 0; i < seq.length; i++) {
@@ -42,7 +46,7 @@ final class LogitsCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
             Tensor idTensor = Tensor.fromArray(longs, 1, seq.length);
-            Tensor logits = lm.forward(idTensor);
+            Tensor logits = lm.forward(idTensor.to(dev));   // Checkpoint.save copies it back to the host
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             tensors.put("logits", logits);
             tensors.put("ids", idTensor);

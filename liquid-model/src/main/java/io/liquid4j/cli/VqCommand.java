@@ -5,6 +5,7 @@ import io.liquid4j.image.ImageTensors;
 import io.liquid4j.image.Preprocess;
 import io.liquid4j.image.RgbImage;
 import io.liquid4j.nn.vqgan.VQModel;
+import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.Tensor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +33,29 @@ final class VqCommand implements Runnable {
         @Option(names = "--max-pixels", paramLabel = "N", description = "Refuse input images with more pixels (default ${DEFAULT-VALUE}).")
         long maxPixels = ImageFiles.DEFAULT_MAX_PIXELS;
 
+        @CommandLine.Mixin DeviceOption deviceOption;
+
+        private Device dev;
+
+        /** The --device, checked once (load calls it before reading weights). */
+        Device device() {
+            if (dev == null) dev = deviceOption.device();
+            return dev;
+        }
+
+        /** Loads the model (on the CPU: VQModel.load reads F32 there) and moves it to --device. */
         VQModel load() {
+            Device d = device();
             if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": not a VQGAN model directory");
             long t0 = System.nanoTime();
             VQModel m = VQModel.load(dir);
-            System.err.printf("loaded %s (%,d parameters) in %.1f s%n", dir, m.parameterCount(), (System.nanoTime() - t0) / 1e9);
+            if (!d.isCpu()) m.to(null, d);
+            System.err.printf("loaded %s (%,d parameters) on %s in %.1f s%n", dir, m.parameterCount(), d, (System.nanoTime() - t0) / 1e9);
             return m;
         }
+
+        /** An input tensor (images, codes) made on the host, on --device. */
+        Tensor onDevice(Tensor t) { return t.to(device()); }
 
         /** Reads, whitens, resizes and centre-crops the image as Chameleon's tokenizer does. */
         RgbImage image(Path file, VQModel m) {

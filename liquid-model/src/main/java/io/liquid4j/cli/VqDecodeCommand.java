@@ -22,11 +22,12 @@ final class VqDecodeCommand implements Runnable {
     Path out;
 
     @Override public void run() {
+        model.device();   // a device that cannot run fails first, like in the other commands
         CodeGrid grid = CodeGrid.read(codes);
         VQModel m = model.load();
         try (var ng = GradMode.noGrad()) {
             long t0 = System.nanoTime();
-            RgbImage img = ImageTensors.fromTensor(m.decode(grid.toTensor()), 0);
+            RgbImage img = ImageTensors.fromTensor(m.decode(model.onDevice(grid.toTensor())), 0);
             System.err.printf("decoded %dx%d codes to %dx%d pixels in %.2f s%n", grid.height(), grid.width(), img.width(), img.height(),
                     (System.nanoTime() - t0) / 1e9);
             ImageFiles.writePng(img, out);

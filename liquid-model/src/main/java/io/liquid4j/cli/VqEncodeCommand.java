@@ -26,7 +26,7 @@ final class VqEncodeCommand implements Runnable {
         CodeGrid grid;
         try (var ng = GradMode.noGrad()) {
             long t0 = System.nanoTime();
-            grid = CodeGrid.of(m.encode(VqCommand.toInput(img)));
+            grid = CodeGrid.of(m.encode(model.onDevice(VqCommand.toInput(img))));
             System.err.printf("encoded %s (%dx%d) to %dx%d codes in %.2f s%n", image, img.width(), img.height(), grid.height(), grid.width(),
                     (System.nanoTime() - t0) / 1e9);
         }

@@ -28,7 +28,7 @@ final class VqRoundtripCommand implements Runnable {
         RgbImage in = model.image(image, m);
         try (var ng = GradMode.noGrad()) {
             long t0 = System.nanoTime();
-            Tensor codes = m.encode(VqCommand.toInput(in));
+            Tensor codes = m.encode(model.onDevice(VqCommand.toInput(in)));
             long t1 = System.nanoTime();
             RgbImage rec = ImageTensors.fromTensor(m.decode(codes), 0);
             long t2 = System.nanoTime();

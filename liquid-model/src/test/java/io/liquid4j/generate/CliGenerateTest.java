@@ -41,7 +41,7 @@ class CliGenerateTest {
     void logitsWritesEveryPosition() throws Exception {
         Path dir = TinyModels.saveRandom(tmp.resolve("m"), TinyModels.GEMMA2_CONFIG, 22);
         Path file = tmp.resolve("logits.safetensors");
-        run("logits", "--model", dir.toString(), "--ids", "2,7,9,11", "--out", file.toString());
+        run("logits", "--model", dir.toString(), "--ids", "2,7,9,11", "--out", file.toString(), "--device", "cpu");
         Map<String, Tensor> saved = Checkpoint.loadAll(file);
         CausalLM m = CausalLM.fromPretrained(dir, null, Device.CPU);
         try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
