@@ -1,5 +1,6 @@
 package io.liquid4j.tensor.cpu;
 
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.Backend;
 import io.liquid4j.tensor.BinaryOp;
 import io.liquid4j.tensor.DType;
@@ -113,6 +114,15 @@ public final class CpuBackend implements Backend {
     }
 
     // ---- fused ops -------------------------------------------------------------------------
+
+    @Override public void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse) {
+        CpuAttention.forward(q, k, v, spec, out, lse);
+    }
+
+    @Override public void attentionBackward(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse,
+                                            Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
+        CpuAttention.backward(q, k, v, spec, out, lse, gOut, gq, gk, gv);
+    }
 
     @Override public void groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
         CpuGroupNorm.forward(x, groups, w, b, eps, silu, out);

@@ -1,0 +1,143 @@
+package io.liquid4j.tensor.cpu;
+
+import static io.liquid4j.tensor.cpu.GemmDecode.F;
+import static io.liquid4j.tensor.cpu.GemmDecode.V;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * The forward for a few queries over many keys (decoding with a KV cache, Lq ≤
+ * {@link #MAX_QUERIES}): {@link AttentionForward}'s vectors run across NR queries and would
+ * compute mostly empty lanes here, so this kernel runs its vectors along the head dimension
+ * instead: one dot product per key, the online softmax per query row, o += p·v along Dv.
+ * Work item: (batch row, query head), all its queries; the key loop, the visibility intervals
+ * and the per-tile K/V decode are those of the tiled kernel.
+ */
+final class AttentionDecode {
+    /**
+     * Queries per head up to which this kernel beats the NR-query blocks of the tiled one: its
+     * time grows with every query, the tiled kernel's stays flat up to NR. Measured crossover
+     * (Lk = 1024, 12 heads × 64, AVX-512, NR = 32): ~8 queries.
+     */
+    static final int MAX_QUERIES = AttentionKernel.NR / 4;
+    private static final int KEY_TILE = AttentionForward.KEY_TILE;
+
+    private AttentionDecode() {}
+
+    static boolean suits(AttentionCall c) {
+        return c.lq <= MAX_QUERIES;
+    }
+
+    static void run(AttentionCall c, AttentionRows out, float[] lse) {
+        int heads = c.batch * c.hq;
+        c.forEachItem(heads, i -> 1, () -> new Scratch(c), (bh, s) -> s.item(c, bh / c.hq, bh % c.hq, out, lse));
+    }
+
+    private static final class Scratch {
+        final float[] qs, o, m, l, kt, vt, s;
+
+        Scratch(AttentionCall c) {
+            qs = c.floats(c.lq * c.d);
+            o = c.floats(Math.max(1, c.lq * c.dv));
+            m = c.floats(c.lq);
+            l = c.floats(c.lq);
+            kt = c.floats(KEY_TILE * c.d);
+            vt = c.floats(KEY_TILE * c.dv);
+            s = c.floats(KEY_TILE);
+        }
+
+        void item(AttentionCall c, int b, int h, AttentionRows out, float[] lse) {
+            int hk = h / c.group, d = c.d, dv = c.dv;
+            AttentionRanges r = c.ranges;
+            c.q.loadTile(b, h, 0, c.lq, qs, c.qScale);
+            Arrays.fill(o, 0f);
+            Arrays.fill(m, Float.NEGATIVE_INFINITY);
+            Arrays.fill(l, 0f);
+            int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+            for (int i = 0; i < c.lq; i++) {
+                if (r.lo(b, i) < r.hi(b, i)) {
+                    lo = Math.min(lo, r.lo(b, i));
+                    hi = Math.max(hi, r.hi(b, i));
+                }
+            }
+            for (int k0 = lo < hi ? lo / KEY_TILE * KEY_TILE : hi; k0 < hi; k0 += KEY_TILE) {
+                int kA = Math.max(k0, lo), kB = Math.min(k0 + KEY_TILE, hi);
+                c.k.loadTile(b, hk, kA, kB - kA, kt, 1f);
+                c.v.loadTile(b, hk, kA, kB - kA, vt, 1f);
+                for (int i = 0; i < c.lq; i++) {
+                    int jA = Math.max(kA, r.lo(b, i)), jB = Math.min(kB, r.hi(b, i));
+                    if (jA < jB) row(c, b, i, jA - kA, jB - kA, kA);
+                }
+            }
+            for (int i = 0; i < c.lq; i++) {
+                float inv = l[i] > 0 ? 1f / l[i] : 0f;
+                for (int x = 0; x < dv; x++) o[i * dv + x] *= inv;
+                out.store(b, h, i, o, i * dv);
+                lse[(b * c.hq + h) * c.lq + i] = l[i] > 0 ? (float) (m[i] + Math.log(l[i])) : Float.NEGATIVE_INFINITY;
+            }
+        }
+
+        /** Query i against tile rows [j0, j1) (key kA + j). */
+        private void row(AttentionCall c, int b, int i, int j0, int j1, int kA) {
+            int d = c.d, dv = c.dv, kn = j1 - j0;
+            boolean segTest = c.ranges.segmentTest(b);
+            float mt = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < kn; j++) {
+                float sc = dot(qs, i * d, kt, (j0 + j) * d, d);
+                if (c.cap > 0) sc = c.cap * (float) Math.tanh(sc);
+                if (segTest && !c.ranges.visible(b, i, kA + j0 + j)) sc = Float.NEGATIVE_INFINITY;
+                s[j] = sc;
+                mt = Math.max(mt, sc);
+            }
+            float mOld = m[i], mNew = Math.max(mOld, mt);
+            float shift = mNew == Float.NEGATIVE_INFINITY ? 0f : mNew;
+            float sum = expShift(s, kn, shift);
+            float alpha = (float) Math.exp(mOld - shift);
+            l[i] = l[i] * alpha + sum;
+            m[i] = mNew;
+            int ob = i * dv;
+            if (mNew != mOld) {
+                for (int x = 0; x < dv; x++) o[ob + x] *= alpha;
+            }
+            int x = 0;
+            for (; x <= dv - V; x += V) {
+                FloatVector acc = FloatVector.fromArray(F, o, ob + x);
+                for (int j = 0; j < kn; j++) acc = FloatVector.broadcast(F, s[j]).fma(FloatVector.fromArray(F, vt, (j0 + j) * dv + x), acc);
+                acc.intoArray(o, ob + x);
+            }
+            for (; x < dv; x++) {
+                float acc = o[ob + x];
+                for (int j = 0; j < kn; j++) acc += s[j] * vt[(j0 + j) * dv + x];
+                o[ob + x] = acc;
+            }
+        }
+    }
+
+    private static float dot(float[] a, int ai, float[] b, int bi, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int p = 0;
+        for (; p <= n - V; p += V) acc = FloatVector.fromArray(F, a, ai + p).fma(FloatVector.fromArray(F, b, bi + p), acc);
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; p < n; p++) sum += a[ai + p] * b[bi + p];
+        return sum;
+    }
+
+    /** s = exp(s − shift) in place; returns Σ s. */
+    private static float expShift(float[] s, int n, float shift) {
+        FloatVector acc = FloatVector.zero(F);
+        int j = 0;
+        for (; j <= n - V; j += V) {
+            FloatVector e = FloatVector.fromArray(F, s, j).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(s, j);
+            acc = acc.add(e);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            s[j] = (float) Math.exp(s[j] - shift);
+            sum += s[j];
+        }
+        return sum;
+    }
+}

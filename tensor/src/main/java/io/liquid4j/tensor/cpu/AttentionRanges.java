@@ -1,0 +1,120 @@
+package io.liquid4j.tensor.cpu;
+
+import io.liquid4j.tensor.AttentionSpec;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The spec's visibility as one key interval [lo, hi) per query, so that the kernels visit only
+ * the key tiles some query of a tile can see and test single keys only in tiles that straddle
+ * an interval end. Segment ids narrow the interval to the query's own run of ids when every id
+ * of the batch row forms one contiguous run (packed documents, padding folded into segments of
+ * their own): then the interval is exact. Only rows whose ids recur after a gap keep a per-key
+ * segment test ({@link #segmentTest}); their tiles are always masked key by key.
+ *
+ * <p>A query that sees no key gets the empty interval [0, 0). O(B·(Lq + Lk)) ints, never Lq×Lk.
+ */
+final class AttentionRanges {
+    final int lq, lk, offset;
+    private final int[] lo, hi;
+    private final boolean[] segmentTest;
+    private final int[][] segments;
+
+    AttentionRanges(AttentionSpec spec, int batch, int lq, int lk) {
+        this.lq = lq;
+        this.lk = lk;
+        this.offset = spec.queryOffset(lq, lk);
+        this.segments = spec.segments();
+        this.lo = new int[batch * lq];
+        this.hi = new int[batch * lq];
+        this.segmentTest = new boolean[batch];
+        int[] runStart = segments == null ? null : new int[lk], runEnd = segments == null ? null : new int[lk];
+        for (int b = 0; b < batch; b++) {
+            boolean runs = segments != null && runs(segments[b], runStart, runEnd);
+            segmentTest[b] = segments != null && !runs;
+            for (int i = 0; i < lq; i++) {
+                int p = offset + i;
+                int l = spec.keyLo(b, p), h = spec.keyHi(b, p, lk);
+                if (runs) {
+                    l = Math.max(l, runStart[p]);
+                    h = Math.min(h, runEnd[p]);
+                }
+                boolean empty = l >= h;
+                lo[b * lq + i] = empty ? 0 : l;
+                hi[b * lq + i] = empty ? 0 : h;
+            }
+        }
+    }
+
+    /**
+     * Fills runStart/runEnd with the bounds of the run of equal ids around each slot and says
+     * whether every id occurs in one run only (so that the run is all the id's keys).
+     */
+    private static boolean runs(int[] ids, int[] runStart, int[] runEnd) {
+        Set<Integer> closed = new HashSet<>();
+        int n = ids.length;
+        for (int s = 0; s < n; ) {
+            int e = s + 1;
+            while (e < n && ids[e] == ids[s]) e++;
+            if (!closed.add(ids[s])) return false;
+            for (int j = s; j < e; j++) {
+                runStart[j] = s;
+                runEnd[j] = e;
+            }
+            s = e;
+        }
+        return true;
+    }
+
+    /** Heap bytes of the intervals and the run bounds built for them. */
+    long bytes() {
+        return 4L * (lo.length + hi.length + (segments == null ? 0 : 2L * lk)) + segmentTest.length;
+    }
+
+    /** First visible key of query i in batch row b; queries past lq see nothing. */
+    int lo(int b, int i) { return i < lq ? lo[b * lq + i] : 0; }
+
+    /** One past the last visible key of query i (lo = hi: none). */
+    int hi(int b, int i) { return i < lq ? hi[b * lq + i] : 0; }
+
+    /** Whether row b needs the per-key segment test inside [lo, hi). */
+    boolean segmentTest(int b) { return segmentTest[b]; }
+
+    /** Whether query i of row b sees key j. */
+    boolean visible(int b, int i, int j) {
+        if (j < lo(b, i) || j >= hi(b, i)) return false;
+        return !segmentTest[b] || segments[b][j] == segments[b][offset + i];
+    }
+
+    /**
+     * The keys the queries [i0, i0 + n) of row b see, as {union lo, union hi, common lo,
+     * common hi} in out[0..4): a key tile outside the union is skipped; one inside the common
+     * interval (and without a segment test) is visible to every query of the block and needs no
+     * masking. Queries past lq are left out: the kernels compute their lanes independently of
+     * the others and never store them.
+     */
+    void block(int b, int i0, int n, int[] out) {
+        int uLo = Integer.MAX_VALUE, uHi = Integer.MIN_VALUE, cLo = Integer.MIN_VALUE, cHi = Integer.MAX_VALUE;
+        for (int i = i0; i < Math.min(i0 + n, lq); i++) {
+            int l = lo(b, i), h = hi(b, i);
+            if (l < h) {
+                uLo = Math.min(uLo, l);
+                uHi = Math.max(uHi, h);
+            }
+            cLo = Math.max(cLo, l);
+            cHi = Math.min(cHi, h);
+        }
+        if (uLo >= uHi) {
+            uLo = 0;
+            uHi = 0;
+        }
+        if (segmentTest[b] || cLo >= cHi) {
+            cLo = 0;
+            cHi = 0;
+        }
+        out[0] = uLo;
+        out[1] = uHi;
+        out[2] = cLo;
+        out[3] = cHi;
+    }
+}
