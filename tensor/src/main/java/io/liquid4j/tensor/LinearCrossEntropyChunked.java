@@ -12,19 +12,22 @@ package io.liquid4j.tensor;
  * with one it writes a second buffer and multiplies by the cap's derivative 1 − (capped/c)²),
  * then gHidden_c = dlogits · W and gWeight += dlogitsᵀ · hidden_c.
  *
- * <p>Chunk size: {@code liquid4j.xent.chunkBytes} (read per call; default 256 MiB) of F32 logits
+ * <p>Chunk size: {@code liquid4j.xent.chunkBytes} (read per call; default 512 MiB) of F32 logits
  * per chunk, i.e. rows = chunkBytes / (4·V), at least 1 (a multiple of 8 from 64 rows on: whole
  * GEMM row tiles). Memory beyond the inputs: one chunk buffer forward, one (two with softcap)
- * backward, plus the F32 gradients themselves. At V = 264,192 the default gives 248 rows: every
- * GEMM then does ≥ 62 flops per byte of W or of the gWeight accumulator it streams, so the
- * chunking costs ~nothing over one big GEMM, while full logits of 4096 rows would take 4.3 GB.
+ * backward, plus the F32 gradients themselves; full logits of 4096 rows at V = 264,192 would take
+ * 4.3 GB, and their gradient as much again. At that V the default gives 504 rows. The chunk's
+ * rows are the K of the gWeight GEMM (gWeight [V, H] += dlogitsᵀ · hidden_c), which reads and
+ * writes all of gWeight once per chunk: on the 2-core AVX-512 VM of BENCHMARKS.md that GEMM ran
+ * at 145–234 GFLOP/s with 248 rows and 295–341 with 496 (forward and gHidden GEMMs ~250–300 with
+ * 248 already), hence 512 MiB rather than 256.
  *
  * <p>Not chunked over the vocabulary: that would pay only once a chunk's memory bound left too
- * few rows for the GEMMs to stay compute-bound (under ~32 rows, i.e. V past ~2M at the default
- * budget), and it would split each row's logsumexp into partial ones to merge.
+ * few rows for the GEMMs to stay efficient (V in the millions at the default budget), and it
+ * would split each row's logsumexp into partial ones to merge.
  */
 final class LinearCrossEntropyChunked {
-    static final long DEFAULT_CHUNK_BYTES = 256L << 20;
+    static final long DEFAULT_CHUNK_BYTES = 512L << 20;
 
     private LinearCrossEntropyChunked() {}
 

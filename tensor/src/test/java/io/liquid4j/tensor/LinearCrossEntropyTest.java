@@ -113,6 +113,28 @@ class LinearCrossEntropyTest {
     }
 
     @Test
+    void leafWeightGradientAccumulatesAndTiedUsesAddUp() {
+        // tied embeddings: one weight embeds the inputs and is the LM head; its gradient is the sum
+        // of the engine's path (embedding) and the fused op's direct accumulation into .grad()
+        int n = 5, h = 6, v = 13;
+        Tensor ids = Tensor.fromArray(new long[] {1, 4, 4, 0, 12}, n), t = Tensor.fromArray(new long[] {4, 4, 0, 12, -100}, n);
+        for (DType wt : new DType[] {DType.F32, DType.BF16}) {
+            Tensor w = in(110, -1, 1, v, h).to(wt).requiresGrad(true);
+            Tensor w2 = w.detach().clone().requiresGrad(true);
+            java.util.function.Function<Tensor, Tensor> hiddenOf = x -> F.embedding(ids, x).to(DType.F32).mul(1.5).tanh();
+            F.linearCrossEntropy(hiddenOf.apply(w), w, t, -100, 1e-3, 2.0).backward();
+            unfused(hiddenOf.apply(w2), w2, t, -100, 1e-3, 2.0).backward();
+            assertEquals(wt, w.grad().dtype());
+            float[] once = w.grad().toFloatArray();
+            assertClose(wt + ": tied weight gradient", w2.grad().toFloatArray(), once, wt == DType.BF16 ? 8e-3 : 2e-5);
+            // a second backward adds to the existing gradient (F32: in place)
+            F.linearCrossEntropy(hiddenOf.apply(w), w, t, -100, 1e-3, 2.0).backward();
+            float[] twice = w.grad().toFloatArray();
+            for (int i = 0; i < once.length; i++) assertEquals(2 * once[i], twice[i], wt == DType.BF16 ? 0.02 * Math.abs(once[i]) + 1e-3 : 1e-6, wt + "[" + i + "]");
+        }
+    }
+
+    @Test
     void chunkedReferenceGivesTheSameRowsForAnyChunkSize() {
         int n = 10, h = 8, v = 57;
         Tensor hid = in(80, -1, 1, n, h), w = in(81, -1, 1, v, h);
@@ -134,7 +156,7 @@ class LinearCrossEntropyTest {
 
     @Test
     void rowsPerChunkFollowsTheBudget() {
-        assertEquals(248, LinearCrossEntropyChunked.rowsPerChunk(4096, 264_192), "256 MiB of F32 logits at V = 264,192, whole 8-row tiles");
+        assertEquals(504, LinearCrossEntropyChunked.rowsPerChunk(4096, 264_192), "512 MiB of F32 logits at V = 264,192, whole 8-row tiles");
         assertEquals(10, LinearCrossEntropyChunked.rowsPerChunk(10, 264_192), "never more rows than there are");
         assertEquals(3, withChunkRows(3, 1000, () -> LinearCrossEntropyChunked.rowsPerChunk(100, 1000)));
         assertEquals(1, withChunkRows(0, 1000, () -> LinearCrossEntropyChunked.rowsPerChunk(100, 1000)), "at least one row");
