@@ -1,6 +1,9 @@
 // Cross-entropy with z-loss over a huge vocabulary, forward and backward, chunk by chunk.
 //
 // loss_r = lse_r − logit[r, t_r] + z·lse_r²  (rows with t_r == ignore contribute 0).
+// A target outside [0, V) that is not the ignore index makes loss_r NaN and the row's gradient
+// NaN: the kernels cannot throw, and the host must not sync to check, so the error shows up as a
+// NaN mean loss instead (the CPU backend throws IllegalArgumentException naming the id and row).
 // The forward makes ONE pass over the logits with an online (running max, rescaled sum)
 // logsumexp, so the vocabulary is streamed in blockDim-sized chunks and no softmax is ever
 // materialised. The backward writes dlogits = g_r·(p·(1 + 2z·lse) − onehot(t)) and may write it
@@ -42,7 +45,7 @@ extern "C" __global__ void l4j_xent_fwd(const void* logits, int lt, long long ro
             float L = M + logf(S);
             long long t = load_i(tgt, tt, r);
             lse[r] = L;
-            loss[r] = (t == ignore || t < 0 || t >= V) ? 0.f : L - load_f(logits, lt, base + t) + z * L * L;
+            loss[r] = t == ignore ? 0.f : (t < 0 || t >= V) ? __int_as_float(0x7fc00000) : L - load_f(logits, lt, base + t) + z * L * L;
         }
         __syncthreads();
     }
@@ -55,8 +58,9 @@ extern "C" __global__ void l4j_xent_bwd(const void* logits, int lt, long long ro
     for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
         long long base = r * V;
         long long t = load_i(tgt, tt, r);
-        bool ign = t == ignore || t < 0 || t >= V;
-        float g = ign ? 0.f : gloss[r * gstride];
+        bool ign = t == ignore;
+        // an out-of-range target: NaN over the whole row (scale NaN), no onehot term
+        float g = ign ? 0.f : (t < 0 || t >= V) ? __int_as_float(0x7fc00000) : gloss[r * gstride];
         float L = lse[r];
         float scale = 1.f + 2.f * z * L;
         for (long long j = threadIdx.x; j < V; j += blockDim.x) {

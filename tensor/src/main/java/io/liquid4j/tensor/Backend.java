@@ -169,4 +169,54 @@ public interface Backend {
     default void upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
         ConvReference.upsampleConv2d(this, x, scale, w, b, ph, pw, out);
     }
+
+    // ---- fused ops: cross-entropy --------------------------------------------------------
+
+    /**
+     * Per-row cross-entropy with z-loss over contiguous logits [N, V] (F32 or BF16) and contiguous
+     * integer targets [N]: lse[r] = logsumexp(logits[r]) and loss[r] = lse[r] − logits[r, t_r] +
+     * zLoss·lse[r]², both contiguous F32 [N]. Rows whose target equals ignoreIndex get loss 0 (lse
+     * is still written). A target outside [0, V) that is not ignoreIndex: a backend that can fail
+     * without a host sync throws IllegalArgumentException naming the id and the row (the CPU);
+     * one that cannot (CUDA) sets that row's loss to NaN, so the mean becomes NaN.
+     * Default: {@link CrossEntropyReference}, composed from other backend ops.
+     */
+    default void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
+        CrossEntropyReference.forward(this, logits, targets, ignoreIndex, zLoss, loss, lse);
+    }
+
+    /**
+     * Gradient of {@link #crossEntropy}: grad[r] = g_r·(softmax(logits[r])·(1 + 2·zLoss·lse[r]) −
+     * onehot(t_r)), 0 for ignored rows (NaN rows where the forward gave NaN). gLoss is contiguous
+     * F32, either [N] (g_r = gLoss[r]) or one element (the same g for every row). grad is
+     * contiguous [N, V], F32 or BF16, and may be logits itself (written in place): nothing of
+     * size [N, V] is allocated besides it.
+     */
+    default void crossEntropyBackward(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor lse, Tensor gLoss, Tensor grad) {
+        CrossEntropyReference.backward(this, logits, targets, ignoreIndex, zLoss, lse, gLoss, grad);
+    }
+
+    /**
+     * {@link #crossEntropy} of the LM head's logits, hidden [N, H] · weightᵀ ([V, H]), with
+     * Gemma 2's final-logit softcap c·tanh(logits / c) applied first (softcap 0 = none), without
+     * ever holding the [N, V] logits: loss and lse (contiguous F32 [N]) as in crossEntropy, of the
+     * capped logits. hidden is contiguous F32; weight F32/BF16/F16 with unit stride along H.
+     * Default: {@link LinearCrossEntropyChunked}, row chunks over {@link #matmul} and the
+     * crossEntropy kernels.
+     */
+    default void linearCrossEntropy(Tensor hidden, Tensor weight, Tensor targets, long ignoreIndex, double zLoss, double softcap,
+                                    Tensor loss, Tensor lse) {
+        LinearCrossEntropyChunked.forward(this, hidden, weight, targets, ignoreIndex, zLoss, softcap, loss, lse);
+    }
+
+    /**
+     * Gradients of {@link #linearCrossEntropy} for per-row upstream gradients gLoss (as in
+     * {@link #crossEntropyBackward}) and the forward's lse: gHidden [N, H] is overwritten with
+     * dlogits · weight, gWeight [V, H] accumulates dlogitsᵀ · hidden (+=); both contiguous F32,
+     * either may be null (not wanted). The logits are recomputed chunk by chunk, never whole.
+     */
+    default void linearCrossEntropyBackward(Tensor hidden, Tensor weight, Tensor targets, long ignoreIndex, double zLoss, double softcap,
+                                            Tensor lse, Tensor gLoss, Tensor gHidden, Tensor gWeight) {
+        LinearCrossEntropyChunked.backward(this, hidden, weight, targets, ignoreIndex, zLoss, softcap, lse, gLoss, gHidden, gWeight);
+    }
 }

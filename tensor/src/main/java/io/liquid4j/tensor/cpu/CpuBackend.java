@@ -140,4 +140,14 @@ public final class CpuBackend implements Backend {
     @Override public void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {
         CpuConv.col2im(cols, kh, kw, sh, sw, ph, pw, x);
     }
+
+    // ---- fused ops: cross-entropy (linearCrossEntropy inherits the chunked default) ----
+
+    @Override public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
+        CpuCrossEntropy.forward(logits, targets, ignoreIndex, zLoss, loss, lse);
+    }
+
+    @Override public void crossEntropyBackward(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor lse, Tensor gLoss, Tensor grad) {
+        CpuCrossEntropy.backward(logits, targets, ignoreIndex, zLoss, lse, gLoss, grad);
+    }
 }

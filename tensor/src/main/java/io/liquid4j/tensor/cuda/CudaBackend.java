@@ -404,13 +404,20 @@ public final class CudaBackend implements Backend {
         rows.layerNormBackward(x, w, mean, rstd, gy, gx, gw, gb);
     }
 
-    /** Cross-entropy with z-loss: per-row loss and logsumexp (F32 [rows]) from logits [rows, V] (F32/BF16) and integer targets. */
-    public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
+    /**
+     * Cross-entropy with z-loss: per-row loss and logsumexp (F32 [rows]) from logits [rows, V]
+     * (F32/BF16) and integer targets. No host sync, so an out-of-range target id cannot throw
+     * here: that row's loss is NaN (and so is the mean over the rows).
+     */
+    @Override public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
         rows.crossEntropy(logits, targets, ignoreIndex, zLoss, loss, lse);
     }
 
-    /** dlogits = g·(softmax·(1 + 2z·lse) − onehot); grad may be logits itself (in place). gLoss F32 [rows] or a 1-element scalar. */
-    public void crossEntropyBackward(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor lse, Tensor gLoss, Tensor grad) {
+    /**
+     * dlogits = g·(softmax·(1 + 2z·lse) − onehot); grad may be logits itself (in place). gLoss F32
+     * [rows] or a 1-element scalar. A row with an out-of-range target gets a NaN gradient row.
+     */
+    @Override public void crossEntropyBackward(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor lse, Tensor gLoss, Tensor grad) {
         rows.crossEntropyBackward(logits, targets, ignoreIndex, zLoss, lse, gLoss, grad);
     }
 
