@@ -145,9 +145,21 @@ public final class CausalLM extends Module {
     public Tensor nextTokenLoss(Tensor ids) {
         int b = ids.size(0), l = ids.size(1);
         if (l < 2) throw new IllegalArgumentException("next-token loss needs at least 2 tokens per row, got " + l);
-        Tensor logits = forward(ids.narrow(1, 0, l - 1));
         Tensor targets = ids.narrow(1, 1, l - 1).reshape(b * (l - 1));
-        return F.crossEntropy(logits.reshape(b * (l - 1), config.vocabSize()), targets, -100, 0);
+        return loss(ids.narrow(1, 0, l - 1), targets, null, null, -100, 0);
+    }
+
+    /**
+     * Mean cross-entropy (+ z-loss λ·mean(lse²)) of the model's logits at every position of ids
+     * [B, L] against targets [B·L] (already shifted: targets[t] is what position t predicts;
+     * ignoreIndex rows do not count), through {@link F#linearCrossEntropy}: the lm_head, Gemma 2's
+     * final softcap and the loss run chunked, so the [B·L, vocab] logits never exist whole.
+     * mask and segments as in {@link #hiddenStates(Tensor, int[][], int[][], KVCache)}.
+     */
+    public Tensor loss(Tensor ids, Tensor targets, int[][] mask, int[][] segments, int ignoreIndex, double zLoss) {
+        Tensor h = hiddenStates(ids, mask, segments, null);
+        Tensor rows = h.reshape(h.size(0) * h.size(1), config.hiddenSize());
+        return F.linearCrossEntropy(rows, lmHead.weight().value(), targets.reshape(-1), ignoreIndex, zLoss, config.finalSoftcap());
     }
 
     /** A KV cache for this model: batch rows, capacity slots, F32 on the model's device. */
