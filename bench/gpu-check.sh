@@ -39,7 +39,7 @@ else
     echo "== gpu tests (carried build, no maven here)"
     CP="tensor/target/classes:tensor/target/test-classes:$(ls .gpu-carry/lib/*.jar | tr '\n' ':')"
     timeout 300 "$JAVA" $JFLAGS -cp "$CP" io.liquid4j.tensor.cuda.GpuTestRunner io.liquid4j.tensor.cuda.CudaParityTest \
-        io.liquid4j.tensor.cuda.CudaOpsParityTest 2>&1 | tee "$LOG/gpu-tests.log"
+        io.liquid4j.tensor.cuda.CudaOpsParityTest io.liquid4j.tensor.cuda.CudaCrossEntropyParityTest 2>&1 | tee "$LOG/gpu-tests.log"
     [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 fi
 
