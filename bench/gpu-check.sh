@@ -45,7 +45,8 @@ else
         CP="$m/target/classes:$m/target/test-classes:$CP"
     done
     timeout 300 "$JAVA" $JFLAGS -cp "$CP" io.liquid4j.tensor.cuda.GpuTestRunner io.liquid4j.tensor.cuda.CudaParityTest \
-        io.liquid4j.tensor.cuda.CudaOpsParityTest io.liquid4j.nn.transformer.GpuLogitsParityTest io.liquid4j.nn.vqgan.VqGpuParityTest \
+        io.liquid4j.tensor.cuda.CudaOpsParityTest io.liquid4j.tensor.cuda.CudaCrossEntropyParityTest \
+        io.liquid4j.nn.transformer.GpuLogitsParityTest io.liquid4j.nn.vqgan.VqGpuParityTest \
         io.liquid4j.generate.CliGpuTest io.liquid4j.image.VqCliGpuTest 2>&1 | tee "$LOG/gpu-tests.log"
     [[ ${PIPESTATUS[0]} -eq 0 ]] || status=1
 fi

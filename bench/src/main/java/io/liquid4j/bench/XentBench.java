@@ -19,17 +19,18 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Forward + backward of the LM head fused with the loss (F.linearCrossEntropy, path=fused) vs
  * F.linear then F.crossEntropy (path=unfused), on all CPU threads: see {@link XentProblem}. The
- * score is seconds per training step. The defaults (n 512, vocabulary 32768, hidden 2048) take
- * ~1 s per step on two cores; the full Liquid shape (n 4096, vocabulary 264,192) runs through
+ * score is seconds per training step (an iteration runs whole steps for at least 5 s). The
+ * defaults (n 512, vocabulary 32768, hidden 2048) take well under a second per step on two
+ * cores; the full Liquid shape (n 4096, vocabulary 264,192) runs through
  * bench/xent-bench.sh, which also measures peak memory and PyTorch:
  * {@code java -jar bench/target/benchmarks.jar XentBench -p n=4096 -p vocab=264192}
  * (one step then takes minutes, and the unfused path ~15 GB).
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.SingleShotTime)
+@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 2)
-@Measurement(iterations = 5)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 5)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-Xmx2g", "-XX:+UseParallelGC"})
 public class XentBench {
