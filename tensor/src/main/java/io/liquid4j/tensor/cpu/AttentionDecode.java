@@ -49,7 +49,7 @@ final class AttentionDecode {
         }
 
         void item(AttentionCall c, int b, int h, AttentionRows out, float[] lse) {
-            int hk = h / c.group, d = c.d, dv = c.dv;
+            int hk = h / c.group, dv = c.dv;
             AttentionRanges r = c.ranges;
             c.q.loadTile(b, h, 0, c.lq, qs, c.qScale);
             Arrays.fill(o, 0f);

@@ -72,8 +72,7 @@ final class AttentionForward {
         }
 
         void item(AttentionCall c, int b, int h, int i0, AttentionRows out, float[] lse) {
-            int n = Math.min(QUERY_TILE, c.lq - i0), nb = (n + NR - 1) / NR, hk = h / c.group;
-            int d = c.d, dv = c.dv;
+            int n = Math.min(QUERY_TILE, c.lq - i0), nb = (n + NR - 1) / NR, hk = h / c.group, dv = c.dv;
             c.q.loadPanels(b, h, i0, n, qT, 0, c.qScale, row);
             Arrays.fill(oT, 0, nb * NR * dv, 0f);
             Arrays.fill(m, Float.NEGATIVE_INFINITY);
