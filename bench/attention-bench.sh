@@ -25,6 +25,19 @@ JAVA="$JAVA_HOME/bin/java --add-modules jdk.incubator.vector --enable-native-acc
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 load() { echo "(load average $(cut -d' ' -f1-3 /proc/loadavg))"; }
+jmh() {  # jmh <name> <JMH arguments...>: waits while another JMH run holds /tmp/jmh.lock
+    local name=$1; shift
+    for _ in $(seq 60); do
+        if "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar AttentionBench "$@" -f 1 -rf json -rff "$out/$name.json" > "$out/$name.log" 2>&1; then
+            grep -E '^AttentionBench\.' "$out/$name.log"
+            return
+        fi
+        grep -q 'Unable to acquire the JMH lock' "$out/$name.log" || { tail -40 "$out/$name.log"; exit 1; }
+        echo "(another JMH run holds /tmp/jmh.lock; waiting)"
+        sleep 30
+    done
+    echo "gave up waiting for /tmp/jmh.lock"; exit 1
+}
 csv() { tr ' ' '\n' | grep -v '^$' | paste -sd, -; }
 
 echo "== machine"
@@ -62,20 +75,14 @@ for t in $SIZES; do
 done
 
 echo "== liquid4j, JMH, all threads $(load)"
-small=$(for t in $SIZES; do [ "$t" -le 2048 ] && echo "$t"; done | csv)
-"$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar AttentionBench -p t="$(echo "$SIZES" | csv)" -p impl=kernel \
-    -f 1 -rf json -rff "$out/kernel.json" > "$out/kernel.log" 2>&1 || { tail -40 "$out/kernel.log"; exit 1; }
-grep -E '^AttentionBench\.' "$out/kernel.log"
-if [ -n "$small" ]; then
-    "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar AttentionBench -p t="$small" -p impl=reference \
-        -f 1 -wi 1 -i 3 -rf json -rff "$out/reference.json" > "$out/reference.log" 2>&1 || { tail -40 "$out/reference.log"; exit 1; }
-    grep -E '^AttentionBench\.' "$out/reference.log"
-fi
+small=$(for t in $SIZES; do if [ "$t" -le 2048 ]; then echo "$t"; fi; done | csv)
+jmh kernel -p t="$(echo "$SIZES" | csv)" -p impl=kernel
+if [ -n "$small" ]; then jmh reference -p t="$small" -p impl=reference -wi 1 -i 3; fi
 
 echo "== liquid4j memory, one JVM per configuration $(load)"
 for t in $SIZES; do
     for impl in kernel reference; do
-        [ "$impl" = reference ] && [ "$t" -gt 2048 ] && continue
+        if [ "$impl" = reference ] && [ "$t" -gt 2048 ]; then continue; fi
         for mode in fwd fwdbwd; do
             $JAVA -cp bench/target/benchmarks.jar io.liquid4j.bench.AttentionBench "$t" "$impl" "$mode" 2 2>&1 \
                 | grep '^RESULT' | tee -a "$out/java-memory.txt"
