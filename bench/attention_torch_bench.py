@@ -5,7 +5,7 @@ softmax(q @ k^T * scale + causal_mask) @ v, forward and forward+backward, on 2 t
 One configuration per process, so that the peak RSS printed at the end (ru_maxrss, the same
 quantity as /usr/bin/time's "Maximum resident set size") belongs to that configuration alone.
 Usage: /usr/bin/python3 bench/attention_torch_bench.py T fwd|fwdbwd [HEADS] [DIM] [RUNS]
-Prints: RESULT torch <mode> <T> <best ms> <median ms> <peak RSS MiB>
+Prints: RESULT torch <mode> <T> <best ms> <median ms> peak-rss-MiB <peak RSS> start-rss-MiB <RSS after import>
 """
 
 import resource
@@ -16,7 +16,16 @@ import time
 import torch
 
 
+def rss_mib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main():
+    start_rss = rss_mib()
     t = int(sys.argv[1])
     mode = sys.argv[2]
     heads = int(sys.argv[3]) if len(sys.argv) > 3 else 12
@@ -52,7 +61,7 @@ def main():
             times.append(dt)
         print(f"torch {mode} T={t} run {r}{' (warm-up)' if r == 0 else ''}: {dt:.1f} ms", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"RESULT torch {mode} {t} {min(times):.1f} {statistics.median(times):.1f} {peak:.0f}")
+    print(f"RESULT torch {mode} {t} {min(times):.1f} {statistics.median(times):.1f} peak-rss-MiB {peak:.0f} start-rss-MiB {start_rss:.0f}")
 
 
 if __name__ == "__main__":

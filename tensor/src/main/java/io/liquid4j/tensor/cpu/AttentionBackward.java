@@ -1,10 +1,7 @@
 package io.liquid4j.tensor.cpu;
 
-import static io.liquid4j.tensor.cpu.AttentionKernel.NR;
 import static io.liquid4j.tensor.cpu.GemmDecode.F;
-import static io.liquid4j.tensor.cpu.GemmDecode.V;
 
-import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -67,8 +64,9 @@ final class AttentionBackward {
 
     /**
      * {@link #probabilities} with a softcap: s arrives as score/cap, the logit is cap·tanh(s)
-     * and dS gains its derivative 1 − tanh². (A separate method: one vector that is null on one
-     * path would merge at a phi, and C2 would then allocate every vector of the loop.)
+     * and dS gains its derivative 1 − tanh². (A method of its own rather than a tanh vector that
+     * is null without a softcap: C2's box elimination gives up on vectors merged at a phi, see
+     * {@link GemmDecode#loadInto}.)
      */
     static void cappedProbabilities(float[] s, float[] dp, int at, FloatVector lseV, FloatVector dV, float cap) {
         FloatVector t = FloatVector.fromArray(F, s, at).lanewise(VectorOperators.TANH);

@@ -19,8 +19,8 @@ import jdk.incubator.vector.FloatVector;
  * The sums over queries run in query order, head by head, inside one item: deterministic.
  */
 final class AttentionBackwardKeys {
-    static final int KEY_TILE = Math.max(NR, 64 / NR * NR);
-    static final int QUERY_TILE = 64;
+    /** Keys per item, whole NR-key panels; queries per step. Like the forward's, measured flat from 32 to 256. */
+    static final int KEY_TILE = Math.max(NR, 64 / NR * NR), QUERY_TILE = 64;
 
     private AttentionBackwardKeys() {}
 

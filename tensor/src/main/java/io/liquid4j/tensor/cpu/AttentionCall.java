@@ -66,7 +66,7 @@ final class AttentionCall {
         return scratch.get();
     }
 
-    /** Per-thread state of a kernel: its tiles, allocated once per thread and call. */
+    /** The work of one item, given the running thread's scratch S (its tiles, made once per thread and call). */
     interface ItemBody<S> {
         void run(int item, S scratch);
     }
@@ -78,18 +78,18 @@ final class AttentionCall {
      * thread with all the long ones. Each item writes only its own rows of the results and
      * computes them in a fixed order, so which thread runs it never changes a bit of the output.
      */
-    <S> void forEachItem(int count, IntToLongFunction cost, Supplier<S> scratch, ItemBody<S> body) {
+    <S> void forEachItem(int count, IntToLongFunction cost, Supplier<S> newScratch, ItemBody<S> body) {
         if (count <= 0) return;
+        if (count >= 1 << 24) throw new IllegalArgumentException("attention: too many work items (" + count + ")");
         long[] keyed = longs(count);
         for (int i = 0; i < count; i++) {
             // cost in the high bits (descending once negated), index in the low 24 bits as tie-break
             keyed[i] = (-Math.min(cost.applyAsLong(i), (1L << 38) - 1) << 24) | i;
         }
-        if (count >= 1 << 24) throw new IllegalArgumentException("attention: too many work items (" + count + ")");
         Arrays.sort(keyed);
         AtomicInteger next = new AtomicInteger();
         CpuThreads.parallelFor(Math.min(count, CpuThreads.threads()), 1, (s, e) -> {
-            S sc = scratch.get();
+            S sc = newScratch.get();
             for (int n; (n = next.getAndIncrement()) < count; ) body.run((int) (keyed[n] & 0xffffff), sc);
         });
     }

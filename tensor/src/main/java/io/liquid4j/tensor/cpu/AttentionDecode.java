@@ -18,10 +18,12 @@ import jdk.incubator.vector.VectorOperators;
 final class AttentionDecode {
     /**
      * Queries per head up to which this kernel beats the NR-query blocks of the tiled one: its
-     * time grows with every query, the tiled kernel's stays flat up to NR. Measured crossover
-     * (Lk = 1024, 12 heads × 64, AVX-512, NR = 32): ~8 queries.
+     * time grows by one dot product per key with every query, the tiled kernel's stays flat up
+     * to NR queries. Measured, 12 heads × 64, F32 cache: with AVX-512 (NR = 32) this kernel
+     * takes ~73 µs per query at Lk = 1024 against ~470 µs for a tiled block (crossover 6 to 7;
+     * ~8 at Lk = 4096); with AVX2 (NR = 16) ~65 µs per query against ~385 µs (crossover ~5).
      */
-    static final int MAX_QUERIES = AttentionKernel.NR / 4;
+    static final int MAX_QUERIES = V >= 16 ? 6 : 4;
     private static final int KEY_TILE = AttentionForward.KEY_TILE;
 
     private AttentionDecode() {}
@@ -49,7 +51,7 @@ final class AttentionDecode {
         }
 
         void item(AttentionCall c, int b, int h, AttentionRows out, float[] lse) {
-            int hk = h / c.group, d = c.d, dv = c.dv;
+            int hk = h / c.group, dv = c.dv;
             AttentionRanges r = c.ranges;
             c.q.loadTile(b, h, 0, c.lq, qs, c.qScale);
             Arrays.fill(o, 0f);
