@@ -68,15 +68,8 @@ final class AttentionBackwardQueries {
                 lseLanes[r] = r < n ? lse[rows + r] : 0f;
                 dLanes[r] = r < n ? rowDot[rows + r] : 0f;
             }
-            int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
-            for (int q = 0; q < nb; q++) {
-                c.ranges.block(b, i0 + q * NR, NR, blk);
-                System.arraycopy(blk, 0, blocks, q * 4, 4);
-                if (blk[0] < blk[1]) {
-                    lo = Math.min(lo, blk[0]);
-                    hi = Math.max(hi, blk[1]);
-                }
-            }
+            c.ranges.tile(b, i0, nb, NR, blocks, blk);
+            int lo = blk[0], hi = blk[1];
             for (int k0 = lo < hi ? lo / KEY_TILE * KEY_TILE : hi; k0 < hi; k0 += KEY_TILE) {
                 int kA = Math.max(k0, lo), kB = Math.min(k0 + KEY_TILE, hi);
                 c.k.loadTile(b, hk, kA, kB - kA, kt, 1f);

@@ -117,4 +117,24 @@ final class AttentionRanges {
         out[2] = cLo;
         out[3] = cHi;
     }
+
+    /**
+     * {@link #block} for each of the nb blocks of nr queries starting at i0, into blocks[q·4 ..
+     * q·4 + 4); returns the union of their key intervals as {lo, hi} in span (lo ≥ hi: the tile
+     * sees no key). The forward and the dQ pass stream the key tiles of that union.
+     */
+    void tile(int b, int i0, int nb, int nr, int[] blocks, int[] span) {
+        int lo = Integer.MAX_VALUE, hi = Integer.MIN_VALUE;
+        for (int q = 0; q < nb; q++) {
+            int at = q * 4;
+            block(b, i0 + q * nr, nr, span);
+            System.arraycopy(span, 0, blocks, at, 4);
+            if (span[0] < span[1]) {
+                lo = Math.min(lo, span[0]);
+                hi = Math.max(hi, span[1]);
+            }
+        }
+        span[0] = lo;
+        span[1] = hi;
+    }
 }
