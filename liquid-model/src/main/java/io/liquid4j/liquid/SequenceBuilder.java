@@ -1,0 +1,136 @@
+package io.liquid4j.liquid;
+
+import io.liquid4j.liquid.TrainingSequence.Task;
+import io.liquid4j.tokenizer.Tokenizer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Builds Liquid's training sequences exactly as the released collator does (spec/liquid.md,
+ * "Training sequences"), with image code c as token id textVocabSize + c:
+ * <ul>
+ *   <li>text-to-image: {@code [bos] caption+phrase <boi> codes… <eoi> <eos>}, the phrase one of
+ *       {@link #T2I_PHRASES}, or {@code [bos] <unconditional> <boi> codes… <eoi> <eos>} for the
+ *       unconditional samples CFG needs; labels −100 up to and including {@code <boi>};</li>
+ *   <li>captioning: {@code [bos] <boi> codes… <eoi> The caption of this image is: caption <eos>};
+ *       labels −100 through the colon;</li>
+ *   <li>text: the text with BOS, every token counted.</li>
+ * </ul>
+ * The special tokens are written as their vocabulary strings inside the text and recognised by
+ * the tokenizer, as the collator's {@code tokenizer(text)} does, and the codes are inserted
+ * after {@code <boi>}. "[bos]" is whatever the tokenizer's own framing puts first (Gemma's and
+ * Llama 3's BOS; nothing for Qwen2, which has none).
+ */
+public final class SequenceBuilder {
+    /** The ten instruction phrases appended to a caption (each starts with a space). */
+    public static final List<String> T2I_PHRASES = List.of(
+            " Generate an image based on this description.",
+            " Create an image that captures the provided description.",
+            " Based on the previous text, produce a corresponding image.",
+            " Please illustrate the above text with a picture.",
+            " Translate the given description into a image.",
+            " Construct a visual representation of the above description.",
+            " Create a image that matches the text.",
+            " Formulate a visual expression that reflects the narrative just provided.",
+            " Give a visual depiction based on the above sentences.",
+            " Create an image using the information mentioned above as guidance.");
+
+    /** The instruction between the image and its caption in a captioning sample. */
+    public static final String CAPTION_INSTRUCTION = "The caption of this image is:";
+
+    private final Tokenizer tokenizer;
+    private final int textVocabSize, imageCodes, boiId, eoiId;
+    private final String boi, eoi, eos, unconditional;
+
+    /**
+     * @param textVocabSize id of image code 0
+     * @param imageCodes    number of image codes (valid codes are [0, imageCodes))
+     */
+    public SequenceBuilder(Tokenizer tokenizer, int textVocabSize, int imageCodes, int boiId, int eoiId, int unconditionalId) {
+        this.tokenizer = tokenizer;
+        this.textVocabSize = textVocabSize;
+        this.imageCodes = imageCodes;
+        this.boiId = boiId;
+        this.eoiId = eoiId;
+        this.boi = token(tokenizer, boiId, "<boi>");
+        this.eoi = token(tokenizer, eoiId, "<eoi>");
+        this.unconditional = token(tokenizer, unconditionalId, "<unconditional>");
+        if (tokenizer.eosId() < 0) throw new IllegalArgumentException("the tokenizer has no end-of-sequence token: Liquid sequences end with one");
+        this.eos = token(tokenizer, tokenizer.eosId(), "end-of-sequence");
+    }
+
+    private static String token(Tokenizer tok, int id, String role) {
+        String s = tok.idToToken(id);
+        if (s == null) throw new IllegalArgumentException("the tokenizer has no token with id " + id + " (the " + role + " token of this Liquid layout)");
+        return s;
+    }
+
+    /** A text-to-image sample: caption + phrase (or the unconditional token alone), then the image. */
+    public TrainingSequence textToImage(String caption, int[] codes, int phrase, boolean unconditionalSample) {
+        if (phrase < 0 || phrase >= T2I_PHRASES.size()) throw new IllegalArgumentException("phrase index " + phrase + " is not in [0, 10)");
+        String text = unconditionalSample ? unconditional : caption + T2I_PHRASES.get(phrase);
+        int[] framing = tokenizer.encode(text + boi + eoi + eos, true);
+        int at = boiPosition(framing, framing.length - 3, "the text-to-image framing");
+        if (framing[at + 1] != eoiId || framing[at + 2] != tokenizer.eosId()) {
+            throw new IllegalStateException("the tokenizer did not end \"…" + boi + eoi + eos + "\" with those three tokens");
+        }
+        int[] ids = insertCodes(framing, at + 1, codes);
+        int[] labels = ids.clone();
+        Arrays.fill(labels, 0, at + 1, TrainingSequence.IGNORE);
+        return new TrainingSequence(ids, labels, Task.T2I);
+    }
+
+    /** A captioning sample: the image, the instruction, then the caption the loss is on. */
+    public TrainingSequence caption(int[] codes, String caption) {
+        int[] instruction = tokenizer.encode(boi + eoi + CAPTION_INSTRUCTION, true);
+        int at = boiPosition(instruction, instruction.length > 0 && instruction[0] == boiId ? 0 : 1, "the captioning instruction");
+        int[] prompt = insertCodes(instruction, at + 1, codes);
+        int[] answer = tokenizer.encode(caption + eos, false);
+        int[] ids = Arrays.copyOf(prompt, prompt.length + answer.length);
+        System.arraycopy(answer, 0, ids, prompt.length, answer.length);
+        int[] labels = ids.clone();
+        Arrays.fill(labels, 0, prompt.length, TrainingSequence.IGNORE);
+        return new TrainingSequence(ids, labels, Task.CAPTION);
+    }
+
+    /** A text-only sample: the text with BOS, every token counted. */
+    public TrainingSequence text(String text) {
+        int[] ids = tokenizer.encode(text, true);
+        return new TrainingSequence(ids, ids.clone(), Task.TEXT);
+    }
+
+    /**
+     * An image–text pair drawn as the collator does: text-to-image with probability t2iRatio
+     * (then a uniform phrase, and unconditional with probability uncondProb), else captioning.
+     */
+    public TrainingSequence imagePair(String caption, int[] codes, double t2iRatio, double uncondProb, SplittableRandom rng) {
+        if (rng.nextDouble() >= t2iRatio) return caption(codes, caption);
+        int phrase = rng.nextInt(T2I_PHRASES.size());
+        return textToImage(caption, codes, phrase, rng.nextDouble() < uncondProb);
+    }
+
+    /** The token id of image code c. */
+    public int codeToken(int code) { return textVocabSize + code; }
+
+    private int boiPosition(int[] ids, int expected, String what) {
+        if (expected < 0 || expected >= ids.length || ids[expected] != boiId) {
+            throw new IllegalStateException("the tokenizer did not keep " + boi + " (id " + boiId + ") as one token in " + what
+                    + ": got " + Arrays.toString(ids));
+        }
+        return expected;
+    }
+
+    private int[] insertCodes(int[] ids, int at, int[] codes) {
+        if (codes.length == 0) throw new IllegalArgumentException("an image needs at least one code");
+        int[] out = new int[ids.length + codes.length];
+        System.arraycopy(ids, 0, out, 0, at);
+        for (int i = 0; i < codes.length; i++) {
+            int c = codes[i];
+            if (c < 0 || c >= imageCodes) throw new IllegalArgumentException("image code " + c + " at position " + i + " is outside [0, " + imageCodes + ")");
+            out[at + i] = textVocabSize + c;
+        }
+        System.arraycopy(ids, at, out, at + codes.length, ids.length - at);
+        return out;
+    }
+}
