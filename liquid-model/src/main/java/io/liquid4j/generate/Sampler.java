@@ -20,6 +20,22 @@ public final class Sampler {
     /** The next token for logits[offset, offset + vocab). */
     public int sample(float[] logits, int offset, int vocab) {
         if (params.greedy()) return argmax(logits, offset, vocab);
+        Distribution d = distribution(logits, offset, vocab);
+        double u = Generator.uniform(Generator.bits(gen.seed(), gen.advance(1)));
+        for (int i = 0; i < d.ids().length; i++) {
+            u -= d.p()[i];
+            if (u < 0) return d.ids()[i];
+        }
+        return d.ids()[d.ids().length - 1];
+    }
+
+    /**
+     * The distribution sample() draws from: the kept ids (most likely first when top-k or top-p
+     * cut, else in id order) and their probabilities, renormalised to sum to 1. Greedy: the
+     * argmax with probability 1.
+     */
+    public Distribution distribution(float[] logits, int offset, int vocab) {
+        if (params.greedy()) return new Distribution(new int[] {argmax(logits, offset, vocab)}, new double[] {1});
         int[] candidates = topK(logits, offset, vocab, params.topK(), params.topP() < 1);
         int n = candidates.length;
         double[] p = new double[n];
@@ -31,13 +47,13 @@ public final class Sampler {
         if (params.topP() < 1) n = nucleus(candidates, p, params.topP());
         double total = 0;
         for (int i = 0; i < n; i++) total += p[i];
-        double u = Generator.uniform(Generator.bits(gen.seed(), gen.advance(1))) * total;
-        for (int i = 0; i < n; i++) {
-            u -= p[i];
-            if (u < 0) return candidates[i];
-        }
-        return candidates[n - 1];
+        double[] kept = new double[n];
+        for (int i = 0; i < n; i++) kept[i] = p[i] / total;
+        return new Distribution(Arrays.copyOf(candidates, n), kept);
     }
+
+    /** Token ids and their probabilities (summing to 1). */
+    public record Distribution(int[] ids, double[] p) {}
 
     /** Index of the largest logit (the first on ties). */
     public static int argmax(float[] logits, int offset, int vocab) {
