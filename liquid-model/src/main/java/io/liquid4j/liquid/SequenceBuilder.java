@@ -110,6 +110,16 @@ public final class SequenceBuilder {
         return textToImage(caption, codes, phrase, rng.nextDouble() < uncondProb);
     }
 
+    /** The conditional prompt of text-to-image generation: caption + the first phrase + {@code <boi>}, with BOS. */
+    public int[] imagePrompt(String caption) {
+        return tokenizer.encode(caption + T2I_PHRASES.getFirst() + boi, true);
+    }
+
+    /** The unconditional prompt CFG pairs with it: {@code <unconditional><boi>}, with BOS. */
+    public int[] unconditionalPrompt() {
+        return tokenizer.encode(unconditional + boi, true);
+    }
+
     /** The token id of image code c. */
     public int codeToken(int code) { return textVocabSize + code; }
 

@@ -136,7 +136,23 @@ public final class CausalLM extends Module {
 
     /** lm_head (and Gemma 2's final softcap c·tanh(x/c)) over hidden states [..., hidden]. */
     public Tensor logits(Tensor hidden) {
-        Tensor logits = lmHead.forward(hidden);
+        return softcap(lmHead.forward(hidden));
+    }
+
+    /**
+     * The logits of vocabulary ids [from, from + count) only, [..., count]: the same values as
+     * those columns of {@link #logits(Tensor)} for a fraction of the head's work (Liquid's image
+     * steps need only the image codes' rows: 8192 of 264,192).
+     */
+    public Tensor logits(Tensor hidden, int from, int count) {
+        int vocab = config.vocabSize();
+        if (from < 0 || count <= 0 || from + count > vocab) {
+            throw new IllegalArgumentException("logit rows [" + from + ", " + (from + count) + ") are not inside the vocabulary [0, " + vocab + ")");
+        }
+        return softcap(F.linear(hidden, lmHead.weight().value().narrow(0, from, count), null));
+    }
+
+    private Tensor softcap(Tensor logits) {
         double cap = config.finalSoftcap();
         return cap > 0 ? logits.div(cap).tanh().mul(cap) : logits;
     }
