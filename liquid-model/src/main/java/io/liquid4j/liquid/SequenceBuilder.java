@@ -60,6 +60,11 @@ public final class SequenceBuilder {
         this.eos = token(tokenizer, tokenizer.eosId(), "end-of-sequence");
     }
 
+    /** The builder of a Liquid model with this layout and tokenizer. */
+    public static SequenceBuilder of(Tokenizer tokenizer, LiquidLayout layout) {
+        return new SequenceBuilder(tokenizer, layout.textVocabSize(), layout.imageCodes(), layout.boiId(), layout.eoiId(), layout.unconditionalId());
+    }
+
     private static String token(Tokenizer tok, int id, String role) {
         String s = tok.idToToken(id);
         if (s == null) throw new IllegalArgumentException("the tokenizer has no token with id " + id + " (the " + role + " token of this Liquid layout)");

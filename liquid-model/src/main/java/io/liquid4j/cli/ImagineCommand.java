@@ -1,0 +1,137 @@
+package io.liquid4j.cli;
+
+import io.liquid4j.generate.ImageGenerator;
+import io.liquid4j.generate.SamplingParams;
+import io.liquid4j.image.ImageFiles;
+import io.liquid4j.image.ImageGrid;
+import io.liquid4j.image.ImageTensors;
+import io.liquid4j.image.RgbImage;
+import io.liquid4j.liquid.LiquidLayout;
+import io.liquid4j.liquid.SequenceBuilder;
+import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.vqgan.VQModel;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.io.Json;
+import io.liquid4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `liquid imagine`: text-to-image with classifier-free guidance, as the released Liquid samples it. */
+@Command(name = "imagine", mixinStandardHelpOptions = true,
+        description = {"Generate images from a caption: N conditional and N unconditional rows in one batch, CFG mix, "
+                + "temperature, top-k, top-p, exactly one code per grid cell. Needs a Liquid model (liquid.json or the released layout)."})
+final class ImagineCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Liquid model directory (config.json, safetensors, tokenizer.json, liquid.json).")
+    Path model;
+
+    @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The caption to draw.")
+    String prompt;
+
+    @Option(names = "--n", paramLabel = "N", defaultValue = "4", description = "Images to generate (default ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--cfg", paramLabel = "S", defaultValue = "7.0", description = "Guidance scale (default ${DEFAULT-VALUE}; 1 = no guidance).")
+    double cfg;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0.99", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
+    double temperature;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "4096", description = "Keep the K most likely codes (default ${DEFAULT-VALUE}; 1 = greedy).")
+    int topK;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "0.96", description = "Nucleus mass (default ${DEFAULT-VALUE}).")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed (same seed, same images).")
+    long seed;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "auto", description = "Weight dtype: auto (as stored), f32, bf16, f16.")
+    String dtype;
+
+    @Option(names = "--out", paramLabel = "FILE", description = "Grid PNG of the decoded images (needs the model's VQGAN).")
+    Path out;
+
+    @Option(names = "--codes-out", paramLabel = "FILE", description = "JSON {\"grid\": [rows, cols], \"codes\": [[...], ...]}, one list of codes per image.")
+    Path codesOut;
+
+    @Mixin DeviceOption deviceOption;
+
+    @Override public Integer call() throws IOException {
+        if (out == null && codesOut == null) throw new IllegalArgumentException("give --out (a PNG) and/or --codes-out (a JSON file): otherwise nothing is kept");
+        if (n <= 0) throw new IllegalArgumentException("--n must be at least 1, got " + n);
+        Device dev = deviceOption.device();
+        LiquidLayout layout = LiquidLayout.load(model);
+        Path vqDir = out == null ? null : layout.vqganDir(model);
+        if (out != null && (vqDir == null || !Files.isDirectory(vqDir))) {
+            throw new IllegalArgumentException(model + ": --out needs the model's VQGAN, but liquid.json names " + (vqDir == null ? "none" : vqDir + ", which does not exist")
+                    + " (use --codes-out to keep the codes alone)");
+        }
+        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
+        long t0 = System.nanoTime();
+        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        System.err.printf(Locale.ROOT, "loaded %s on %s in %.1f s%n", model, dev, (System.nanoTime() - t0) / 1e9);
+        SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
+        int steps = layout.tokensPerImage();
+        int pad = Math.max(tokenizer.tokenToId("<pad>"), 0);
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
+        StepProgress bar = new StepProgress(System.err, "imagine", steps);
+        t0 = System.nanoTime();
+        int[][] codes = new ImageGenerator(lm, layout.textVocabSize(), layout.imageCodes(), true, DType.F32)
+                .generate(Collections.nCopies(n, seq.imagePrompt(prompt)), seq.unconditionalPrompt(), steps, cfg, sampling, pad, bar::update);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.err.printf(Locale.ROOT, "%d images of %d codes in %.1f s: %.1f s/image, %.1f tokens/s (2 rows per image)%n",
+                n, steps, secs, secs / n, 2.0 * n * steps / secs);
+        if (codesOut != null) writeCodes(codesOut, layout, codes);
+        if (out != null) writeGrid(out, vqDir, layout, codes, dev);
+        return 0;
+    }
+
+    private static void writeCodes(Path file, LiquidLayout layout, int[][] codes) {
+        List<Object> images = new ArrayList<>();
+        for (int[] img : codes) {
+            List<Object> row = new ArrayList<>();
+            for (int c : img) row.add(c);
+            images.add(row);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("grid", List.of(layout.gridRows(), layout.gridCols()));
+        m.put("codes", images);
+        try {
+            Files.writeString(file, Json.write(m) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot write codes: " + e.getMessage(), e);
+        }
+        System.err.println("wrote " + file);
+    }
+
+    private void writeGrid(Path file, Path vqDir, LiquidLayout layout, int[][] codes, Device dev) {
+        VQModel vq = VQModel.load(vqDir);
+        if (!dev.isCpu()) vq.to(null, dev);
+        List<RgbImage> images = new ArrayList<>();
+        try (var ng = GradMode.noGrad()) {
+            for (int[] img : codes) {
+                long[] ids = new long[img.length];
+                for (int i = 0; i < img.length; i++) ids[i] = img[i];
+                Tensor grid = Tensor.fromArray(ids, 1, layout.gridRows(), layout.gridCols()).to(dev);
+                images.add(ImageTensors.fromTensor(vq.decode(grid), 0));
+            }
+        }
+        ImageFiles.writePng(ImageGrid.compose(images, Collections.nCopies(images.size(), prompt), Math.min(4, images.size())), file);
+        System.err.println("wrote " + file);
+    }
+}

@@ -1,0 +1,32 @@
+package io.liquid4j.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+
+/** A one-line progress bar on stderr for step loops: bar, steps, steps/s and ETA, redrawn at most 10 times a second. */
+final class StepProgress {
+    private static final int WIDTH = 30;
+    private final PrintStream out;
+    private final String label;
+    private final int total;
+    private final long start = System.nanoTime();
+    private long lastDraw;
+
+    StepProgress(PrintStream out, String label, int total) {
+        this.out = out;
+        this.label = label;
+        this.total = total;
+    }
+
+    void update(int done) {
+        long now = System.nanoTime();
+        if (done < total && now - lastDraw < 100_000_000L) return;
+        lastDraw = now;
+        double secs = (now - start) / 1e9, rate = done / Math.max(secs, 1e-9);
+        int filled = (int) ((long) WIDTH * done / Math.max(1, total));
+        String eta = done == 0 ? "?" : String.format(Locale.ROOT, "%.0fs", (total - done) / rate);
+        out.printf(Locale.ROOT, "\r%s [%s%s] %d/%d  %.1f steps/s  ETA %s ", label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, rate, eta);
+        if (done >= total) out.println();
+        out.flush();
+    }
+}
