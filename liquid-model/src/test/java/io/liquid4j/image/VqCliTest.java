@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** `liquid vq encode|decode|roundtrip` on a small random-weight VQGAN. */
-class VqCliTest {
-    static Path smallModel(Path dir) {
+public class VqCliTest {
+    public static Path smallModel(Path dir) {
         VqConfig cfg = new VqConfig(8, 64, false, 8, 16, 3, 3, 32, new int[] {1, 1}, 1, new int[] {8}, 0.0);
         VQModel m = new VQModel(cfg, new Generator(5));
         cfg.write(dir.resolve("config.json"));
