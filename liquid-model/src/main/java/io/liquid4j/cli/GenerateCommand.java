@@ -107,7 +107,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     /** Streams the decoded text of one row: prints what the new token added to the full decoding. */
-    private static final class TextStream implements TokenListener {
+    static final class TextStream implements TokenListener {
         private final Tokenizer tokenizer;
         private final PrintStream out;
         private final List<Integer> ids = new ArrayList<>();
@@ -136,7 +136,7 @@ final class GenerateCommand implements Callable<Integer> {
         return has ? Tokenizer.load(dir) : null;
     }
 
-    private static int[] defaultStops(CausalLM lm, Tokenizer tokenizer) {
+    static int[] defaultStops(CausalLM lm, Tokenizer tokenizer) {
         int[] eos = lm.config().eosTokenIds();
         if (tokenizer == null || tokenizer.eosId() < 0 || Arrays.stream(eos).anyMatch(e -> e == tokenizer.eosId())) return eos;
         int[] r = Arrays.copyOf(eos, eos.length + 1);

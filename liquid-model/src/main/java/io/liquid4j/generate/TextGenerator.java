@@ -20,13 +20,26 @@ import java.util.List;
 public final class TextGenerator {
     private final CausalLM model;
     private final DType cacheDType;
+    private final int sampledVocab;
 
     public TextGenerator(CausalLM model) { this(model, DType.F32); }
 
     /** cacheDType F32 (exact) or BF16 (half the cache memory and bandwidth). */
     public TextGenerator(CausalLM model, DType cacheDType) {
+        this(model, cacheDType, model.config().vocabSize());
+    }
+
+    /**
+     * Samples only among ids [0, sampledVocab): a Liquid model writing text (a caption, an
+     * answer) never emits an image code, whose ids follow the text vocabulary.
+     */
+    public TextGenerator(CausalLM model, DType cacheDType, int sampledVocab) {
+        if (sampledVocab <= 0 || sampledVocab > model.config().vocabSize()) {
+            throw new IllegalArgumentException("sampled vocabulary " + sampledVocab + " is not in [1, " + model.config().vocabSize() + "]");
+        }
         this.model = model;
         this.cacheDType = cacheDType;
+        this.sampledVocab = sampledVocab;
     }
 
     public GenerationResult generate(List<int[]> prompts, GenerationConfig cfg, TokenListener listener) {
@@ -63,7 +76,7 @@ public final class TextGenerator {
             int[] next;
             try (var s = TensorScope.open()) {
                 Tensor logits = model.forwardLast(Tensor.fromArray(ids, batch, longest).to(model.device()), prefix(fullMask, longest), cache);
-                next = pick(logits, sampler, batch, vocab);
+                next = pick(logits, sampler, batch, vocab, sampledVocab);
             }
             prefillNanos = System.nanoTime() - t0;
             t0 = System.nanoTime();
@@ -82,7 +95,7 @@ public final class TextGenerator {
                 for (int b = 0; b < batch; b++) step[b] = next[b];
                 try (var s = TensorScope.open()) {
                     Tensor logits = model.forwardLast(Tensor.fromArray(step, batch, 1).to(model.device()), prefix(fullMask, cache.length() + 1), cache);
-                    next = pick(logits, sampler, batch, vocab);
+                    next = pick(logits, sampler, batch, vocab, sampledVocab);
                 }
                 steps++;
             }
@@ -93,11 +106,11 @@ public final class TextGenerator {
         return new GenerationResult(tokens, done, batch * longest, prefillNanos, steps, decodeNanos);
     }
 
-    /** Samples one id per row from logits [B, vocab]. */
-    private static int[] pick(Tensor logits, Sampler sampler, int batch, int vocab) {
+    /** Samples one id per row from logits [B, vocab], among the first sampled ids. */
+    private static int[] pick(Tensor logits, Sampler sampler, int batch, int vocab, int sampled) {
         float[] host = logits.toFloatArray();
         int[] next = new int[batch];
-        for (int b = 0; b < batch; b++) next[b] = sampler.sample(host, b * vocab, vocab);
+        for (int b = 0; b < batch; b++) next[b] = sampler.sample(host, b * vocab, sampled);
         return next;
     }
 

@@ -88,15 +88,38 @@ public final class SequenceBuilder {
 
     /** A captioning sample: the image, the instruction, then the caption the loss is on. */
     public TrainingSequence caption(int[] codes, String caption) {
-        int[] instruction = tokenizer.encode(boi + eoi + CAPTION_INSTRUCTION, true);
-        int at = boiPosition(instruction, instruction.length > 0 && instruction[0] == boiId ? 0 : 1, "the captioning instruction");
-        int[] prompt = insertCodes(instruction, at + 1, codes);
+        int[] prompt = captionPrompt(codes);
         int[] answer = tokenizer.encode(caption + eos, false);
         int[] ids = Arrays.copyOf(prompt, prompt.length + answer.length);
         System.arraycopy(answer, 0, ids, prompt.length, answer.length);
         int[] labels = ids.clone();
         Arrays.fill(labels, 0, prompt.length, TrainingSequence.IGNORE);
         return new TrainingSequence(ids, labels, Task.CAPTION);
+    }
+
+    /** What a captioning sample shows before its caption: [bos] &lt;boi&gt; codes… &lt;eoi&gt; The caption of this image is: */
+    public int[] captionPrompt(int[] codes) {
+        int[] instruction = tokenizer.encode(boi + eoi + CAPTION_INSTRUCTION, true);
+        int at = boiPosition(instruction, instruction.length > 0 && instruction[0] == boiId ? 0 : 1, "the captioning instruction");
+        return insertCodes(instruction, at + 1, codes);
+    }
+
+    /**
+     * Gemma's chat turn asking about an image (spec/liquid.md, "Understanding and chat"):
+     * {@code <bos><start_of_turn>user\n<boi>codes…<eoi>\nquestion<end_of_turn>\n<start_of_turn>model\n};
+     * without codes the same turn without the image part. Other families' templates are not
+     * built yet: a tokenizer without {@code <start_of_turn>} is an error.
+     */
+    public int[] gemmaChatPrompt(int[] codes, String question) {
+        if (tokenizer.tokenToId("<start_of_turn>") < 0) {
+            throw new IllegalArgumentException("this tokenizer has no <start_of_turn>: only Gemma's chat template is supported so far (use the captioning prompt)");
+        }
+        if (codes == null) return tokenizer.encode("<start_of_turn>user\n" + question + "<end_of_turn>\n<start_of_turn>model\n", true);
+        int[] framed = tokenizer.encode("<start_of_turn>user\n" + boi + eoi + "\n" + question + "<end_of_turn>\n<start_of_turn>model\n", true);
+        for (int i = 0; i < framed.length; i++) {
+            if (framed[i] == boiId) return insertCodes(framed, i + 1, codes);
+        }
+        throw new IllegalStateException("the tokenizer did not keep " + boi + " as one token in the chat template");
     }
 
     /** A text-only sample: the text with BOS, every token counted. */

@@ -1,0 +1,126 @@
+package io.liquid4j.cli;
+
+import io.liquid4j.generate.GenerationConfig;
+import io.liquid4j.generate.GenerationResult;
+import io.liquid4j.generate.SamplingParams;
+import io.liquid4j.generate.TextGenerator;
+import io.liquid4j.image.ImageFiles;
+import io.liquid4j.image.ImageTensors;
+import io.liquid4j.image.Preprocess;
+import io.liquid4j.liquid.LiquidLayout;
+import io.liquid4j.liquid.SequenceBuilder;
+import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.vqgan.VQModel;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.io.Json;
+import io.liquid4j.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `liquid caption`: describe an image (or answer a question about it) with a Liquid model. */
+@Command(name = "caption", mixinStandardHelpOptions = true,
+        description = {"Caption an image with a Liquid model: the image becomes VQGAN codes between <boi> and <eoi>, then the model writes "
+                + "(greedy by default). Without --prompt the training layout is used (\"<boi> codes <eoi> The caption of this image is:\"); "
+                + "with --prompt, Gemma's chat template asks the question about the image."})
+final class CaptionCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Liquid model directory.")
+    Path model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    static final class Source {
+        @Option(names = "--image", paramLabel = "FILE", description = "PNG or JPEG: padded to a square with (122,116,104), resized to the VQGAN's size, encoded.")
+        Path image;
+
+        @Option(names = "--codes", paramLabel = "FILE", description = "Codes JSON from `imagine --codes-out` (first image) or `vq encode --out`.")
+        Path codes;
+    }
+
+    @Option(names = "--prompt", paramLabel = "Q", description = "A question about the image (Gemma chat template).")
+    String prompt;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Most tokens to write (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
+    double temperature;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed.")
+    long seed;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "auto", description = "Weight dtype: auto (as stored), f32, bf16, f16.")
+    String dtype;
+
+    @Mixin DeviceOption deviceOption;
+
+    @Override public Integer call() throws IOException {
+        Device dev = deviceOption.device();
+        LiquidLayout layout = LiquidLayout.load(model);
+        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
+        if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json: captions are text");
+        int[] codes = source.codes != null ? readCodes(source.codes) : encode(source.image, layout, dev);
+        if (codes.length != layout.tokensPerImage()) {
+            throw new IllegalArgumentException("the image has " + codes.length + " codes but this model reads " + layout.gridRows() + "x" + layout.gridCols()
+                    + " = " + layout.tokensPerImage() + " per image");
+        }
+        for (int c : codes) {
+            if (c < 0 || c >= layout.imageCodes()) throw new IllegalArgumentException("image code " + c + " is outside [0, " + layout.imageCodes() + ")");
+        }
+        SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
+        int[] input = prompt == null ? seq.captionPrompt(codes) : seq.gemmaChatPrompt(codes, prompt);
+        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
+        int endOfTurn = tokenizer.tokenToId("<end_of_turn>");
+        if (endOfTurn >= 0) {
+            stops = java.util.Arrays.copyOf(stops, stops.length + 1);
+            stops[stops.length - 1] = endOfTurn;
+        }
+        int room = lm.config().maxPositions() > 0 ? lm.config().maxPositions() - input.length : maxNewTokens;
+        if (room <= 0) throw new IllegalArgumentException("the prompt (" + input.length + " tokens) fills the model's context of " + lm.config().maxPositions());
+        int limit = Math.min(maxNewTokens, room);
+        if (limit < maxNewTokens) System.err.println("note: the model's context leaves room for " + limit + " new tokens");
+        GenerationConfig cfg = new GenerationConfig(limit, new SamplingParams(temperature, 0, 1, seed), stops, 0);
+        GenerationResult r = new TextGenerator(lm, io.liquid4j.tensor.DType.F32, layout.textVocabSize()).generate(List.of(input), cfg, new GenerateCommand.TextStream(tokenizer, System.out));
+        System.out.println();
+        System.err.printf(Locale.ROOT, "prefill %d tokens: %.1f tok/s; decode %d steps: %.1f tok/s%n",
+                r.promptTokens(), r.prefillTokensPerSecond(), r.decodeSteps(), r.decodeTokensPerSecond());
+        return 0;
+    }
+
+    /** The first image of an `imagine --codes-out` file, or the grid of a `vq encode --out` file. */
+    private static int[] readCodes(Path file) throws IOException {
+        Object v = Json.parseFile(file);
+        if (v instanceof Map<?, ?> m && m.containsKey("grid")) {
+            if (!(m.get("codes") instanceof List<?> images) || images.isEmpty() || !(images.getFirst() instanceof List<?> first)) {
+                throw new IllegalArgumentException(file + ": \"codes\" must be a non-empty list of code lists");
+            }
+            return first.stream().mapToInt(o -> ((Number) o).intValue()).toArray();
+        }
+        long[] grid = CodeGrid.read(file).codes();
+        return java.util.Arrays.stream(grid).mapToInt(Math::toIntExact).toArray();
+    }
+
+    private int[] encode(Path image, LiquidLayout layout, Device dev) {
+        Path vq = layout.vqganDir(model);
+        if (vq == null || !Files.isDirectory(vq)) throw new IllegalArgumentException(model + ": --image needs the model's VQGAN (liquid.json names "
+                + (vq == null ? "none" : vq + ", which does not exist") + "); give --codes instead");
+        VQModel m = VQModel.load(vq);
+        if (!dev.isCpu()) m.to(null, dev);
+        try (var ng = GradMode.noGrad()) {
+            var img = Preprocess.liquidSquare(ImageFiles.read(image), m.config().resolution());
+            long[] codes = m.encode(ImageTensors.toTensor(img).to(dev)).toLongArray();
+            return java.util.Arrays.stream(codes).mapToInt(Math::toIntExact).toArray();
+        }
+    }
+}
