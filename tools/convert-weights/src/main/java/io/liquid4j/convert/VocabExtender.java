@@ -72,8 +72,9 @@ public final class VocabExtender {
         if (req.gridRows() <= 0 || req.gridCols() <= 0) throw new ConversionException("--grid must be positive, got " + req.gridRows() + "x" + req.gridCols());
         if (!Files.isDirectory(model)) throw new ConversionException(model, "is not a model directory");
         Path out = req.out().toAbsolutePath().normalize();
-        Path modelAbs = model.toAbsolutePath().normalize();
-        if (modelAbs.startsWith(out) || out.startsWith(modelAbs)) {
+        Path modelAbs = realPath(model);
+        Path outReal = Files.exists(out) ? realPath(out) : out;
+        if (modelAbs.startsWith(outReal) || outReal.startsWith(modelAbs)) {
             throw new ConversionException(req.out(), "overlaps the input model directory " + model + "; write the Liquid model elsewhere");
         }
         if (Files.exists(out) && !req.force()) throw new ConversionException(req.out(), "already exists (give --force to replace it)");
@@ -221,6 +222,15 @@ public final class VocabExtender {
         Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
         Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
         deleteTree(old);
+    }
+
+    /** Symbolic links resolved, so --out cannot reach the input through a link (--force would delete it). */
+    private static Path realPath(Path p) {
+        try {
+            return p.toRealPath();
+        } catch (IOException e) {
+            throw new ConversionException(p, "cannot resolve: " + e.getMessage(), e);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -206,6 +206,27 @@ class VocabExtenderTest {
         assertExtendedFaithfully(unsharded, out, V + 3 + CODES, VocabExtender.EMBED, VocabExtender.LM_HEAD);
     }
 
+    @Test void bf16MatricesStayBf16WithTheMeanRoundedOnce() throws Exception {
+        Path f32 = fixture("llama", false), bf16 = tmp.resolve("llama-bf16"), out = tmp.resolve("liquid-bf16");
+        DtypeConverter.convert(f32, bf16, DType.BF16, null);
+        extend(bf16, out);
+        try (Checkpoint a = Checkpoint.open(bf16); Checkpoint b = Checkpoint.open(out)) {
+            for (String name : new String[] {VocabExtender.EMBED, VocabExtender.LM_HEAD}) {
+                assertEquals(DType.BF16, b.dtype(name));
+                try (Tensor old = a.tensor(name); Tensor grown = b.tensor(name)) {
+                    int hidden = old.size(1);
+                    float[] o = old.toFloatArray(), g = grown.toFloatArray();
+                    for (int c = 0; c < hidden; c++) {
+                        double sum = 0;
+                        for (int r = 0; r < V; r++) sum += o[r * hidden + c];
+                        float mean = DType.bf16ToFloat(DType.floatToBf16((float) (sum / V)));
+                        for (int r = V; r < V + 3 + CODES; r++) assertEquals(mean, g[r * hidden + c], name + " new row " + r);
+                    }
+                }
+            }
+        }
+    }
+
     private String error(VocabExtender.Request r) {
         return assertThrows(ConversionException.class, () -> VocabExtender.extend(r, null)).getMessage();
     }
