@@ -11,8 +11,8 @@ import java.util.List;
  * {@link ConvertWeightsExtension}) and on its own through {@link #main}.
  */
 @Command(name = "convert-weights", mixinStandardHelpOptions = true,
-        description = "Import and convert checkpoints: inspect, llama2c, dtype.",
-        subcommands = {InspectCommand.class, Llama2cCommand.class, DtypeCommand.class, VqganConvertCommand.class, CommandLine.HelpCommand.class})
+        description = "Import and convert checkpoints: inspect, llama2c, dtype, vqgan, extend-vocab.",
+        subcommands = {InspectCommand.class, Llama2cCommand.class, DtypeCommand.class, VqganConvertCommand.class, ExtendVocabCommand.class, CommandLine.HelpCommand.class})
 public final class ConvertWeightsCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

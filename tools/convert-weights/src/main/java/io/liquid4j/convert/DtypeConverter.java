@@ -152,7 +152,7 @@ public final class DtypeConverter {
     }
 
     @SuppressWarnings("unchecked")
-    private static byte[] rewriteIndex(Path index, long totalSize) throws IOException {
+    static byte[] rewriteIndex(Path index, long totalSize) throws IOException {
         Map<String, Object> json = new LinkedHashMap<>((Map<String, Object>) Json.parseFile(index));
         Map<String, Object> meta = json.get("metadata") instanceof Map<?, ?> m
                 ? new LinkedHashMap<>((Map<String, Object>) m) : new LinkedHashMap<>();
