@@ -13,7 +13,9 @@ import java.util.Map;
  * p ← p·(1 − lr·wd); m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
  * p ← p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps).
  * Moments are F32 and live as long as the optimizer ({@link #close()} frees them).
- * Parameters without a gradient (frozen, or unused this step) are skipped.
+ * Parameters without a gradient (frozen, or unused this step) are skipped. A parameter stored in
+ * BF16/F16 gets an F32 master copy: the update runs on the master and the parameter is written
+ * from it, so small updates are not lost to the 8-bit mantissa between steps.
  */
 public final class AdamW implements AutoCloseable {
     private final List<Parameter> params;
@@ -50,20 +52,67 @@ public final class AdamW implements AutoCloseable {
             for (Parameter p : params) {
                 Tensor w = p.value(), g = w.grad();
                 if (g == null || !p.isTrainable()) continue;
-                Tensor[] mv = state.computeIfAbsent(p, k -> new Tensor[] {
-                        Tensor.zeros(DType.F32, w.device(), w.shape()).unscoped(),
-                        Tensor.zeros(DType.F32, w.device(), w.shape()).unscoped()});
-                Tensor m = mv[0], v = mv[1];
+                Tensor[] mv = state.computeIfAbsent(p, k -> newState(w));
+                Tensor m = mv[0], v = mv[1], master = mv.length > 2 ? mv[2] : w;
                 Tensor gf = g.dtype() == DType.F32 ? g : g.to(DType.F32);
-                if (weightDecay != 0) w.mulInPlace(1 - lr * weightDecay);
+                if (weightDecay != 0) master.mulInPlace(1 - lr * weightDecay);
                 m.mulInPlace(beta1).addInPlace(gf.mul(1 - beta1));
                 v.mulInPlace(beta2).addInPlace(gf.mul(gf).mul(1 - beta2));
                 Tensor update = m.div(v.sqrt().div(sqrtBc2).add(eps)).mul(stepSize);
-                w.subInPlace(update);
+                master.subInPlace(update);
+                if (master != w) w.copyFrom(master);
                 update.close();
                 if (gf != g) gf.close();
             }
         }
+    }
+
+    /** {m, v} in F32, plus an F32 master copy of a parameter stored in a narrower dtype. */
+    private static Tensor[] newState(Tensor w) {
+        Tensor m = Tensor.zeros(DType.F32, w.device(), w.shape()).unscoped();
+        Tensor v = Tensor.zeros(DType.F32, w.device(), w.shape()).unscoped();
+        if (w.dtype() == DType.F32) return new Tensor[] {m, v};
+        return new Tensor[] {m, v, w.to(DType.F32).unscoped()};
+    }
+
+    /**
+     * The optimizer's tensors by name for a checkpoint: "NAME.exp_avg", "NAME.exp_avg_sq" (and
+     * "NAME.master" for BF16/F16 parameters) for each parameter that has state; names from
+     * {@code names} (the model's named parameters). The step count travels separately.
+     */
+    public Map<String, Tensor> stateTensors(Map<String, Parameter> names) {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (var e : names.entrySet()) {
+            Tensor[] mv = state.get(e.getValue());
+            if (mv == null || out.containsKey(e.getKey() + ".exp_avg")) continue;
+            if (out.values().stream().anyMatch(t -> t == mv[0])) continue;   // a tied parameter under a second name
+            out.put(e.getKey() + ".exp_avg", mv[0]);
+            out.put(e.getKey() + ".exp_avg_sq", mv[1]);
+            if (mv.length > 2) out.put(e.getKey() + ".master", mv[2]);
+        }
+        return out;
+    }
+
+    /**
+     * Restores what {@link #stateTensors} saved (tensors are copied) and the step count, for an
+     * exact resume. Missing entries leave that parameter without state (as if never updated).
+     */
+    public void restore(Map<String, Parameter> names, Map<String, Tensor> saved, int steps) {
+        close();
+        try (var ng = GradMode.noGrad()) {
+            for (var e : names.entrySet()) {
+                Tensor m = saved.get(e.getKey() + ".exp_avg"), v = saved.get(e.getKey() + ".exp_avg_sq");
+                if (m == null || v == null || state.containsKey(e.getValue())) continue;
+                Tensor w = e.getValue().value();
+                Tensor[] mv = newState(w);
+                mv[0].copyFrom(m);
+                mv[1].copyFrom(v);
+                Tensor master = saved.get(e.getKey() + ".master");
+                if (mv.length > 2 && master != null) mv[2].copyFrom(master);
+                state.put(e.getValue(), mv);
+            }
+        }
+        this.step = steps;
     }
 
     /** Clears the gradients of all parameters (before the next backward pass). */
@@ -72,10 +121,7 @@ public final class AdamW implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (Tensor[] mv : state.values()) {
-            mv[0].close();
-            mv[1].close();
-        }
+        for (Tensor[] mv : state.values()) for (Tensor t : mv) t.close();
         state.clear();
     }
 }
