@@ -18,14 +18,17 @@ final class StepProgress {
         this.total = total;
     }
 
-    void update(int done) {
+    void update(int done) { update(done, ""); }
+
+    /** With a short status (e.g. the loss) after the rate. */
+    void update(int done, String status) {
         long now = System.nanoTime();
         if (done < total && now - lastDraw < 100_000_000L) return;
         lastDraw = now;
         double secs = (now - start) / 1e9, rate = done / Math.max(secs, 1e-9);
         int filled = (int) ((long) WIDTH * done / Math.max(1, total));
         String eta = done == 0 ? "?" : String.format(Locale.ROOT, "%.0fs", (total - done) / rate);
-        out.printf(Locale.ROOT, "\r%s [%s%s] %d/%d  %.1f steps/s  ETA %s ", label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, rate, eta);
+        out.printf(Locale.ROOT, "\r%s [%s%s] %d/%d  %.1f steps/s  ETA %s  %s ", label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, rate, eta, status);
         if (done >= total) out.println();
         out.flush();
     }
