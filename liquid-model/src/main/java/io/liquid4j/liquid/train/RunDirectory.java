@@ -50,7 +50,8 @@ public final class RunDirectory {
 
     /** Appends the row of one step (writes the header first into a new file). */
     public void appendMetrics(Trainer.StepResult r, double tokensPerSecond) {
-        String row = String.format(Locale.ROOT, "%d,%.6f,%.6e,%.6f,%d,%.1f,%d%n", r.step() + 1, r.loss(), r.lr(), r.gradNorm(), r.tokens(),
+        // the loss with all its digits: a resumed run is checked against the uninterrupted one bit for bit
+        String row = String.format(Locale.ROOT, "%d,%s,%.6e,%.6f,%d,%.1f,%d%n", r.step() + 1, Double.toString(r.loss()), r.lr(), r.gradNorm(), r.tokens(),
                 tokensPerSecond, r.skipped() ? 1 : 0);
         try {
             if (!Files.exists(metrics())) Files.writeString(metrics(), METRICS_HEADER + "\n");

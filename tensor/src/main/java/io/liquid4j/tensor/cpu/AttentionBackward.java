@@ -57,7 +57,7 @@ final class AttentionBackward {
      * anything and are zeroed by the caller.
      */
     static void probabilities(float[] s, float[] dp, int at, FloatVector lseV, FloatVector dV) {
-        FloatVector p = FloatVector.fromArray(F, s, at).sub(lseV).lanewise(VectorOperators.EXP);
+        FloatVector p = VectorMath.exp(FloatVector.fromArray(F, s, at).sub(lseV));
         p.intoArray(s, at);
         FloatVector.fromArray(F, dp, at).sub(dV).mul(p).intoArray(dp, at);
     }
@@ -69,8 +69,8 @@ final class AttentionBackward {
      * {@link GemmDecode#loadInto}.)
      */
     static void cappedProbabilities(float[] s, float[] dp, int at, FloatVector lseV, FloatVector dV, float cap) {
-        FloatVector t = FloatVector.fromArray(F, s, at).lanewise(VectorOperators.TANH);
-        FloatVector p = t.mul(cap).sub(lseV).lanewise(VectorOperators.EXP);
+        FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, at));
+        FloatVector p = VectorMath.exp(t.mul(cap).sub(lseV));
         p.intoArray(s, at);
         FloatVector.fromArray(F, dp, at).sub(dV).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, at);
     }

@@ -131,7 +131,7 @@ final class AttentionDecode {
         FloatVector acc = FloatVector.zero(F);
         int j = 0;
         for (; j <= n - V; j += V) {
-            FloatVector e = FloatVector.fromArray(F, s, j).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, j).sub(shift));
             e.intoArray(s, j);
             acc = acc.add(e);
         }

@@ -109,11 +109,11 @@ final class AttentionForward {
                 FloatVector shift = mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
                 FloatVector sum = FloatVector.zero(F);
                 for (int j = 0; j < kn; j++) {
-                    FloatVector e = FloatVector.fromArray(F, sT, j * NR + half).sub(shift).lanewise(VectorOperators.EXP);
+                    FloatVector e = VectorMath.exp(FloatVector.fromArray(F, sT, j * NR + half).sub(shift));
                     e.intoArray(sT, j * NR + half);
                     sum = sum.add(e);
                 }
-                FloatVector alpha = mOld.sub(shift).lanewise(VectorOperators.EXP);
+                FloatVector alpha = VectorMath.exp(mOld.sub(shift));
                 FloatVector.fromArray(F, l, at).fma(alpha, sum).intoArray(l, at);
                 mNew.intoArray(m, at);
                 if (!mNew.compare(VectorOperators.EQ, mOld).allTrue()) {
@@ -141,7 +141,7 @@ final class AttentionForward {
     /** s = cap·tanh(s) over n floats (s arrives as score/cap). */
     static void softcap(float[] s, int n, float cap) {
         int i = 0;
-        for (; i <= n - V; i += V) FloatVector.fromArray(F, s, i).lanewise(VectorOperators.TANH).mul(cap).intoArray(s, i);
+        for (; i <= n - V; i += V) VectorMath.tanh(FloatVector.fromArray(F, s, i)).mul(cap).intoArray(s, i);
         for (; i < n; i++) s[i] = cap * (float) Math.tanh(s[i]);
     }
 

@@ -104,7 +104,7 @@ final class CpuElementwise {
             FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
             FloatVector r = switch (op) {
                 case NEG -> v.neg();
-                case EXP -> v.lanewise(VectorOperators.EXP);
+                case EXP -> VectorMath.exp(v);
                 case LOG -> v.lanewise(VectorOperators.LOG);
                 case SQRT -> v.sqrt();
                 case RSQRT -> FloatVector.broadcast(SP, 1f).div(v.sqrt());
@@ -132,7 +132,7 @@ final class CpuElementwise {
     }
 
     static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(v.species(), 1f).div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return FloatVector.broadcast(v.species(), 1f).div(VectorMath.exp(v.neg()).add(1f));
     }
 
     static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor gi, double p, double q) {

@@ -1,0 +1,57 @@
+package io.liquid4j.tensor.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * exp and tanh on float vectors from IEEE adds, multiplies and fmas only, so every JIT tier
+ * gives the same bits. {@code lanewise(VectorOperators.EXP)} does not: before C2 compiles a
+ * kernel it runs a Java fallback, after it an intrinsic, and the two round differently in the
+ * last place; a training run resumed in a fresh JVM then drifts from the uninterrupted one.
+ *
+ * <p>exp: n = round(x·log2 e) by the 1.5·2²³ trick, r = x − n·ln 2 in two parts (Cody–Waite),
+ * e^r by Cephes' degree-6 polynomial on |r| ≤ ln2/2 (≈1 ulp), times 2ⁿ built in the exponent
+ * bits (in two factors). Inputs above 88.72 give +∞, below −103.97 give 0, NaN stays NaN.
+ */
+final class VectorMath {
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f;   // 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
+    private static final float HI = 88.72283f, LO = -103.972f;
+
+    private VectorMath() {}
+
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(LO).min(HI);
+        FloatVector t = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
+        IntVector bits = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND));   // n as an int
+        FloatVector r = xc.sub(n.mul(LN2_HI));                  // exact: LN2_HI has 9 significant bits, |n| ≤ 127
+        r = r.sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f);
+        p = p.fma(r, c(r, 8.3334519073E-3f));
+        p = p.fma(r, c(r, 4.1665795894E-2f));
+        p = p.fma(r, c(r, 1.6666665459E-1f));
+        p = p.fma(r, c(r, 5.0000001201E-1f));
+        FloatVector r2 = r.mul(r);
+        FloatVector y = p.fma(r2, r).add(1f);
+        // 2^n as 2^(n>>1)·2^(n−(n>>1)): both factors stay normal for n in [−150, 128], so results
+        // near overflow are right and tiny ones round once into the subnormals
+        IntVector half = bits.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = bits.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector out = y.mul(s1).mul(s2);
+        VectorMask<Float> big = x.compare(VectorOperators.GT, HI), small = x.compare(VectorOperators.LT, LO);
+        out = out.blend(Float.POSITIVE_INFINITY, big).blend(0f, small);
+        return out.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    private static FloatVector c(FloatVector like, float v) { return FloatVector.broadcast(like.species(), v); }
+
+    /** tanh(x) = 1 − 2/(e^{2x} + 1): ±1 at the extremes, absolute error ~1e-7 near 0. */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector e = exp(x.add(x));
+        return FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(e.add(1f)));
+    }
+}

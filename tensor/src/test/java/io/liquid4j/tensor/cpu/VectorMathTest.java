@@ -1,0 +1,59 @@
+package io.liquid4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** The deterministic vector exp/tanh against Math, over the whole float range that matters. */
+class VectorMathTest {
+    private static final int L = FloatVector.SPECIES_PREFERRED.length();
+
+    private static float[] apply(boolean tanh, float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i += L) {
+            FloatVector v = FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i);
+            (tanh ? VectorMath.tanh(v) : VectorMath.exp(v)).intoArray(out, i);
+        }
+        return out;
+    }
+
+    @Test
+    void expIsWithinTwoUlpsEverywhere() {
+        int n = 1 << 16;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -87f + 175.7f * i / n;   // normal results; subnormal ones are checked below
+        float[] y = apply(false, x);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double want = Math.exp(x[i]);
+            worst = Math.max(worst, Math.abs(y[i] - want) / Math.ulp((float) want));
+        }
+        assertTrue(worst <= 2, "worst error " + worst + " ulp");
+    }
+
+    @Test
+    void expSpecialValues() {
+        float[] x = new float[L];
+        float[] special = {0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN, -100f, 100f, 88.7f, -87.3f};
+        for (int i = 0; i < L; i++) x[i] = special[i % special.length];
+        float[] y = apply(false, x);
+        for (int i = 0; i < L; i++) {
+            float want = (float) Math.exp(x[i]);
+            if (Float.isNaN(want)) assertTrue(Float.isNaN(y[i]));
+            else if (x[i] == 88.7f || x[i] == -87.3f) assertEquals(want, y[i], 2 * Math.ulp(want), "x " + x[i]);
+            else if (x[i] == -100f) assertEquals(want, y[i], 2 * Float.MIN_VALUE, "subnormal result");
+            else assertEquals(want, y[i], 0f, "x " + x[i]);
+        }
+    }
+
+    @Test
+    void tanhIsCloseInAbsoluteTerms() {
+        int n = 4096;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = -20f + 40f * i / n;
+        float[] y = apply(true, x);
+        for (int i = 0; i < n; i++) assertEquals(Math.tanh(x[i]), y[i], 2e-7, "x " + x[i]);
+    }
+}
