@@ -8,6 +8,7 @@ import io.liquid4j.liquid.data.SampleFactory;
 import io.liquid4j.liquid.data.VqImageEncoder;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.tensor.Device;
+import io.liquid4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +59,7 @@ final class PrepareCommand implements Callable<Integer> {
         }
         SampleFactory factory = null;
         if (build) {
-            SequenceBuilder builder = SequenceBuilder.of(GenerateCommand.loadTokenizer(model), layout);
+            SequenceBuilder builder = SequenceBuilder.of(Tokenizer.load(model), layout);
             factory = new SampleFactory(builder, new DataOptions(t2iRatio, uncondProb, seed, Integer.MAX_VALUE, false, layout.imageCodes()));
         }
         VQModel vq = VQModel.load(vqDir);

@@ -92,11 +92,12 @@ public final class DataPreparer {
             return "";
         }
         if (record instanceof DataRecord.Image image) {
-            record = encode(image, base, where);
-            if (record == null) return "";
+            DataRecord.Pair pair = encode(image, base, where);
+            if (pair == null) return "";
+            if (build == null) return pairLine(pair);
+            record = pair;
         }
-        if (build != null) return builtLine(build.sample(record, 0, n, where));
-        return record instanceof DataRecord.Pair p ? pairLine(p) : line;
+        return build != null ? builtLine(build.sample(record, 0, n, where)) : line;
     }
 
     /** The image's pair, or null when it is dropped (aspect ratio) or cannot be read (reported). */
