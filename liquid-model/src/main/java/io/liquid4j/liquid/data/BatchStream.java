@@ -97,6 +97,7 @@ public final class BatchStream {
         order = new int[data.size()];
         for (int i = 0; i < order.length; i++) order[i] = i;
         if (shuffle) {
+            // file index −1 is no file: the epoch orders draw from a stream no record uses
             SplittableRandom rng = SampleFactory.recordRng(seed, -1, e);
             for (int i = order.length - 1; i > 0; i--) {
                 int j = rng.nextInt(i + 1), t = order[i];
