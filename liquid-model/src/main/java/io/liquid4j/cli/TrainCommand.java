@@ -6,6 +6,7 @@ import io.liquid4j.liquid.data.Batch;
 import io.liquid4j.liquid.data.BatchStream;
 import io.liquid4j.liquid.data.DataOptions;
 import io.liquid4j.liquid.data.TrainingData;
+import io.liquid4j.liquid.train.LossPlot;
 import io.liquid4j.liquid.train.LrSchedule;
 import io.liquid4j.liquid.train.RunDirectory;
 import io.liquid4j.liquid.train.Trainer;
@@ -30,8 +31,11 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = {"Train a Liquid model (liquid.json or the released layout) on JSONL data: {\"text\"}, {\"caption\", \"codes\"} "
                 + "(text-to-image or captioning, drawn as the released collator does) and {\"input_ids\", \"labels\"} records. "
-                + "Writes RUN/metrics.csv, RUN/checkpoints/step-N/ (atomic, resumable with --resume) and RUN/final/."})
+                + "Writes RUN/metrics.csv, RUN/loss.png, RUN/checkpoints/step-N/ (atomic, resumable with --resume) and RUN/final/."})
 final class TrainCommand implements Callable<Integer> {
+    /** RUN/loss.png is redrawn this often (and at the end). */
+    private static final int PLOT_EVERY = 25;
+
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Liquid model directory to start from.")
     Path model;
 
@@ -166,11 +170,13 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.printf(Locale.ROOT, "%nstep %d skipped: %s%n", step + 1, r.why());
                 }
                 bar.update(step + 1, String.format(Locale.ROOT, "loss %.4f", r.loss()));
+                if ((step + 1) % PLOT_EVERY == 0) LossPlot.draw(run.metrics(), out.resolve("loss.png"));
                 if (saveEvery > 0 && (step + 1) % saveEvery == 0 && step + 1 < total) {
                     run.save(run.checkpoint(step + 1), step + 1, lm, model, layout, trainer.optimizer(), stream.state());
                 }
             }
             run.save(run.finalDir(), total, lm, model, layout, trainer.optimizer(), stream.state());
+            LossPlot.draw(run.metrics(), out.resolve("loss.png"));
             double secs = (System.nanoTime() - t0) / 1e9;
             System.err.printf(Locale.ROOT, "trained %d steps (%d skipped), %,d tokens in %.1f s (%.0f tok/s); final model in %s%n",
                     total - start, skipped, tokens, secs, tokens / Math.max(secs, 1e-9), run.finalDir());

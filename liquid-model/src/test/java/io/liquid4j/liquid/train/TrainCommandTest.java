@@ -84,6 +84,7 @@ class TrainCommandTest {
         List<String> header = Files.readAllLines(a.resolve("metrics.csv"));
         assertEquals(RunDirectory.METRICS_HEADER, header.getFirst());
         assertEquals(6, losses(a).size());
+        assertTrue(javax.imageio.ImageIO.read(a.resolve("loss.png").toFile()).getWidth() > 0, "loss.png drawn");
         CausalLM trained = CausalLM.fromPretrained(a.resolve("final"), null, Device.CPU);
         assertEquals(56, trained.config().vocabSize());
         assertEquals(LiquidLayout.load(model).textVocabSize(), LiquidLayout.load(a.resolve("final")).textVocabSize());
