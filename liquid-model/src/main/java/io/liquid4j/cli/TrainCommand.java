@@ -6,6 +6,7 @@ import io.liquid4j.liquid.data.Batch;
 import io.liquid4j.liquid.data.BatchStream;
 import io.liquid4j.liquid.data.DataOptions;
 import io.liquid4j.liquid.data.TrainingData;
+import io.liquid4j.liquid.train.Evaluator;
 import io.liquid4j.liquid.train.LossPlot;
 import io.liquid4j.liquid.train.LrSchedule;
 import io.liquid4j.liquid.train.RunDirectory;
@@ -96,6 +97,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "f32", description = "Weights: f32, or bf16 with F32 master copies in the optimizer (default ${DEFAULT-VALUE}).")
     String dtype;
 
+    @Option(names = "--eval-data", split = ",", paramLabel = "F.jsonl", description = "Held-out data, evaluated every --eval-every steps and at the end (RUN/eval.csv).")
+    List<Path> evalData;
+
+    @Option(names = "--eval-every", paramLabel = "K", defaultValue = "0", description = "Evaluate every K steps (default: only at the end, when --eval-data is given).")
+    int evalEvery;
+
     @Option(names = "--save-every", paramLabel = "K", defaultValue = "0", description = "Checkpoint every K steps (default: only the final model).")
     int saveEvery;
 
@@ -106,6 +113,14 @@ final class TrainCommand implements Callable<Integer> {
     long seed;
 
     @Mixin DeviceOption deviceOption;
+
+    private static void evaluate(RunDirectory run, int step, CausalLM lm, TrainingData set) {
+        var results = Evaluator.evaluate(lm, set);
+        run.appendEval(step, results);
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%neval at step %d:", step));
+        results.forEach((task, r) -> line.append(String.format(Locale.ROOT, "  %s loss %.4f acc %.3f", task.name().toLowerCase(Locale.ROOT), r.loss(), r.tokenAccuracy())));
+        System.err.println(line);
+    }
 
     @Override public Integer call() throws IOException {
         Device dev = deviceOption.device();
@@ -135,6 +150,8 @@ final class TrainCommand implements Callable<Integer> {
         TrainingData td = TrainingData.load(data, SequenceBuilder.of(tokenizer, layout),
                 new DataOptions(t2iRatio, uncondProb, seed, len, truncate, layout.imageCodes()));
         if (td.size() == 0) throw new IllegalArgumentException("no usable training records in " + data);
+        TrainingData evalSet = evalData == null ? null : TrainingData.load(evalData, SequenceBuilder.of(tokenizer, layout),
+                new DataOptions(t2iRatio, uncondProb, seed, len, truncate, layout.imageCodes()));
         int pad = Math.max(tokenizer.tokenToId("<pad>"), Math.max(lm.config().padTokenId(), 0));
         BatchStream stream = new BatchStream(td, batchSize, len, pack, !noShuffle, seed, pad);
         int total = steps != null ? steps : (int) Math.max(1, Math.ceil(epochs * stream.batchesPerEpoch() / gradAccum));
@@ -170,11 +187,13 @@ final class TrainCommand implements Callable<Integer> {
                     System.err.printf(Locale.ROOT, "%nstep %d skipped: %s%n", step + 1, r.why());
                 }
                 bar.update(step + 1, String.format(Locale.ROOT, "loss %.4f", r.loss()));
+                if (evalSet != null && evalEvery > 0 && (step + 1) % evalEvery == 0 && step + 1 < total) evaluate(run, step + 1, lm, evalSet);
                 if ((step + 1) % PLOT_EVERY == 0) LossPlot.draw(run.metrics(), out.resolve("loss.png"));
                 if (saveEvery > 0 && (step + 1) % saveEvery == 0 && step + 1 < total) {
                     run.save(run.checkpoint(step + 1), step + 1, lm, model, layout, trainer.optimizer(), stream.state());
                 }
             }
+            if (evalSet != null) evaluate(run, total, lm, evalSet);
             run.save(run.finalDir(), total, lm, model, layout, trainer.optimizer(), stream.state());
             LossPlot.draw(run.metrics(), out.resolve("loss.png"));
             double secs = (System.nanoTime() - t0) / 1e9;

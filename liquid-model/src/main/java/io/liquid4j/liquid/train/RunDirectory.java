@@ -22,7 +22,8 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The files of a training run: RUN/metrics.csv (one row per step), RUN/checkpoints/step-N/ (a
+ * The files of a training run: RUN/metrics.csv (one row per step), RUN/eval.csv (held-out loss
+ * and token accuracy per task), RUN/checkpoints/step-N/ (a
  * loadable model directory + liquid.json + optimizer.safetensors + trainer.json with the step,
  * the optimizer's step count and the data order's state) and RUN/final/. A checkpoint is written
  * into step-N.tmp and renamed when complete, so a run killed at any moment (kill -9 during a
@@ -61,12 +62,32 @@ public final class RunDirectory {
         }
     }
 
+    public Path evalMetrics() { return run.resolve("eval.csv"); }
+
+    /** Appends the held-out figures of one evaluation, a row per task. */
+    public void appendEval(int step, Map<io.liquid4j.liquid.TrainingSequence.Task, Evaluator.Result> results) {
+        StringBuilder rows = new StringBuilder();
+        results.forEach((task, r) -> rows.append(String.format(Locale.ROOT, "%d,%s,%s,%.6f,%d%n", step, task.name().toLowerCase(Locale.ROOT),
+                Double.toString(r.loss()), r.tokenAccuracy(), r.tokens())));
+        try {
+            if (!Files.exists(evalMetrics())) Files.writeString(evalMetrics(), "step,task,loss,token_accuracy,tokens\n");
+            Files.writeString(evalMetrics(), rows.toString(), StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(evalMetrics() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Drops metric rows past `step` (a resumed run rewrites them). */
     public void truncateMetrics(int step) {
-        if (!Files.exists(metrics())) return;
+        truncate(metrics(), step);
+        truncate(evalMetrics(), step);
+    }
+
+    private static void truncate(Path file, int step) {
+        if (!Files.exists(file)) return;
         try {
             List<String> keep = new ArrayList<>();
-            for (String line : Files.readAllLines(metrics())) {
+            for (String line : Files.readAllLines(file)) {
                 if (line.isBlank()) continue;
                 if (!keep.isEmpty()) {
                     int s = Integer.parseInt(line.substring(0, line.indexOf(',')));
@@ -74,9 +95,9 @@ public final class RunDirectory {
                 }
                 keep.add(line);
             }
-            writeAtomically(metrics(), String.join("\n", keep) + "\n");
+            writeAtomically(file, String.join("\n", keep) + "\n");
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(metrics() + ": cannot read the metrics of the run to resume: " + e.getMessage(), e);
+            throw new IllegalStateException(file + ": cannot read the metrics of the run to resume: " + e.getMessage(), e);
         }
     }
 

@@ -78,12 +78,15 @@ class TrainCommandTest {
     void trainsWritesMetricsAndResumesExactly() throws Exception {
         Path model = model();
         Path a = tmp.resolve("runA"), b = tmp.resolve("runB");
-        String[] ra = train(model, a);
+        String[] ra = train(model, a, "--eval-data", tmp.resolve("data.jsonl").toString(), "--eval-every", "3");
         assertEquals("0", ra[0], ra[1]);
         assertTrue(ra[1].contains("1 corrupt lines skipped") || ra[1].contains("data.jsonl:4"), ra[1]);
         List<String> header = Files.readAllLines(a.resolve("metrics.csv"));
         assertEquals(RunDirectory.METRICS_HEADER, header.getFirst());
         assertEquals(6, losses(a).size());
+        List<String> eval = Files.readAllLines(a.resolve("eval.csv"));
+        assertEquals("step,task,loss,token_accuracy,tokens", eval.getFirst());
+        assertTrue(eval.stream().anyMatch(l -> l.startsWith("6,text,")) && eval.stream().anyMatch(l -> l.startsWith("3,")), String.join("\n", eval));
         assertTrue(javax.imageio.ImageIO.read(a.resolve("loss.png").toFile()).getWidth() > 0, "loss.png drawn");
         CausalLM trained = CausalLM.fromPretrained(a.resolve("final"), null, Device.CPU);
         assertEquals(56, trained.config().vocabSize());
