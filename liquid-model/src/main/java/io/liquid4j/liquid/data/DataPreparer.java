@@ -75,7 +75,7 @@ public final class DataPreparer {
                 progress.accept(n);
             }
         }
-        if (resumed > n) throw new IllegalStateException(partial + " has " + resumed + " lines but " + in + " only " + n + ": it was made from another input");
+        if (resumed > n) throw new IllegalStateException(partial + " has " + resumed + " lines but " + in + " only " + n + ": it was made from another input (delete it to start over)");
         Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new Summary(n, resumed, encoded, dropped, skipped);
     }

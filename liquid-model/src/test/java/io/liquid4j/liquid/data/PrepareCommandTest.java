@@ -108,6 +108,21 @@ class PrepareCommandTest {
     }
 
     @Test
+    void aGrownInputContinuesAfterAFinishedOutAndAForeignPartialIsRefused() throws IOException {
+        Path out = tmp.resolve("out.jsonl");
+        String kept = pair("ab", new int[CODES]);
+        Files.writeString(out, "{\"text\": \"ab\"}\n" + kept + "\n");
+        assertEquals(0, prepare(out));
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(7, lines.size());
+        assertEquals(kept, lines.get(1), "the finished OUT's lines are kept");
+        assertEquals(pair("b", codesOf("b.png")), lines.get(4), "the new lines are encoded");
+
+        Files.writeString(DataPreparer.partialOf(out), "\n".repeat(9));
+        assertEquals(1, prepare(out), "a partial longer than the input came from another input");
+    }
+
+    @Test
     void buildWritesTheSequencesTrainingDataBuilds() throws IOException {
         Path prepared = tmp.resolve("prepared.jsonl"), built = tmp.resolve("built.jsonl");
         assertEquals(0, prepare(prepared));
