@@ -114,6 +114,15 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    /** Prebuilt input_ids are only checked to be >= 0 when read: here against the model. */
+    private static void checkIds(TrainingData set, int vocab, String option) {
+        for (int i = 0; i < set.size(); i++) {
+            for (int id : set.get(i).inputIds()) {
+                if (id >= vocab) throw new IllegalArgumentException(option + ": sequence " + i + " holds token id " + id + ", outside the model's vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
     private static void evaluate(RunDirectory run, int step, CausalLM lm, TrainingData set) {
         var results = Evaluator.evaluate(lm, set);
         run.appendEval(step, results);
@@ -150,8 +159,10 @@ final class TrainCommand implements Callable<Integer> {
         TrainingData td = TrainingData.load(data, SequenceBuilder.of(tokenizer, layout),
                 new DataOptions(t2iRatio, uncondProb, seed, len, truncate, layout.imageCodes()));
         if (td.size() == 0) throw new IllegalArgumentException("no usable training records in " + data);
+        checkIds(td, lm.config().vocabSize(), "--data");
         TrainingData evalSet = evalData == null ? null : TrainingData.load(evalData, SequenceBuilder.of(tokenizer, layout),
                 new DataOptions(t2iRatio, uncondProb, seed, len, truncate, layout.imageCodes()));
+        if (evalSet != null) checkIds(evalSet, lm.config().vocabSize(), "--eval-data");
         int pad = Math.max(tokenizer.tokenToId("<pad>"), Math.max(lm.config().padTokenId(), 0));
         BatchStream stream = new BatchStream(td, batchSize, len, pack, !noShuffle, seed, pad);
         int total = steps != null ? steps : (int) Math.max(1, Math.ceil(epochs * stream.batchesPerEpoch() / gradAccum));
