@@ -69,7 +69,7 @@ final class CaptionCommand implements Callable<Integer> {
         LiquidLayout layout = LiquidLayout.load(model);
         Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
         if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json: captions are text");
-        int[] codes = source.codes != null ? readCodes(source.codes) : encode(source.image, layout, dev);
+        int[] codes = source.codes != null ? readCodes(source.codes) : encode(model, source.image, layout, dev);
         if (codes.length != layout.tokensPerImage()) {
             throw new IllegalArgumentException("the image has " + codes.length + " codes but this model reads " + layout.gridRows() + "x" + layout.gridCols()
                     + " = " + layout.tokensPerImage() + " per image");
@@ -99,7 +99,7 @@ final class CaptionCommand implements Callable<Integer> {
     }
 
     /** The first image of an `imagine --codes-out` file, or the grid of a `vq encode --out` file. */
-    private static int[] readCodes(Path file) throws IOException {
+    static int[] readCodes(Path file) throws IOException {
         Object v = Json.parseFile(file);
         if (v instanceof Map<?, ?> m && m.containsKey("grid")) {
             if (!(m.get("codes") instanceof List<?> images) || images.isEmpty() || !(images.getFirst() instanceof List<?> first)) {
@@ -111,7 +111,8 @@ final class CaptionCommand implements Callable<Integer> {
         return java.util.Arrays.stream(grid).mapToInt(Math::toIntExact).toArray();
     }
 
-    private int[] encode(Path image, LiquidLayout layout, Device dev) {
+    /** The codes of an image for understanding: Liquid's pad-to-square (122,116,104), Lanczos to the VQGAN's size, encode. */
+    static int[] encode(Path model, Path image, LiquidLayout layout, Device dev) {
         Path vq = layout.vqganDir(model);
         if (vq == null || !Files.isDirectory(vq)) throw new IllegalArgumentException(model + ": --image needs the model's VQGAN (liquid.json names "
                 + (vq == null ? "none" : vq + ", which does not exist") + "); give --codes instead");

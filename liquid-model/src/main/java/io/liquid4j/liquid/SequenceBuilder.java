@@ -122,6 +122,17 @@ public final class SequenceBuilder {
         throw new IllegalStateException("the tokenizer did not keep " + boi + " as one token in the chat template");
     }
 
+    /**
+     * A later turn of a Gemma chat, continuing after the model's {@code <end_of_turn>}:
+     * {@code \n<start_of_turn>user\nmessage<end_of_turn>\n<start_of_turn>model\n}, no BOS.
+     */
+    public int[] gemmaChatTurn(String message) {
+        if (tokenizer.tokenToId("<start_of_turn>") < 0) {
+            throw new IllegalArgumentException("this tokenizer has no <start_of_turn>: only Gemma's chat template is supported so far");
+        }
+        return tokenizer.encode("\n<start_of_turn>user\n" + message + "<end_of_turn>\n<start_of_turn>model\n", false);
+    }
+
     /** A text-only sample: the text with BOS, every token counted. */
     public TrainingSequence text(String text) {
         int[] ids = tokenizer.encode(text, true);

@@ -96,6 +96,19 @@ class SequenceBuilderTest {
     }
 
     @Test
+    void gemmaChatTemplateAroundTheImage() {
+        HfTokenizer tok = gemma();
+        int start = tok.tokenToId("<start_of_turn>"), end = tok.tokenToId("<end_of_turn>");
+        int[] got = builder(tok).gemmaChatPrompt(CODES, "What is it?");
+        int[] want = concat(new int[] {BOS, start}, tok.encode("user\n", false), new int[] {BOI}, image(), new int[] {EOI},
+                tok.encode("\nWhat is it?", false), new int[] {end}, tok.encode("\n", false), new int[] {start}, tok.encode("model\n", false));
+        assertArrayEquals(want, got);
+        int[] next = builder(tok).gemmaChatTurn("And now?");
+        assertArrayEquals(concat(tok.encode("\n", false), new int[] {start}, tok.encode("user\nAnd now?", false), new int[] {end},
+                tok.encode("\n", false), new int[] {start}, tok.encode("model\n", false)), next);
+    }
+
+    @Test
     void badInputIsRejected() {
         SequenceBuilder b = builder(gemma());
         assertThrows(IllegalArgumentException.class, () -> b.textToImage("x", new int[] {8192}, 0, false));

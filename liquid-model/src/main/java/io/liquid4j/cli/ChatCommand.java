@@ -1,0 +1,104 @@
+package io.liquid4j.cli;
+
+import io.liquid4j.generate.ChatSession;
+import io.liquid4j.generate.SamplingParams;
+import io.liquid4j.liquid.LiquidLayout;
+import io.liquid4j.liquid.SequenceBuilder;
+import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tokenizer.Tokenizer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** `liquid chat`: a multi-turn conversation (Gemma's chat template), optionally about an image, with one KV cache for all turns. */
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = {"Chat with a Liquid model (Gemma chat template). Interactive on a terminal: one line per turn, "
+                + "/reset starts over, an empty line or end of input quits. With standard input redirected, all of it is one message."})
+final class ChatCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Liquid model directory.")
+    Path model;
+
+    @Option(names = "--image", paramLabel = "FILE", description = "An image shown in the first turn (encoded with the model's VQGAN).")
+    Path imageFile;
+
+    @Option(names = "--codes", paramLabel = "FILE", description = "An image as codes JSON (imagine --codes-out or vq encode --out), instead of --image.")
+    Path codes;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Longest reply (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
+    double temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus mass (1 = off).")
+    double topP;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Sampling seed.")
+    long seed;
+
+    @Option(names = "--dtype", paramLabel = "TYPE", defaultValue = "auto", description = "Weight dtype: auto (as stored), f32, bf16, f16.")
+    String dtype;
+
+    @Mixin DeviceOption deviceOption;
+
+    @Override public Integer call() throws IOException {
+        Device dev = deviceOption.device();
+        LiquidLayout layout = LiquidLayout.load(model);
+        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
+        if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json");
+        SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
+        if (imageFile != null && codes != null) throw new IllegalArgumentException("give --image or --codes, not both");
+        int[] image = codes != null ? CaptionCommand.readCodes(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev) : null;
+        if (image != null && image.length != layout.tokensPerImage()) {
+            throw new IllegalArgumentException("the image has " + image.length + " codes but this model reads " + layout.tokensPerImage() + " per image");
+        }
+        seq.gemmaChatTurn("");   // fails now, not after loading, when the tokenizer has no chat template
+        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
+        stops = Arrays.copyOf(stops, stops.length + 1);
+        stops[stops.length - 1] = tokenizer.tokenToId("<end_of_turn>");
+        int context = lm.config().maxPositions() > 0 ? lm.config().maxPositions() : 8192;
+        SamplingParams sampling = new SamplingParams(temperature, 0, topP, seed);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        boolean interactive = System.console() != null;
+        ChatSession chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context);
+        try {
+            boolean first = true;
+            while (true) {
+                String message;
+                if (interactive) {
+                    System.err.print("> ");
+                    message = in.readLine();
+                    if (message == null || message.isBlank()) break;
+                    if (message.strip().equals("/reset")) {
+                        chat.close();
+                        chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context);
+                        first = true;
+                        continue;
+                    }
+                } else {
+                    message = in.lines().collect(Collectors.joining("\n")).strip();
+                    if (message.isEmpty()) throw new IllegalArgumentException("no message on standard input");
+                }
+                int[] turn = first ? seq.gemmaChatPrompt(image, message) : seq.gemmaChatTurn(message);
+                first = false;
+                chat.send(turn, maxNewTokens, new GenerateCommand.TextStream(tokenizer, System.out));
+                System.out.println();
+                System.out.flush();
+                if (!interactive) break;
+            }
+        } finally {
+            chat.close();
+        }
+        return 0;
+    }
+}
