@@ -86,7 +86,14 @@ final class GenerateCommand implements Callable<Integer> {
         boolean ids = printIds || tokenizer == null;
         int[] stops = stopIds != null ? parseIds(stopIds, "--stop-ids") : defaultStops(lm, tokenizer);
         int pad = lm.config().padTokenId() >= 0 ? lm.config().padTokenId() : 0;
-        GenerationConfig cfg = new GenerationConfig(maxNewTokens, new SamplingParams(temperature, topK, topP, seed), stops, pad);
+        int longest = batch.stream().mapToInt(p -> p.length).max().orElse(0), context = lm.config().maxPositions();
+        int limit = maxNewTokens;
+        if (context > 0 && longest + maxNewTokens > context) {
+            if (longest >= context) throw new IllegalArgumentException("the prompt (" + longest + " tokens) fills the model's context of " + context + " positions");
+            limit = context - longest;
+            err.printf(Locale.ROOT, "note: the model's context of %d positions leaves room for %d new tokens, not %d%n", context, limit, maxNewTokens);
+        }
+        GenerationConfig cfg = new GenerationConfig(limit, new SamplingParams(temperature, topK, topP, seed), stops, pad);
 
         // a single prompt streams as it is generated; a batch prints when done
         TokenListener listener = !ids && batch.size() == 1 ? new TextStream(tokenizer, System.out) : TokenListener.NONE;

@@ -69,6 +69,9 @@ final class ImagineCommand implements Callable<Integer> {
     @Option(names = "--codes-out", paramLabel = "FILE", description = "JSON {\"grid\": [rows, cols], \"codes\": [[...], ...]}, one list of codes per image.")
     Path codesOut;
 
+    @Option(names = "--full-lm-head", description = "Compute every vocabulary row of the LM head each step (the released loop's cost; for comparison).")
+    boolean fullHead;
+
     @Mixin DeviceOption deviceOption;
 
     @Override public Integer call() throws IOException {
@@ -91,7 +94,7 @@ final class ImagineCommand implements Callable<Integer> {
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
         StepProgress bar = new StepProgress(System.err, "imagine", steps);
         t0 = System.nanoTime();
-        int[][] codes = new ImageGenerator(lm, layout.textVocabSize(), layout.imageCodes(), true, DType.F32)
+        int[][] codes = new ImageGenerator(lm, layout.textVocabSize(), layout.imageCodes(), !fullHead, DType.F32)
                 .generate(Collections.nCopies(n, seq.imagePrompt(prompt)), seq.unconditionalPrompt(), steps, cfg, sampling, pad, bar::update);
         double secs = (System.nanoTime() - t0) / 1e9;
         System.err.printf(Locale.ROOT, "%d images of %d codes in %.1f s: %.1f s/image, %.1f tokens/s (2 rows per image)%n",
