@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 @Command(name = "caption", mixinStandardHelpOptions = true,
         description = {"Caption an image with a Liquid model: the image becomes VQGAN codes between <boi> and <eoi>, then the model writes "
                 + "(greedy by default). Without --prompt the training layout is used (\"<boi> codes <eoi> The caption of this image is:\"); "
-                + "with --prompt, Gemma's chat template asks the question about the image."})
+                + "with --prompt, the family's chat template (Gemma, Llama 3, Qwen2) asks the question about the image."})
 final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Liquid model directory.")
     Path model;
@@ -47,7 +47,7 @@ final class CaptionCommand implements Callable<Integer> {
         Path codes;
     }
 
-    @Option(names = "--prompt", paramLabel = "Q", description = "A question about the image (Gemma chat template).")
+    @Option(names = "--prompt", paramLabel = "Q", description = "A question about the image (asked in the family's chat template).")
     String prompt;
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Most tokens to write (default ${DEFAULT-VALUE}).")
@@ -78,10 +78,10 @@ final class CaptionCommand implements Callable<Integer> {
             if (c < 0 || c >= layout.imageCodes()) throw new IllegalArgumentException("image code " + c + " is outside [0, " + layout.imageCodes() + ")");
         }
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
-        int[] input = prompt == null ? seq.captionPrompt(codes) : seq.gemmaChatPrompt(codes, prompt);
+        int[] input = prompt == null ? seq.captionPrompt(codes) : seq.chatPrompt(codes, prompt);
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
-        int endOfTurn = tokenizer.tokenToId("<end_of_turn>");
+        int endOfTurn = prompt == null ? -1 : tokenizer.tokenToId(io.liquid4j.liquid.ChatTemplate.of(tokenizer).endOfTurn());
         if (endOfTurn >= 0) {
             stops = java.util.Arrays.copyOf(stops, stops.length + 1);
             stops[stops.length - 1] = endOfTurn;

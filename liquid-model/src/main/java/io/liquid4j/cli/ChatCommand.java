@@ -2,6 +2,7 @@ package io.liquid4j.cli;
 
 import io.liquid4j.generate.ChatSession;
 import io.liquid4j.generate.SamplingParams;
+import io.liquid4j.liquid.ChatTemplate;
 import io.liquid4j.liquid.LiquidLayout;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.nn.transformer.CausalLM;
@@ -19,9 +20,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** `liquid chat`: a multi-turn conversation (Gemma's chat template), optionally about an image, with one KV cache for all turns. */
+/** `liquid chat`: a multi-turn conversation in the family's chat template, optionally about an image, with one KV cache for all turns. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
-        description = {"Chat with a Liquid model (Gemma chat template). Interactive on a terminal: one line per turn, "
+        description = {"Chat with a Liquid model (the chat template of Gemma, Llama 3 or Qwen2). Interactive on a terminal: one line per turn, "
                 + "/reset starts over, an empty line or end of input quits. With standard input redirected, all of it is one message."})
 final class ChatCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Liquid model directory.")
@@ -61,11 +62,11 @@ final class ChatCommand implements Callable<Integer> {
         if (image != null && image.length != layout.tokensPerImage()) {
             throw new IllegalArgumentException("the image has " + image.length + " codes but this model reads " + layout.tokensPerImage() + " per image");
         }
-        seq.gemmaChatTurn("");   // fails now, not after loading, when the tokenizer has no chat template
+        ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         stops = Arrays.copyOf(stops, stops.length + 1);
-        stops[stops.length - 1] = tokenizer.tokenToId("<end_of_turn>");
+        stops[stops.length - 1] = tokenizer.tokenToId(template.endOfTurn());
         int context = lm.config().maxPositions() > 0 ? lm.config().maxPositions() : 8192;
         SamplingParams sampling = new SamplingParams(temperature, 0, topP, seed);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -89,7 +90,7 @@ final class ChatCommand implements Callable<Integer> {
                     message = in.lines().collect(Collectors.joining("\n")).strip();
                     if (message.isEmpty()) throw new IllegalArgumentException("no message on standard input");
                 }
-                int[] turn = first ? seq.gemmaChatPrompt(image, message) : seq.gemmaChatTurn(message);
+                int[] turn = first ? seq.chatPrompt(image, message) : seq.chatTurn(message);
                 first = false;
                 chat.send(turn, maxNewTokens, new GenerateCommand.TextStream(tokenizer, System.out));
                 System.out.println();

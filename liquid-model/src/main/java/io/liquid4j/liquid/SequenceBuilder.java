@@ -105,32 +105,33 @@ public final class SequenceBuilder {
     }
 
     /**
-     * Gemma's chat turn asking about an image (spec/liquid.md, "Understanding and chat"):
-     * {@code <bos><start_of_turn>user\n<boi>codes…<eoi>\nquestion<end_of_turn>\n<start_of_turn>model\n};
-     * without codes the same turn without the image part. Other families' templates are not
-     * built yet: a tokenizer without {@code <start_of_turn>} is an error.
+     * The first turn of a chat in the tokenizer's family template ({@link ChatTemplate}), with BOS:
+     * Gemma's is {@code <bos><start_of_turn>user\n<boi>codes…<eoi>\nquestion<end_of_turn>\n<start_of_turn>model\n}
+     * (spec/liquid.md, "Understanding and chat"); without codes the same turn without the image part.
      */
-    public int[] gemmaChatPrompt(int[] codes, String question) {
-        if (tokenizer.tokenToId("<start_of_turn>") < 0) {
-            throw new IllegalArgumentException("this tokenizer has no <start_of_turn>: only Gemma's chat template is supported so far (use the captioning prompt)");
-        }
-        if (codes == null) return tokenizer.encode("<start_of_turn>user\n" + question + "<end_of_turn>\n<start_of_turn>model\n", true);
-        int[] framed = tokenizer.encode("<start_of_turn>user\n" + boi + eoi + "\n" + question + "<end_of_turn>\n<start_of_turn>model\n", true);
+    public int[] chatPrompt(int[] codes, String question) {
+        ChatTemplate t = ChatTemplate.of(tokenizer);
+        if (codes == null) return withBos(tokenizer.encode(t.first("", question), true));
+        int[] framed = withBos(tokenizer.encode(t.first(boi + eoi + "\n", question), true));
         for (int i = 0; i < framed.length; i++) {
             if (framed[i] == boiId) return insertCodes(framed, i + 1, codes);
         }
         throw new IllegalStateException("the tokenizer did not keep " + boi + " as one token in the chat template");
     }
 
-    /**
-     * A later turn of a Gemma chat, continuing after the model's {@code <end_of_turn>}:
-     * {@code \n<start_of_turn>user\nmessage<end_of_turn>\n<start_of_turn>model\n}, no BOS.
-     */
-    public int[] gemmaChatTurn(String message) {
-        if (tokenizer.tokenToId("<start_of_turn>") < 0) {
-            throw new IllegalArgumentException("this tokenizer has no <start_of_turn>: only Gemma's chat template is supported so far");
-        }
-        return tokenizer.encode("\n<start_of_turn>user\n" + message + "<end_of_turn>\n<start_of_turn>model\n", false);
+    /** Chat templates start with the BOS token (Llama 3's "<|begin_of_text|>") even where the tokenizer's own framing adds none. */
+    private int[] withBos(int[] ids) {
+        int bos = tokenizer.bosId();
+        if (bos < 0 || (ids.length > 0 && ids[0] == bos)) return ids;
+        int[] r = new int[ids.length + 1];
+        r[0] = bos;
+        System.arraycopy(ids, 0, r, 1, ids.length);
+        return r;
+    }
+
+    /** A later turn of the chat, continuing after the model's end-of-turn token; no BOS. */
+    public int[] chatTurn(String message) {
+        return tokenizer.encode(ChatTemplate.of(tokenizer).next(message), false);
     }
 
     /** A text-only sample: the text with BOS, every token counted. */

@@ -99,13 +99,26 @@ class SequenceBuilderTest {
     void gemmaChatTemplateAroundTheImage() {
         HfTokenizer tok = gemma();
         int start = tok.tokenToId("<start_of_turn>"), end = tok.tokenToId("<end_of_turn>");
-        int[] got = builder(tok).gemmaChatPrompt(CODES, "What is it?");
+        int[] got = builder(tok).chatPrompt(CODES, "What is it?");
         int[] want = concat(new int[] {BOS, start}, tok.encode("user\n", false), new int[] {BOI}, image(), new int[] {EOI},
                 tok.encode("\nWhat is it?", false), new int[] {end}, tok.encode("\n", false), new int[] {start}, tok.encode("model\n", false));
         assertArrayEquals(want, got);
-        int[] next = builder(tok).gemmaChatTurn("And now?");
+        int[] next = builder(tok).chatTurn("And now?");
         assertArrayEquals(concat(tok.encode("\n", false), new int[] {start}, tok.encode("user\nAnd now?", false), new int[] {end},
                 tok.encode("\n", false), new int[] {start}, tok.encode("model\n", false)), next);
+    }
+
+    @Test
+    void llama3AndQwenChatTemplates() {
+        HfTokenizer llama = ReferenceTokenizers.load("llama3");
+        int[] ids = new SequenceBuilder(llama, 128_256, 8192, 128_002, 128_003, 128_004).chatPrompt(null, "Hi");
+        assertArrayEquals(llama.encode("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n", false), ids);
+        HfTokenizer qwen = ReferenceTokenizers.load("qwen3");
+        int boi = qwen.tokenToId("<|vision_start|>"), eoi = qwen.tokenToId("<|vision_end|>"), unc = qwen.tokenToId("<|vision_pad|>");
+        int[] q = new SequenceBuilder(qwen, 151_669, 8192, boi, eoi, unc).chatPrompt(new int[] {0, 1}, "Hi");
+        int at = IntStream.range(0, q.length).filter(i -> q[i] == boi).findFirst().orElseThrow();
+        assertArrayEquals(new int[] {boi, 151_669, 151_670, eoi}, java.util.Arrays.copyOfRange(q, at, at + 4));
+        assertEquals(qwen.tokenToId("<|im_start|>"), q[0], "ChatML starts with the default system turn");
     }
 
     @Test
