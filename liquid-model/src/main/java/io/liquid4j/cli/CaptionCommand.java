@@ -66,17 +66,10 @@ final class CaptionCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         Device dev = deviceOption.device();
-        LiquidLayout layout = LiquidLayout.load(model);
-        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
-        if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json: captions are text");
-        int[] codes = source.codes != null ? readCodes(source.codes) : encode(model, source.image, layout, dev);
-        if (codes.length != layout.tokensPerImage()) {
-            throw new IllegalArgumentException("the image has " + codes.length + " codes but this model reads " + layout.gridRows() + "x" + layout.gridCols()
-                    + " = " + layout.tokensPerImage() + " per image");
-        }
-        for (int c : codes) {
-            if (c < 0 || c >= layout.imageCodes()) throw new IllegalArgumentException("image code " + c + " is outside [0, " + layout.imageCodes() + ")");
-        }
+        LiquidFiles files = LiquidFiles.load(model);
+        LiquidLayout layout = files.layout();
+        Tokenizer tokenizer = files.tokenizer();
+        int[] codes = files.checkedCodes(source.codes != null ? readCodes(source.codes) : encode(model, source.image, layout, dev));
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         int[] input = prompt == null ? seq.captionPrompt(codes) : seq.chatPrompt(codes, prompt);
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);

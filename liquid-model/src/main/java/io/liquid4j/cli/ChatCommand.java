@@ -53,15 +53,13 @@ final class ChatCommand implements Callable<Integer> {
 
     @Override public Integer call() throws IOException {
         Device dev = deviceOption.device();
-        LiquidLayout layout = LiquidLayout.load(model);
-        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
-        if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json");
+        LiquidFiles files = LiquidFiles.load(model);
+        LiquidLayout layout = files.layout();
+        Tokenizer tokenizer = files.tokenizer();
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         if (imageFile != null && codes != null) throw new IllegalArgumentException("give --image or --codes, not both");
         int[] image = codes != null ? CaptionCommand.readCodes(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev) : null;
-        if (image != null && image.length != layout.tokensPerImage()) {
-            throw new IllegalArgumentException("the image has " + image.length + " codes but this model reads " + layout.tokensPerImage() + " per image");
-        }
+        if (image != null) files.checkedCodes(image);
         ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);

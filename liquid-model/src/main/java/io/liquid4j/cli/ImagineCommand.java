@@ -78,13 +78,14 @@ final class ImagineCommand implements Callable<Integer> {
         if (out == null && codesOut == null) throw new IllegalArgumentException("give --out (a PNG) and/or --codes-out (a JSON file): otherwise nothing is kept");
         if (n <= 0) throw new IllegalArgumentException("--n must be at least 1, got " + n);
         Device dev = deviceOption.device();
-        LiquidLayout layout = LiquidLayout.load(model);
+        LiquidFiles files = LiquidFiles.load(model);
+        LiquidLayout layout = files.layout();
         Path vqDir = out == null ? null : layout.vqganDir(model);
         if (out != null && (vqDir == null || !Files.isDirectory(vqDir))) {
             throw new IllegalArgumentException(model + ": --out needs the model's VQGAN, but liquid.json names " + (vqDir == null ? "none" : vqDir + ", which does not exist")
                     + " (use --codes-out to keep the codes alone)");
         }
-        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
+        Tokenizer tokenizer = files.tokenizer();
         long t0 = System.nanoTime();
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
         System.err.printf(Locale.ROOT, "loaded %s on %s in %.1f s%n", model, dev, (System.nanoTime() - t0) / 1e9);

@@ -147,9 +147,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(out + " already holds a run: continue it with --resume, or choose another --out");
         }
 
-        LiquidLayout layout = LiquidLayout.load(model);
-        Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
-        if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json");
+        LiquidFiles files = LiquidFiles.load(model);
+        LiquidLayout layout = files.layout();
+        Tokenizer tokenizer = files.tokenizer();
         Path weightsDir = saved.map(RunDirectory.Saved::dir).orElse(model);
         CausalLM lm = CausalLM.fromPretrained(weightsDir, weights, dev);
         int context = lm.config().maxPositions() > 0 ? lm.config().maxPositions() : 2048;
