@@ -219,4 +219,15 @@ public interface Backend {
                                             Tensor lse, Tensor gLoss, Tensor gHidden, Tensor gWeight) {
         LinearCrossEntropyChunked.backward(this, hidden, weight, targets, ignoreIndex, zLoss, softcap, lse, gLoss, gHidden, gWeight);
     }
+
+    // ---- fused ops: optimizer ------------------------------------------------------------
+
+    /**
+     * One AdamW update of a parameter in place ({@link F#adamwUpdate}): param (F32, or BF16/F16
+     * with an F32 master copy that takes the update and is written back rounded), grad (any
+     * floating dtype), the F32 moments expAvg and expAvgSq; all contiguous with param's numel.
+     */
+    default void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master, F.AdamWStep step) {
+        AdamWReference.update(param, grad, expAvg, expAvgSq, master, step);
+    }
 }

@@ -2,6 +2,7 @@ package io.liquid4j.nn.optim;
 
 import io.liquid4j.nn.Parameter;
 import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import java.util.IdentityHashMap;
@@ -46,23 +47,13 @@ public final class AdamW implements AutoCloseable {
     /** One update of every parameter that has a gradient. */
     public void step() {
         step++;
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        double stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
+        F.AdamWStep scalars = new F.AdamWStep(lr, beta1, beta2, eps, weightDecay, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step));
         try (var ng = GradMode.noGrad()) {
             for (Parameter p : params) {
                 Tensor w = p.value(), g = w.grad();
                 if (g == null || !p.isTrainable()) continue;
                 Tensor[] mv = state.computeIfAbsent(p, k -> newState(w));
-                Tensor m = mv[0], v = mv[1], master = mv.length > 2 ? mv[2] : w;
-                Tensor gf = g.dtype() == DType.F32 ? g : g.to(DType.F32);
-                if (weightDecay != 0) master.mulInPlace(1 - lr * weightDecay);
-                m.mulInPlace(beta1).addInPlace(gf.mul(1 - beta1));
-                v.mulInPlace(beta2).addInPlace(gf.mul(gf).mul(1 - beta2));
-                Tensor update = m.div(v.sqrt().div(sqrtBc2).add(eps)).mul(stepSize);
-                master.subInPlace(update);
-                if (master != w) w.copyFrom(master);
-                update.close();
-                if (gf != g) gf.close();
+                F.adamwUpdate(w, g.isContiguous() ? g : g.contiguous(), mv[0], mv[1], mv.length > 2 ? mv[2] : null, scalars);
             }
         }
     }

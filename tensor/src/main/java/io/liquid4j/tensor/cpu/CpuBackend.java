@@ -150,4 +150,9 @@ public final class CpuBackend implements Backend {
     @Override public void crossEntropyBackward(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor lse, Tensor gLoss, Tensor grad) {
         CpuCrossEntropy.backward(logits, targets, ignoreIndex, zLoss, lse, gLoss, grad);
     }
+
+    @Override public void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master, io.liquid4j.tensor.F.AdamWStep step) {
+        if (CpuAdamW.handles(param, grad)) CpuAdamW.update(param, grad, expAvg, expAvgSq, master, step);
+        else Backend.super.adamwUpdate(param, grad, expAvg, expAvgSq, master, step);
+    }
 }
