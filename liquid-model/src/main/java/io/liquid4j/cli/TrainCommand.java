@@ -82,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "cosine", description = "constant or cosine (to 0 at the last step) after the warmup (default ${DEFAULT-VALUE}).")
     String schedule;
 
-    @Option(names = "--warmup", paramLabel = "W", description = "Warmup steps (default: 3% of the steps).")
+    @Option(names = "--warmup", paramLabel = "W", description = "Warmup steps (default: 3%% of the steps).")
     Integer warmup;
 
     @Option(names = "--weight-decay", paramLabel = "WD", defaultValue = "0", description = "Decoupled weight decay (default ${DEFAULT-VALUE}).")
