@@ -2,7 +2,6 @@ package io.liquid4j.cli;
 
 import io.liquid4j.tensor.Backends;
 import io.liquid4j.tensor.Device;
-import io.liquid4j.tensor.cuda.CudaDriver;
 import picocli.CommandLine.Option;
 
 /**
@@ -36,7 +35,7 @@ final class DeviceOption {
 
             @Override public String whyUnavailable() { return Backends.probeCuda(); }
 
-            @Override public int deviceCount() { return CudaDriver.get().deviceCount(); }
+            @Override public int deviceCount() { return Backends.cudaDeviceCount(); }
         };
     }
 

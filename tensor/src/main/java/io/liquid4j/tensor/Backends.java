@@ -55,4 +55,17 @@ public final class Backends {
     public static boolean isAvailable(Device device) {
         return device.isCpu() || REGISTERED.containsKey(device);
     }
+
+    /**
+     * CUDA devices the NVIDIA driver sees (0 without a working CUDA backend), so code above the
+     * tensor module can name the devices a machine has without touching the driver itself.
+     */
+    public static int cudaDeviceCount() {
+        if (!isAvailable(Device.cuda(0))) return 0;
+        try {
+            return (int) Class.forName("io.liquid4j.tensor.cuda.CudaBackend").getMethod("deviceCount").invoke(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot ask the CUDA backend for its devices: " + e, e);
+        }
+    }
 }

@@ -89,6 +89,9 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** CUDA devices the driver sees (for {@link Backends#cudaDeviceCount}). */
+    public static int deviceCount() { return CudaDriver.get().deviceCount(); }
+
     /** The registered backend of cuda:0 (throws when CUDA is unavailable). */
     public static CudaBackend get() { return (CudaBackend) Backends.of(Device.cuda(0)); }
 
