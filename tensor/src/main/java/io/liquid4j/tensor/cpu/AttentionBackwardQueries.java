@@ -22,20 +22,7 @@ final class AttentionBackwardQueries {
     private AttentionBackwardQueries() {}
 
     static void run(AttentionCall c, float[] lse, float[] rowDot, AttentionRows gOut, AttentionRows gq) {
-        int tiles = (c.lq + QUERY_TILE - 1) / QUERY_TILE;
-        int heads = c.batch * c.hq;
-        int[] block = c.ints(4);
-        long[] cost = c.longs(c.batch * tiles);
-        for (int b = 0; b < c.batch; b++) {
-            for (int t = 0; t < tiles; t++) {
-                c.ranges.block(b, t * QUERY_TILE, Math.min(QUERY_TILE, c.lq - t * QUERY_TILE), block);
-                cost[b * tiles + t] = (long) (block[1] - block[0]) * QUERY_TILE + 1;
-            }
-        }
-        c.forEachItem(heads * tiles, i -> cost[(i % heads) / c.hq * tiles + i / heads], () -> new Scratch(c), (item, s) -> {
-            int t = item / heads, bh = item % heads;
-            s.item(c, bh / c.hq, bh % c.hq, t * QUERY_TILE, lse, rowDot, gOut, gq);
-        });
+        c.forEachQueryTile(QUERY_TILE, () -> new Scratch(c), (b, h, i0, s) -> s.item(c, b, h, i0, lse, rowDot, gOut, gq));
     }
 
     private static final class Scratch {

@@ -71,6 +71,33 @@ final class AttentionCall {
         void run(int item, S scratch);
     }
 
+    /** One query tile of one (batch row, query head): the queries [i0, i0 + tile). */
+    interface QueryTileBody<S> {
+        void run(int b, int h, int i0, S scratch);
+    }
+
+    /**
+     * Runs body over every (query tile, batch row, query head) with {@link #forEachItem}, an item's
+     * cost being the keys its queries' union interval spans (the forward and the dQ pass split the
+     * same way).
+     */
+    <S> void forEachQueryTile(int tile, Supplier<S> newScratch, QueryTileBody<S> body) {
+        int tiles = (lq + tile - 1) / tile, heads = batch * hq;
+        int[] block = ints(4);
+        long[] cost = longs(batch * tiles);
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < tiles; t++) {
+                ranges.block(b, t * tile, Math.min(tile, lq - t * tile), block);
+                cost[b * tiles + t] = (long) (block[1] - block[0]) * tile + 1;
+            }
+        }
+        // item = tile · heads + (b · Hq + h)
+        forEachItem(heads * tiles, i -> cost[(i % heads) / hq * tiles + i / heads], newScratch, (item, s) -> {
+            int bh = item % heads;
+            body.run(bh / hq, bh % hq, item / heads * tile, s);
+        });
+    }
+
     /**
      * Runs body over items [0, count), most expensive first (cost: an estimate of the work of an
      * item, e.g. its visible keys), the threads taking the next item from a shared counter: with

@@ -35,22 +35,7 @@ final class AttentionForward {
     private AttentionForward() {}
 
     static void run(AttentionCall c, AttentionRows out, float[] lse) {
-        int tiles = (c.lq + QUERY_TILE - 1) / QUERY_TILE;
-        int heads = c.batch * c.hq;
-        int[] block = c.ints(4);
-        // cost of an item: the keys its queries' union interval spans
-        long[] cost = c.longs(c.batch * tiles);
-        for (int b = 0; b < c.batch; b++) {
-            for (int t = 0; t < tiles; t++) {
-                c.ranges.block(b, t * QUERY_TILE, Math.min(QUERY_TILE, c.lq - t * QUERY_TILE), block);
-                cost[b * tiles + t] = (long) (block[1] - block[0]) * QUERY_TILE + 1;
-            }
-        }
-        // item = tile · heads + (b · Hq + h)
-        c.forEachItem(heads * tiles, i -> cost[(i % heads) / c.hq * tiles + i / heads], () -> new Scratch(c), (item, s) -> {
-            int t = item / heads, bh = item % heads;
-            s.item(c, bh / c.hq, bh % c.hq, t * QUERY_TILE, out, lse);
-        });
+        c.forEachQueryTile(QUERY_TILE, () -> new Scratch(c), (b, h, i0, s) -> s.item(c, b, h, i0, out, lse));
     }
 
     /** One thread's tiles. */
