@@ -13,14 +13,12 @@ import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.GradMode;
-import io.liquid4j.tensor.io.Json;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -69,7 +67,7 @@ final class CaptionCommand implements Callable<Integer> {
         LiquidFiles files = LiquidFiles.load(model);
         LiquidLayout layout = files.layout();
         Tokenizer tokenizer = files.tokenizer();
-        int[] codes = files.checkedCodes(source.codes != null ? readCodes(source.codes) : encode(model, source.image, layout, dev));
+        int[] codes = files.checkedCodes(source.codes != null ? ImageCodesFile.readFirst(source.codes) : encode(model, source.image, layout, dev));
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         int[] input = prompt == null ? seq.captionPrompt(codes) : seq.chatPrompt(codes, prompt);
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
@@ -91,18 +89,6 @@ final class CaptionCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The first image of an `imagine --codes-out` file, or the grid of a `vq encode --out` file. */
-    static int[] readCodes(Path file) throws IOException {
-        Object v = Json.parseFile(file);
-        if (v instanceof Map<?, ?> m && m.containsKey("grid")) {
-            if (!(m.get("codes") instanceof List<?> images) || images.isEmpty() || !(images.getFirst() instanceof List<?> first)) {
-                throw new IllegalArgumentException(file + ": \"codes\" must be a non-empty list of code lists");
-            }
-            return first.stream().mapToInt(o -> ((Number) o).intValue()).toArray();
-        }
-        long[] grid = CodeGrid.read(file).codes();
-        return java.util.Arrays.stream(grid).mapToInt(Math::toIntExact).toArray();
-    }
 
     /** The codes of an image for understanding: Liquid's pad-to-square (122,116,104), Lanczos to the VQGAN's size, encode. */
     static int[] encode(Path model, Path image, LiquidLayout layout, Device dev) {

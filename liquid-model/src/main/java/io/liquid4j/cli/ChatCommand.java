@@ -58,7 +58,7 @@ final class ChatCommand implements Callable<Integer> {
         Tokenizer tokenizer = files.tokenizer();
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         if (imageFile != null && codes != null) throw new IllegalArgumentException("give --image or --codes, not both");
-        int[] image = codes != null ? CaptionCommand.readCodes(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev) : null;
+        int[] image = codes != null ? ImageCodesFile.readFirst(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev) : null;
         if (image != null) files.checkedCodes(image);
         ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
         CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);

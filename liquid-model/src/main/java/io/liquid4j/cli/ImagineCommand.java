@@ -14,18 +14,14 @@ import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
-import io.liquid4j.tensor.io.Json;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,28 +96,14 @@ final class ImagineCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
         System.err.printf(Locale.ROOT, "%d images of %d codes in %.1f s: %.1f s/image, %.1f tokens/s (2 rows per image)%n",
                 n, steps, secs, secs / n, 2.0 * n * steps / secs);
-        if (codesOut != null) writeCodes(codesOut, layout, codes);
+        if (codesOut != null) {
+            ImageCodesFile.write(codesOut, layout.gridRows(), layout.gridCols(), codes);
+            System.err.println("wrote " + codesOut);
+        }
         if (out != null) writeGrid(out, vqDir, layout, codes, dev);
         return 0;
     }
 
-    private static void writeCodes(Path file, LiquidLayout layout, int[][] codes) {
-        List<Object> images = new ArrayList<>();
-        for (int[] img : codes) {
-            List<Object> row = new ArrayList<>();
-            for (int c : img) row.add(c);
-            images.add(row);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("grid", List.of(layout.gridRows(), layout.gridCols()));
-        m.put("codes", images);
-        try {
-            Files.writeString(file, Json.write(m) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write codes: " + e.getMessage(), e);
-        }
-        System.err.println("wrote " + file);
-    }
 
     private void writeGrid(Path file, Path vqDir, LiquidLayout layout, int[][] codes, Device dev) {
         VQModel vq = VQModel.load(vqDir);

@@ -70,7 +70,7 @@ public final class ImageGenerator {
             for (int step = 0; step < steps; step++) {
                 float[] logits;
                 try (var s = TensorScope.open()) {
-                    Tensor h = model.hiddenStates(input, prefix(mask, cache.length() + input.size(1)), cache);
+                    Tensor h = model.hiddenStates(input, TextGenerator.prefix(mask, cache.length() + input.size(1)), cache);
                     logits = imageLogits(h.narrow(1, h.size(1) - 1, 1).squeeze(1)).toFloatArray();
                 }
                 long[] next = new long[rows];
@@ -92,11 +92,5 @@ public final class ImageGenerator {
     private Tensor imageLogits(Tensor hidden) {
         if (imageRowsOnly) return model.logits(hidden, textVocabSize, imageCodes);
         return model.logits(hidden).narrow(1, textVocabSize, imageCodes).contiguous();
-    }
-
-    private static int[][] prefix(int[][] mask, int n) {
-        int[][] r = new int[mask.length][];
-        for (int i = 0; i < mask.length; i++) r[i] = Arrays.copyOf(mask[i], n);
-        return r;
     }
 }

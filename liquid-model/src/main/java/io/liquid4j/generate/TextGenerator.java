@@ -115,7 +115,7 @@ public final class TextGenerator {
     }
 
     /** The first n columns of the mask (null stays null: no padding anywhere). */
-    private static int[][] prefix(int[][] mask, int n) {
+    static int[][] prefix(int[][] mask, int n) {
         if (mask == null) return null;
         int[][] r = new int[mask.length][];
         for (int i = 0; i < mask.length; i++) r[i] = Arrays.copyOf(mask[i], n);
