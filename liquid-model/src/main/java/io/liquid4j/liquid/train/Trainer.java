@@ -53,17 +53,21 @@ public final class Trainer implements AutoCloseable {
         for (Batch b : microBatches) total += b.countedTokens();
         if (total == 0) return new StepResult(index, Double.NaN, lr, Double.NaN, 0, true, "no counted tokens in this step's batches");
         optimizer.zeroGrad();
-        double loss = 0;
         Device dev = model.device();
-        for (Batch b : microBatches) {
-            if (b.countedTokens() == 0) continue;
-            try (var s = TensorScope.open()) {
-                Tensor ids = Tensor.fromArray(b.inputIds(), b.rows(), b.length()).to(dev);
-                Tensor targets = Tensor.fromArray(shiftedTargets(b), b.rows() * b.length()).to(dev);
-                Tensor part = model.loss(ids, targets, b.attentionMask(), b.segments(), -100, options.zLoss()).mul((double) b.countedTokens() / total);
-                part.backward();
-                loss += part.item();
+        double loss;
+        // the micro-batch losses add up on the device: one host read per step, not one per micro-batch
+        try (Tensor sum = Tensor.zeros(DType.F32, dev, 1)) {
+            for (Batch b : microBatches) {
+                if (b.countedTokens() == 0) continue;
+                try (var s = TensorScope.open()) {
+                    Tensor ids = Tensor.fromArray(b.inputIds(), b.rows(), b.length()).to(dev);
+                    Tensor targets = Tensor.fromArray(shiftedTargets(b), b.rows() * b.length()).to(dev);
+                    Tensor part = model.loss(ids, targets, b.attentionMask(), b.segments(), -100, options.zLoss()).mul((double) b.countedTokens() / total);
+                    part.backward();
+                    sum.addInPlace(part.detach().reshape(1));
+                }
             }
+            loss = sum.item();
         }
         if (!Double.isFinite(loss)) {
             optimizer.zeroGrad();
