@@ -103,8 +103,8 @@ final class AttentionReference {
             Tensor segQ = seg.narrow(1, off, lq).reshape(b, lq, 1);
             vis = and(vis, segQ.eq(seg.reshape(b, 1, lk)), zero);
         }
-        int[] full = {vis.size(0) == 1 ? 1 : b, lq, lk};
-        return vis.expand(Math.max(full[0], 1), lq, lk).reshape(full[0], 1, 1, lq, lk).expand(b, 1, 1, lq, lk);
+        // vis is [1 or B, 1 or Lq, 1 or Lk]: broadcast it, then view it with the head and group dims
+        return vis.expand(b, lq, lk).unsqueeze(1).unsqueeze(1);
     }
 
     private static Tensor and(Tensor a, Tensor c, Tensor zero) {
