@@ -1,7 +1,6 @@
 package io.liquid4j.cli;
 
 import io.liquid4j.liquid.LiquidLayout;
-import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.liquid.data.Batch;
 import io.liquid4j.liquid.data.BatchStream;
 import io.liquid4j.liquid.data.DataOptions;
@@ -30,7 +29,7 @@ import picocli.CommandLine.Option;
 
 /** `liquid train`: next-token training of a Liquid model on text, text-to-image and captioning data. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Train a Liquid model (liquid.json or the released layout) on JSONL data: {\"text\"}, {\"caption\", \"codes\"} "
+        description = {"Train a Liquid model (liquid.json or the released layout), or a text LM on text, on JSONL data: {\"text\"}, {\"caption\", \"codes\"} "
                 + "(text-to-image or captioning, drawn as the released collator does) and {\"input_ids\", \"labels\"} records. "
                 + "Writes RUN/metrics.csv, RUN/loss.png, RUN/checkpoints/step-N/ (atomic, resumable with --resume) and RUN/final/."})
 final class TrainCommand implements Callable<Integer> {
@@ -147,8 +146,9 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(out + " already holds a run: continue it with --resume, or choose another --out");
         }
 
-        LiquidFiles files = LiquidFiles.load(model);
+        LiquidFiles files = LiquidFiles.loadTextOrLiquid(model);
         LiquidLayout layout = files.layout();
+        if (layout == null) System.err.println(model + ": a text LM (no " + LiquidLayout.FILE + "): text and input_ids records only");
         Tokenizer tokenizer = files.tokenizer();
         Path weightsDir = saved.map(RunDirectory.Saved::dir).orElse(model);
         CausalLM lm = CausalLM.fromPretrained(weightsDir, weights, dev);
@@ -156,12 +156,12 @@ final class TrainCommand implements Callable<Integer> {
         int len = seqLen != null ? seqLen : context;
         if (len > context) throw new IllegalArgumentException("--seq-len " + len + " exceeds the model's context of " + context);
 
-        TrainingData td = TrainingData.load(data, SequenceBuilder.of(tokenizer, layout),
-                new DataOptions(t2iRatio, uncondProb, seed, len, truncate, layout.imageCodes()));
+        int imageCodes = layout == null ? 0 : layout.imageCodes();
+        TrainingData td = TrainingData.load(data, files.sequences(), new DataOptions(t2iRatio, uncondProb, seed, len, truncate, imageCodes));
         if (td.size() == 0) throw new IllegalArgumentException("no usable training records in " + data);
         checkIds(td, lm.config().vocabSize(), "--data");
-        TrainingData evalSet = evalData == null ? null : TrainingData.load(evalData, SequenceBuilder.of(tokenizer, layout),
-                new DataOptions(t2iRatio, uncondProb, seed, len, truncate, layout.imageCodes()));
+        TrainingData evalSet = evalData == null ? null : TrainingData.load(evalData, files.sequences(),
+                new DataOptions(t2iRatio, uncondProb, seed, len, truncate, imageCodes));
         if (evalSet != null) checkIds(evalSet, lm.config().vocabSize(), "--eval-data");
         int pad = Math.max(tokenizer.tokenToId("<pad>"), Math.max(lm.config().padTokenId(), 0));
         BatchStream stream = new BatchStream(td, batchSize, len, pack, !noShuffle, seed, pad);

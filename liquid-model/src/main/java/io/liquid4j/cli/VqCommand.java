@@ -15,8 +15,8 @@ import picocli.CommandLine.Option;
 
 /** `liquid vq encode|decode|roundtrip`: the VQGAN image tokenizer on its own. */
 @Command(name = "vq", mixinStandardHelpOptions = true,
-        description = "VQGAN image tokenizer: image → code grid, code grid → image, and round trips.",
-        subcommands = {VqEncodeCommand.class, VqDecodeCommand.class, VqRoundtripCommand.class, CommandLine.HelpCommand.class})
+        description = "VQGAN image tokenizer: image → code grid, code grid → image, round trips, and training one from scratch.",
+        subcommands = {VqEncodeCommand.class, VqDecodeCommand.class, VqRoundtripCommand.class, VqTrainCommand.class, CommandLine.HelpCommand.class})
 final class VqCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

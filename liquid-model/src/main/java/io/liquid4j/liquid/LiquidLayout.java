@@ -96,6 +96,21 @@ public record LiquidLayout(int textVocabSize, int imageCodes, int boiId, int eoi
         return detectReleased(modelDir);
     }
 
+    /**
+     * Whether {@code modelDir} is a Liquid model ({@link #load} would succeed) rather than a
+     * plain text LM: it has a liquid.json (which {@link #load} then checks), or it is the
+     * released layout.
+     */
+    public static boolean isLiquid(Path modelDir) {
+        if (Files.isRegularFile(modelDir.resolve(FILE))) return true;
+        try {
+            detectReleased(modelDir);
+            return true;
+        } catch (LiquidLayoutException | UncheckedIOException e) {
+            return false;
+        }
+    }
+
     /** Reads one liquid.json: every key of the spec, no other. */
     public static LiquidLayout read(Path file) {
         Object parsed;

@@ -60,6 +60,32 @@ public final class SequenceBuilder {
         this.eos = token(tokenizer, tokenizer.eosId(), "end-of-sequence");
     }
 
+    /** A text LM's builder (no image codes): {@link #text} works, every image sample is a clear error. */
+    private SequenceBuilder(Tokenizer tokenizer) {
+        this.tokenizer = tokenizer;
+        this.textVocabSize = tokenizer.vocabSize();
+        this.imageCodes = 0;
+        this.boiId = -1;
+        this.eoiId = -1;
+        this.boi = this.eoi = this.unconditional = null;
+        this.eos = tokenizer.eosId() >= 0 ? tokenizer.idToToken(tokenizer.eosId()) : null;
+    }
+
+    /** The builder of a plain text LM (no liquid.json yet): text samples only. */
+    public static SequenceBuilder textOnly(Tokenizer tokenizer) {
+        return new SequenceBuilder(tokenizer);
+    }
+
+    /** Whether this builder makes image samples (false for {@link #textOnly}). */
+    public boolean hasImages() { return imageCodes > 0; }
+
+    private void requireImages(String what) {
+        if (!hasImages()) {
+            throw new IllegalArgumentException(what + " needs a Liquid model; this one is a text LM (no liquid.json): "
+                    + "extend it with `liquid convert-weights extend-vocab` first");
+        }
+    }
+
     /** The builder of a Liquid model with this layout and tokenizer. */
     public static SequenceBuilder of(Tokenizer tokenizer, LiquidLayout layout) {
         return new SequenceBuilder(tokenizer, layout.textVocabSize(), layout.imageCodes(), layout.boiId(), layout.eoiId(), layout.unconditionalId());
@@ -73,6 +99,7 @@ public final class SequenceBuilder {
 
     /** A text-to-image sample: caption + phrase (or the unconditional token alone), then the image. */
     public TrainingSequence textToImage(String caption, int[] codes, int phrase, boolean unconditionalSample) {
+        requireImages("a text-to-image sample");
         if (phrase < 0 || phrase >= T2I_PHRASES.size()) throw new IllegalArgumentException("phrase index " + phrase + " is not in [0, 10)");
         String text = unconditionalSample ? unconditional : caption + T2I_PHRASES.get(phrase);
         int[] framing = tokenizer.encode(text + boi + eoi + eos, true);
@@ -99,6 +126,7 @@ public final class SequenceBuilder {
 
     /** What a captioning sample shows before its caption: [bos] &lt;boi&gt; codes… &lt;eoi&gt; The caption of this image is: */
     public int[] captionPrompt(int[] codes) {
+        requireImages("a captioning prompt");
         int[] instruction = tokenizer.encode(boi + eoi + CAPTION_INSTRUCTION, true);
         int at = boiPosition(instruction, instruction.length > 0 && instruction[0] == boiId ? 0 : 1, "the captioning instruction");
         return insertCodes(instruction, at + 1, codes);
@@ -111,6 +139,7 @@ public final class SequenceBuilder {
      */
     public int[] chatPrompt(int[] codes, String question) {
         ChatTemplate t = ChatTemplate.of(tokenizer);
+        if (codes != null) requireImages("a chat about an image");
         if (codes == null) return withBos(tokenizer.encode(t.first("", question), true));
         int[] framed = withBos(tokenizer.encode(t.first(boi + eoi + "\n", question), true));
         for (int i = 0; i < framed.length; i++) {
@@ -152,16 +181,21 @@ public final class SequenceBuilder {
 
     /** The conditional prompt of text-to-image generation: caption + the first phrase + {@code <boi>}, with BOS. */
     public int[] imagePrompt(String caption) {
+        requireImages("an image prompt");
         return tokenizer.encode(caption + T2I_PHRASES.getFirst() + boi, true);
     }
 
     /** The unconditional prompt CFG pairs with it: {@code <unconditional><boi>}, with BOS. */
     public int[] unconditionalPrompt() {
+        requireImages("an unconditional prompt");
         return tokenizer.encode(unconditional + boi, true);
     }
 
     /** The token id of image code c. */
-    public int codeToken(int code) { return textVocabSize + code; }
+    public int codeToken(int code) {
+        requireImages("an image code token");
+        return textVocabSize + code;
+    }
 
     private int boiPosition(int[] ids, int expected, String what) {
         if (expected < 0 || expected >= ids.length || ids[expected] != boiId) {

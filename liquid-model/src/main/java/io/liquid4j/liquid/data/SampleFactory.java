@@ -59,6 +59,10 @@ public final class SampleFactory {
     public int truncated() { return truncated; }
 
     private void checkCodes(int[] codes, String where) {
+        if (options.imageCodes() == 0) {
+            throw new IllegalArgumentException(where + ": an image record, but the model is a text LM (no liquid.json): make it a Liquid model "
+                    + "with `liquid convert-weights extend-vocab` first");
+        }
         if (codes.length == 0) throw new IllegalArgumentException(where + ": \"codes\" is empty");
         for (int i = 0; i < codes.length; i++) {
             if (codes[i] < 0 || codes[i] >= options.imageCodes()) {

@@ -106,7 +106,8 @@ public final class RunDirectory {
 
     /**
      * Writes RUN/checkpoints/step-N (or `dir` itself for the final model) atomically: the model's
-     * weights, the model directory's config and tokenizer files, liquid.json, and the training state.
+     * weights, the model directory's config and tokenizer files, liquid.json (none for a text LM:
+     * layout null), and the training state.
      */
     public Path save(Path target, int step, CausalLM model, Path sourceModel, LiquidLayout layout, AdamW optimizer, long[] dataState) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
@@ -119,10 +120,10 @@ public final class RunDirectory {
                 if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f));
             }
             // the VQGAN stays where the source model's liquid.json points: recorded as an absolute path
-            LiquidLayout moved = layout.vqgan() == null ? layout : new LiquidLayout(layout.textVocabSize(), layout.imageCodes(), layout.boiId(),
+            LiquidLayout moved = layout == null || layout.vqgan() == null ? layout : new LiquidLayout(layout.textVocabSize(), layout.imageCodes(), layout.boiId(),
                     layout.eoiId(), layout.unconditionalId(), layout.gridRows(), layout.gridCols(),
                     layout.vqganDir(sourceModel).toAbsolutePath().normalize().toString());
-            moved.write(tmp);
+            if (moved != null) moved.write(tmp);
             Checkpoint.save(tmp.resolve("optimizer.safetensors"), optimizer.stateTensors(model.namedParameters()), Map.of());
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("step", step);
@@ -184,7 +185,8 @@ public final class RunDirectory {
         }
     }
 
-    static void deleteTree(Path p) throws IOException {
+    /** Deletes a file or directory tree; nothing when it does not exist. */
+    public static void deleteTree(Path p) throws IOException {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {
             for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);

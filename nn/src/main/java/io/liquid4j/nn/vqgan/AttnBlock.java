@@ -16,9 +16,9 @@ public final class AttnBlock extends Module {
     private final Conv2d q, k, v, projOut;
     private final int channels;
 
-    public AttnBlock(int channels, Generator gen) {
+    public AttnBlock(int channels, int groups, Generator gen) {
         this.channels = channels;
-        norm = child("norm", GroupNorm.normalize(channels));
+        norm = child("norm", GroupNorm.normalize(groups, channels));
         q = child("q", new Conv2d(channels, channels, 1, 1, 0, gen));
         k = child("k", new Conv2d(channels, channels, 1, 1, 0, gen));
         v = child("v", new Conv2d(channels, channels, 1, 1, 0, gen));

@@ -25,16 +25,16 @@ public final class Decoder extends Module {
         int blockIn = c.ch() * mult[levels - 1];
         int res = c.resolution() / (1 << (levels - 1));
         convIn = child("conv_in", new Conv2d(c.zChannels(), blockIn, 3, 1, 1, gen));
-        mid = child("mid", new MidBlock(blockIn, c.dropout(), gen));
+        mid = child("mid", new MidBlock(blockIn, c.normGroups(), c.dropout(), gen));
         // PyTorch builds the levels from the last down to 0 but registers them as up.0..up.(L-1)
         Level[] built = new Level[levels];
         for (int i = levels - 1; i >= 0; i--) {
             Level level = new Level();
             int blockOut = c.ch() * mult[i];
             for (int j = 0; j <= c.numResBlocks(); j++) {
-                level.block.add(new ResnetBlock(blockIn, blockOut, c.dropout(), gen));
+                level.block.add(new ResnetBlock(blockIn, blockOut, c.normGroups(), c.dropout(), gen));
                 blockIn = blockOut;
-                if (c.attentionAt(res)) level.attn.add(new AttnBlock(blockIn, gen));
+                if (c.attentionAt(res)) level.attn.add(new AttnBlock(blockIn, c.normGroups(), gen));
             }
             if (i != 0) {
                 level.setUpsample(new Upsample(blockIn, gen));
@@ -44,7 +44,7 @@ public final class Decoder extends Module {
         }
         child("up", up);
         for (Level l : built) up.add(l);
-        normOut = child("norm_out", GroupNorm.normalize(blockIn));
+        normOut = child("norm_out", GroupNorm.normalize(c.normGroups(), blockIn));
         convOut = child("conv_out", new Conv2d(blockIn, c.outCh(), 3, 1, 1, gen));
     }
 

@@ -28,17 +28,17 @@ public final class Encoder extends Module {
             Level level = down.add(new Level());
             int blockOut = c.ch() * mult[i];
             for (int j = 0; j < c.numResBlocks(); j++) {
-                level.block.add(new ResnetBlock(blockIn, blockOut, c.dropout(), gen));
+                level.block.add(new ResnetBlock(blockIn, blockOut, c.normGroups(), c.dropout(), gen));
                 blockIn = blockOut;
-                if (c.attentionAt(res)) level.attn.add(new AttnBlock(blockIn, gen));
+                if (c.attentionAt(res)) level.attn.add(new AttnBlock(blockIn, c.normGroups(), gen));
             }
             if (i != mult.length - 1) {
                 level.setDownsample(new Downsample(blockIn, gen));
                 res /= 2;
             }
         }
-        mid = child("mid", new MidBlock(blockIn, c.dropout(), gen));
-        normOut = child("norm_out", GroupNorm.normalize(blockIn));
+        mid = child("mid", new MidBlock(blockIn, c.normGroups(), c.dropout(), gen));
+        normOut = child("norm_out", GroupNorm.normalize(c.normGroups(), blockIn));
         convOut = child("conv_out", new Conv2d(blockIn, c.doubleZ() ? 2 * c.zChannels() : c.zChannels(), 3, 1, 1, gen));
     }
 

@@ -20,8 +20,8 @@ public final class GroupNorm extends Module {
         bias = param("bias", Tensor.zeros(channels));
     }
 
-    /** Normalize(C) of the spec: 32 groups, eps 1e-6. */
-    public static GroupNorm normalize(int channels) { return new GroupNorm(VqConfig.NORM_GROUPS, channels, 1e-6); }
+    /** Normalize(C) of the spec: `groups` groups (32 in every released VQGAN), eps 1e-6. */
+    public static GroupNorm normalize(int groups, int channels) { return new GroupNorm(groups, channels, 1e-6); }
 
     public Tensor forward(Tensor x) {
         return F.groupNorm(x, groups, weight.value(), bias.value(), eps);

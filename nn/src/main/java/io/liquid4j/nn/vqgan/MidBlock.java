@@ -9,10 +9,10 @@ final class MidBlock extends Module {
     private final ResnetBlock block1, block2;
     private final AttnBlock attn1;
 
-    MidBlock(int channels, double dropout, Generator gen) {
-        block1 = child("block_1", new ResnetBlock(channels, channels, dropout, gen));
-        attn1 = child("attn_1", new AttnBlock(channels, gen));
-        block2 = child("block_2", new ResnetBlock(channels, channels, dropout, gen));
+    MidBlock(int channels, int groups, double dropout, Generator gen) {
+        block1 = child("block_1", new ResnetBlock(channels, channels, groups, dropout, gen));
+        attn1 = child("attn_1", new AttnBlock(channels, groups, gen));
+        block2 = child("block_2", new ResnetBlock(channels, channels, groups, dropout, gen));
     }
 
     Tensor forward(Tensor x) {

@@ -16,12 +16,12 @@ public final class ResnetBlock extends Module {
     private final double dropout;
     private final Generator gen;
 
-    public ResnetBlock(int in, int out, double dropout, Generator gen) {
+    public ResnetBlock(int in, int out, int groups, double dropout, Generator gen) {
         this.dropout = dropout;
         this.gen = gen;
-        norm1 = child("norm1", GroupNorm.normalize(in));
+        norm1 = child("norm1", GroupNorm.normalize(groups, in));
         conv1 = child("conv1", new Conv2d(in, out, 3, 1, 1, gen));
-        norm2 = child("norm2", GroupNorm.normalize(out));
+        norm2 = child("norm2", GroupNorm.normalize(groups, out));
         conv2 = child("conv2", new Conv2d(out, out, 3, 1, 1, gen));
         ninShortcut = in != out ? child("nin_shortcut", new Conv2d(in, out, 1, 1, 0, gen)) : null;
     }

@@ -70,11 +70,14 @@ public final class VectorQuantizer extends Module {
         Tensor codebookLoss = zq.sub(z.detach()).square().mean();
         Tensor commitLoss = zq.detach().sub(z).square().mean();
         Tensor straight = z.add(zq.detach().sub(z.detach()));
-        return new Quantized(straight, codes, codebookLoss, commitLoss);
+        return new Quantized(straight, codes, codebookLoss, commitLoss, z);
     }
 
-    /** Result of {@link #quantize}: the decoder input, the codes and the two unweighted VQ losses. */
-    public record Quantized(Tensor zq, Tensor codes, Tensor codebookLoss, Tensor commitLoss) {}
+    /**
+     * Result of {@link #quantize}: the decoder input, the codes, the two unweighted VQ losses and
+     * the latent z that was quantized (what dead codebook entries are restarted from).
+     */
+    public record Quantized(Tensor zq, Tensor codes, Tensor codebookLoss, Tensor commitLoss, Tensor latent) {}
 
     private void checkLatent(Tensor z) {
         if (z.dim() != 4 || z.size(1) != embedDim) {

@@ -17,19 +17,26 @@ import java.util.Map;
  */
 public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels, int resolution,
                        int inChannels, int outCh, int ch, int[] chMult, int numResBlocks,
-                       int[] attnResolutions, double dropout) {
+                       int[] attnResolutions, double dropout, int normGroups) {
 
-    /** GroupNorm groups of every Normalize layer (fixed by the architecture). */
+    /** GroupNorm groups of every Normalize layer in taming's architecture (and every released VQGAN). */
     public static final int NORM_GROUPS = 32;
 
+    /** A config with taming's 32 GroupNorm groups. */
+    public VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels, int resolution, int inChannels, int outCh, int ch,
+                    int[] chMult, int numResBlocks, int[] attnResolutions, double dropout) {
+        this(embedDim, nEmbed, doubleZ, zChannels, resolution, inChannels, outCh, ch, chMult, numResBlocks, attnResolutions, dropout, NORM_GROUPS);
+    }
+
     public VqConfig {
+        if (normGroups <= 0) throw new IllegalArgumentException("vqgan config: norm_groups must be positive, got " + normGroups);
         chMult = chMult.clone();
         attnResolutions = attnResolutions.clone();
         if (chMult.length == 0) throw new IllegalArgumentException("vqgan config: ch_mult must not be empty");
         for (int m : chMult) {
-            if (m <= 0 || (ch * m) % NORM_GROUPS != 0) {
+            if (m <= 0 || (ch * m) % normGroups != 0) {
                 throw new IllegalArgumentException("vqgan config: every ch·ch_mult must be a positive multiple of "
-                        + NORM_GROUPS + " (GroupNorm groups), got ch " + ch + " and ch_mult " + Arrays.toString(chMult));
+                        + normGroups + " (norm_groups, the GroupNorm groups), got ch " + ch + " and ch_mult " + Arrays.toString(chMult));
             }
         }
         if (embedDim <= 0 || nEmbed <= 0 || zChannels <= 0 || inChannels <= 0 || outCh <= 0 || numResBlocks <= 0 || resolution <= 0) {
@@ -75,6 +82,7 @@ public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels,
         m.put("num_res_blocks", numResBlocks);
         m.put("attn_resolutions", Arrays.stream(attnResolutions).boxed().toList());
         m.put("dropout", dropout);
+        if (normGroups != NORM_GROUPS) m.put("norm_groups", normGroups);   // absent in taming's configs: written only when it differs
         return m;
     }
 
@@ -82,14 +90,16 @@ public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels,
 
     /**
      * Reads the keys above from a map (config.json, or the merged ddconfig + embed_dim/n_embed of
-     * a yaml); `source` names the file in errors. Every key is required except dropout.
+     * a yaml); `source` names the file in errors. Every key is required except dropout (0) and
+     * norm_groups (32, our extension for VQGANs narrower than 32 channels).
      */
     public static VqConfig fromMap(Map<String, ?> m, String source) {
         return new VqConfig(integer(m, "embed_dim", source), integer(m, "n_embed", source),
                 bool(m, "double_z", source), integer(m, "z_channels", source), integer(m, "resolution", source),
                 integer(m, "in_channels", source), integer(m, "out_ch", source), integer(m, "ch", source),
                 ints(m, "ch_mult", source), integer(m, "num_res_blocks", source), ints(m, "attn_resolutions", source),
-                m.containsKey("dropout") ? number(m, "dropout", source).doubleValue() : 0.0);
+                m.containsKey("dropout") ? number(m, "dropout", source).doubleValue() : 0.0,
+                m.containsKey("norm_groups") ? integer(m, "norm_groups", source) : NORM_GROUPS);
     }
 
     /** Reads DIR/config.json or a config.json file. */

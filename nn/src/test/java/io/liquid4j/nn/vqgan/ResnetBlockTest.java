@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class ResnetBlockTest {
     @Test void ninShortcutBlockMatchesPyTorch() {
         Map<String, Tensor> all = Checkpoint.loadAll(VqGoldenTest.resource("resblock_nin.safetensors"));
-        ResnetBlock blk = new ResnetBlock(32, 64, 0.0, new Generator(3));
+        ResnetBlock blk = new ResnetBlock(32, 64, VqConfig.NORM_GROUPS, 0.0, new Generator(3));
         blk.train(false);
         try (var ng = GradMode.noGrad()) {
             for (var e : blk.namedParameters().entrySet()) e.getValue().set(all.get(e.getKey()).to(DType.F32));

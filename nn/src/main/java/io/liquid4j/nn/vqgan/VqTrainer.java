@@ -1,0 +1,109 @@
+package io.liquid4j.nn.vqgan;
+
+import io.liquid4j.nn.optim.AdamW;
+import io.liquid4j.nn.optim.GradClip;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.TensorScope;
+import java.util.SplittableRandom;
+
+/**
+ * Training steps of our own VQGAN: {@link VqLoss} (reconstruction + codebook + β·commitment, no
+ * perceptual or GAN term) with AdamW, and dead-code restarts. A small VQGAN trained briefly
+ * leaves most of its codebook unused (the first codes that win keep winning); every
+ * {@code restartEvery} steps each code that no latent chose since the last restart is moved onto
+ * a random latent of the current batch (plus a little noise), the k-means-style remedy of
+ * Jukebox / "straightening out" VQ training. Restarted rows keep their AdamW moments.
+ */
+public final class VqTrainer implements AutoCloseable {
+    /**
+     * @param lr             AdamW learning rate (constant)
+     * @param beta           weight of the commitment loss (taming: 0.25)
+     * @param reconstruction L1 or L2 pixel loss
+     * @param restartEvery   steps between dead-code restarts (0: never)
+     * @param maxGradNorm    global gradient-norm clip (0: off)
+     * @param seed           seeds the choice of latents for restarted codes
+     */
+    public record Options(double lr, double beta, VqLoss.Reconstruction reconstruction, int restartEvery, double maxGradNorm, long seed) {
+        public Options {
+            if (!(lr > 0)) throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+            if (!(beta >= 0)) throw new IllegalArgumentException("commitment weight must be >= 0, got " + beta);
+            if (restartEvery < 0) throw new IllegalArgumentException("restartEvery must be >= 0, got " + restartEvery);
+        }
+    }
+
+    /** One step's losses (the total is what was minimised), and how many codes were restarted after it. */
+    public record StepResult(double total, double reconstruction, double codebook, double commitment, int restarted) {}
+
+    private final VQModel model;
+    private final Options options;
+    private final AdamW optimizer;
+    private final CodebookUsage sinceRestart;
+    private final SplittableRandom rng;
+    private int steps;
+
+    public VqTrainer(VQModel model, Options options) {
+        this.model = model;
+        this.options = options;
+        model.train(true);
+        optimizer = new AdamW(model.trainableParameters(), options.lr(), 0.9, 0.99, 1e-8, 0.0);
+        sinceRestart = new CodebookUsage(model.quantizer().size());
+        rng = new SplittableRandom(options.seed());
+    }
+
+    public int steps() { return steps; }
+
+    /** One optimizer step on images [B, C, H, W] in [-1, 1] (on the model's device). */
+    public StepResult step(Tensor images) {
+        try (var scope = TensorScope.open()) {
+            optimizer.zeroGrad();
+            VQModel.Reconstruction out = model.forward(images);
+            VqLoss.Parts loss = VqLoss.of(images, out, options.reconstruction(), options.beta());
+            double total = loss.total().item();
+            if (!Double.isFinite(total)) throw new IllegalStateException("VQGAN loss is " + total + " at step " + (steps + 1) + " (lower the learning rate)");
+            loss.total().backward();
+            if (options.maxGradNorm() > 0) GradClip.clipGradNorm(model.trainableParameters(), options.maxGradNorm());
+            optimizer.step();
+            steps++;
+            VectorQuantizer.Quantized q = out.quantized();
+            sinceRestart.add(q.codes());
+            int restarted = 0;
+            if (options.restartEvery() > 0 && steps % options.restartEvery() == 0) {
+                restarted = restartDeadCodes(q.latent());
+                sinceRestart.reset();
+            }
+            return new StepResult(total, loss.reconstruction().item(), loss.codebook().item(), loss.commitment().item(), restarted);
+        }
+    }
+
+    /** Moves every code unused since the last restart onto a random latent vector of this batch. */
+    private int restartDeadCodes(Tensor latent) {
+        int k = model.quantizer().size(), d = latent.size(1);
+        float[] rows;
+        try (var ng = GradMode.noGrad()) {
+            rows = latent.detach().permute(0, 2, 3, 1).contiguous().to(Device.CPU).toFloatArray();   // NHWC rows
+        }
+        int m = rows.length / d, restarted = 0;
+        Tensor codebook = model.quantizer().codebook();
+        float[] book = codebook.to(Device.CPU).to(DType.F32).toFloatArray();
+        for (int c = 0; c < k; c++) {
+            if (sinceRestart.count(c) > 0) continue;
+            int r = rng.nextInt(m);
+            for (int j = 0; j < d; j++) book[c * d + j] = rows[r * d + j] + (float) (1e-3 * (rng.nextDouble() * 2 - 1));
+            restarted++;
+        }
+        if (restarted > 0) {
+            try (var ng = GradMode.noGrad()) {
+                codebook.copyFrom(Tensor.fromArray(book, k, d).to(codebook.device()).to(codebook.dtype()));
+            }
+        }
+        return restarted;
+    }
+
+    @Override public void close() {
+        optimizer.close();
+        model.train(false);
+    }
+}
