@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
  * the one place that turns its value into a usable {@link Device}: a device that cannot run fails
  * here, before any weights are read, with one line saying why.
  */
-final class DeviceOption {
+public final class DeviceOption {
     static final String DESCRIPTION = "Where the model runs: cpu (default), cuda (= cuda:0) or cuda:N. "
             + "Fails with the reason when CUDA is unavailable (see `liquid info`).";
 
@@ -18,6 +18,9 @@ final class DeviceOption {
 
     /** The chosen device, checked against this machine. */
     Device device() { return resolve(spec, CudaStatus.SYSTEM); }
+
+    /** A --device value parsed and checked against this machine (for callers outside picocli, e.g. the demo). */
+    public static Device parse(String spec) { return resolve(spec, CudaStatus.SYSTEM); }
 
     /** What this process knows about CUDA: an interface so tests can play a machine with GPUs. */
     interface CudaStatus {

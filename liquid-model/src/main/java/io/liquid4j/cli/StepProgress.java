@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /** A one-line progress bar on stderr for step loops: bar, steps, steps/s and ETA, redrawn at most 10 times a second. */
-final class StepProgress {
+public final class StepProgress {
     private static final int WIDTH = 30;
     private final PrintStream out;
     private final String label;
@@ -12,16 +12,16 @@ final class StepProgress {
     private final long start = System.nanoTime();
     private long lastDraw;
 
-    StepProgress(PrintStream out, String label, int total) {
+    public StepProgress(PrintStream out, String label, int total) {
         this.out = out;
         this.label = label;
         this.total = total;
     }
 
-    void update(int done) { update(done, ""); }
+    public void update(int done) { update(done, ""); }
 
     /** With a short status (e.g. the loss) after the rate. */
-    void update(int done, String status) {
+    public void update(int done, String status) {
         long now = System.nanoTime();
         if (done < total && now - lastDraw < 100_000_000L) return;
         lastDraw = now;

@@ -1,0 +1,103 @@
+package io.liquid4j.demo;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every size of one demo run: the data, the VQGAN, the LM and both training stages, and the
+ * evaluation. {@link #standard()} is what `liquid demo` runs (about 10 minutes on a 2-core
+ * CPU); {@link #tiny()} is a minutes-long smoke run (the CI test uses it); the study scales the
+ * LM with {@link #withLm}.
+ *
+ * @param imageSize      ShapesWorld image side in pixels
+ * @param trainImages    rendered training images, one caption each
+ * @param textDocs       documents of the text-only corpus (training)
+ * @param heldOutDocs    documents of held-out text for perplexity
+ * @param vocabSize      BPE vocabulary of the text tokenizer (before the image codes)
+ * @param vqCodes        VQGAN codebook size
+ * @param vqSteps        VQGAN training steps
+ * @param vqBatch        VQGAN images per step
+ * @param lmHidden       LM width
+ * @param lmLayers       LM depth
+ * @param lmHeads        attention heads (head dim = lmHidden / lmHeads)
+ * @param pretrainSteps  text-only pretraining steps
+ * @param liquidSteps    multimodal (text + T2I + captioning) steps
+ * @param batchSize      sequences per LM training step (packed rows of seqLen)
+ * @param seqLen         LM context and packed row length
+ * @param lr             peak LM learning rate (cosine to 0)
+ * @param evalPerPair    generated images per evaluation scene
+ * @param captionImages  images captioned in the evaluation
+ * @param cfg            classifier-free guidance scale of image generation
+ */
+public record DemoSettings(String name, int imageSize, int trainImages, int textDocs, int heldOutDocs, int vocabSize,
+                           int vqCodes, int vqSteps, int vqBatch, int lmHidden, int lmLayers, int lmHeads,
+                           int pretrainSteps, int liquidSteps, int batchSize, int seqLen, double lr,
+                           int evalPerPair, int captionImages, double cfg) {
+
+    /** What `liquid demo` runs. */
+    public static DemoSettings standard() {
+        return new DemoSettings("standard", 32, 6000, 6000, 300, 384, 256, 500, 16, 128, 4, 4,
+                150, 1200, 16, 192, 2e-3, 2, 96, 3.0);
+    }
+
+    /** A smoke run of every stage at toy sizes (the CI test; `liquid demo --size tiny`). */
+    public static DemoSettings tiny() {
+        return new DemoSettings("tiny", 32, 160, 200, 20, 300, 64, 6, 8, 32, 1, 2,
+                4, 6, 8, 192, 2e-3, 1, 8, 3.0);
+    }
+
+    public static DemoSettings named(String name) {
+        return switch (name) {
+            case "standard" -> standard();
+            case "tiny" -> tiny();
+            default -> throw new IllegalArgumentException("--size must be standard or tiny, got " + name);
+        };
+    }
+
+    /** The same run with another LM shape (the study's model sizes). */
+    public DemoSettings withLm(String tag, int hidden, int layers, int heads) {
+        return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch,
+                hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg);
+    }
+
+    /** Code grid side: the VQGAN downsamples 4x. */
+    public int grid() { return imageSize / 4; }
+
+    /** The LM's config.json (Llama family) for a tokenizer with these special ids. */
+    public Map<String, Object> lmConfig(int bosId, int eosId, int padId) {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("model_type", "llama");
+        c.put("hidden_size", (long) lmHidden);
+        c.put("intermediate_size", (long) (lmHidden * 3));
+        c.put("num_hidden_layers", (long) lmLayers);
+        c.put("num_attention_heads", (long) lmHeads);
+        c.put("num_key_value_heads", (long) lmHeads);
+        c.put("max_position_embeddings", (long) seqLen);
+        c.put("rms_norm_eps", 1e-5);
+        c.put("rope_theta", 10000.0);
+        c.put("tie_word_embeddings", false);
+        c.put("bos_token_id", (long) bosId);
+        c.put("eos_token_id", (long) eosId);
+        c.put("pad_token_id", (long) padId);
+        return c;
+    }
+
+    /** The VQGAN's config.json: 4x downsampling, 16-dim codes, narrow channels (GroupNorm of 8 groups). */
+    public Map<String, Object> vqConfig() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("embed_dim", 16L);
+        c.put("n_embed", (long) vqCodes);
+        c.put("double_z", false);
+        c.put("z_channels", 32L);
+        c.put("resolution", (long) imageSize);
+        c.put("in_channels", 3L);
+        c.put("out_ch", 3L);
+        c.put("ch", 16L);
+        c.put("ch_mult", java.util.List.of(1L, 2L, 4L));
+        c.put("num_res_blocks", 1L);
+        c.put("attn_resolutions", java.util.List.of());
+        c.put("dropout", 0.0);
+        c.put("norm_groups", 8L);
+        return c;
+    }
+}
