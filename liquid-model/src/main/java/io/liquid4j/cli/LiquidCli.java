@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 @Command(name = "liquid", mixinStandardHelpOptions = true, versionProvider = LiquidCli.Version.class,
         description = "liquid4j: a pure-Java engine for unified text+image language models (Liquid).",
         subcommands = {InfoCommand.class, TokenizeCommand.class, GenerateCommand.class, ImagineCommand.class, CaptionCommand.class,
-                ChatCommand.class, PrepareCommand.class, TrainCommand.class, LogitsCommand.class, VqCommand.class, CommandLine.HelpCommand.class})
+                ChatCommand.class, PrepareCommand.class, TrainCommand.class, TrainTokenizerCommand.class, LogitsCommand.class, VqCommand.class, CommandLine.HelpCommand.class})
 public final class LiquidCli implements Runnable {
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;
