@@ -7,8 +7,9 @@ import picocli.CommandLine.Option;
 /** The `liquid` command line: subcommands print human output on stderr, machine output on stdout. */
 @Command(name = "liquid", mixinStandardHelpOptions = true, versionProvider = LiquidCli.Version.class,
         description = "liquid4j: a pure-Java engine for unified text+image language models (Liquid).",
-        subcommands = {InfoCommand.class, InitCommand.class, TokenizeCommand.class, GenerateCommand.class, ImagineCommand.class, CaptionCommand.class,
-                ChatCommand.class, PrepareCommand.class, TrainCommand.class, EvalCommand.class, LogitsCommand.class, VqCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, InitCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class, GenerateCommand.class,
+                ImagineCommand.class, CaptionCommand.class, ChatCommand.class, PrepareCommand.class, TrainCommand.class, EvalCommand.class,
+                LogitsCommand.class, VqCommand.class, CommandLine.HelpCommand.class})
 public final class LiquidCli implements Runnable {
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;

@@ -24,6 +24,17 @@ public final class StepProgress {
     public void update(int done, String status) {
         long now = System.nanoTime();
         if (done < total && now - lastDraw < 100_000_000L) return;
+        draw(now, done, status);
+    }
+
+    /** Draws {@code done} now, even between redraws, and ends the line (also when the loop stopped short of the total). */
+    public void finish(int done) {
+        draw(System.nanoTime(), done, "");
+        if (done < total) out.println();
+        out.flush();
+    }
+
+    private void draw(long now, int done, String status) {
         lastDraw = now;
         double secs = (now - start) / 1e9, rate = done / Math.max(secs, 1e-9);
         int filled = (int) ((long) WIDTH * done / Math.max(1, total));

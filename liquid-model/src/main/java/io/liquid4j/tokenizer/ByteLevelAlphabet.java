@@ -6,6 +6,8 @@ package io.liquid4j.tokenizer;
  * U+0100, U+0101, ... in byte order, so every byte has a visible, non-space stand-in.
  */
 final class ByteLevelAlphabet {
+    /** Number of byte symbols. */
+    static final int SIZE = 256;
     private static final char[] BYTE_TO_CHAR = new char[256];
     /** Index: the char (all stand-ins are below U+0144); value: the byte, or -1. */
     private static final short[] CHAR_TO_BYTE = new short[0x144];
@@ -29,6 +31,11 @@ final class ByteLevelAlphabet {
         char[] out = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) out[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
         return new String(out);
+    }
+
+    /** The stand-in char of a byte (0..255). */
+    static char charOf(int b) {
+        return BYTE_TO_CHAR[b];
     }
 
     /** The byte a stand-in char represents, or -1 when the char is not in the table. */
