@@ -226,7 +226,7 @@ final class Evaluation {
                     long[] c = vq.encode(ImageTensors.toTensor(img).to(dev)).to(Device.CPU).toLongArray();
                     prompts.add(seq.captionPrompt(Arrays.stream(c).mapToInt(Math::toIntExact).toArray()));
                 }
-                GenerationResult res = gen.generate(prompts, new GenerationConfig(32, SamplingParams.GREEDY, stops, 0), null);
+                GenerationResult res = gen.generate(prompts, new GenerationConfig(32, SamplingParams.GREEDY, stops, 0), io.liquid4j.generate.TokenListener.NONE);
                 for (int i = 0; i < part.size(); i++) {
                     Scene sc = part.get(i);
                     String text = tok.decode(res.tokens().get(i), true).strip();
