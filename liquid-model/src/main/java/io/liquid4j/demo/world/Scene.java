@@ -16,7 +16,7 @@ public record Scene(List<Shape> shapes, boolean textured, long detailSeed) {
         if (shapes.size() == 2) {
             // Only opposite half-image positions are guaranteed not to overlap when rendered.
             Position a = shapes.get(0).position(), b = shapes.get(1).position();
-            if (!Set.of(Set.of(Position.LEFT, Position.RIGHT), Set.of(Position.TOP, Position.BOTTOM)).contains(Set.of(a, b))) {
+            if (a == b || !Set.of(Set.of(Position.LEFT, Position.RIGHT), Set.of(Position.TOP, Position.BOTTOM)).contains(Set.of(a, b))) {
                 throw new IllegalArgumentException("two shapes must sit LEFT and RIGHT or TOP and BOTTOM, got " + a + " and " + b);
             }
         }

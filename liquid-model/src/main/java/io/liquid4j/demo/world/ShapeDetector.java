@@ -16,8 +16,8 @@ import java.util.List;
  * and treats yellow (light but saturated) like every other colour. Foreground pixels are grouped
  * into 8-connected components; specks are dropped. A component's colour is the palette colour
  * whose segment lies nearest its pixels overall, which is immune to the mixing at its edges; its
- * kind is the {@link ShapeMask} that best overlaps it (intersection over union) inside its
- * bounding box; its size comes from the box's extent and its position from the box's centre.
+ * kind is the {@link ShapeMask} that best fits its soft outline ({@link KindFit}); its size comes
+ * from its bounding box's extent and its position from the box's centre.
  */
 final class ShapeDetector {
     /** Shapes wider than this fraction of the image are LARGE: midway between 9 and 13 px at 32. */
@@ -28,9 +28,13 @@ final class ShapeDetector {
     static List<Detection> detect(RgbImage image) {
         int w = image.width(), h = image.height();
         int[] bg = borderMedian(image);
+        double[] alpha = new double[w * h];
         boolean[] fg = new boolean[w * h];
         for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) fg[y * w + x] = alongNearestSegment(image, x, y, bg) >= 0.5;
+            for (int x = 0; x < w; x++) {
+                alpha[y * w + x] = alongNearestSegment(image, x, y, bg);
+                fg[y * w + x] = alpha[y * w + x] >= 0.5;
+            }
         }
         int minPixels = Math.max(3, w * h / 128);
         List<Detection> out = new ArrayList<>();
@@ -39,7 +43,7 @@ final class ShapeDetector {
         for (int start = 0; start < w * h; start++) {
             if (!fg[start] || seen[start]) continue;
             int n = component(fg, seen, w, h, start, queue);
-            if (n >= minPixels) out.add(classify(image, bg, Arrays.copyOf(queue, n)));
+            if (n >= minPixels) out.add(classify(image, bg, alpha, Arrays.copyOf(queue, n)));
         }
         out.sort(Comparator.comparingInt(Detection::pixels).reversed());
         return out;
@@ -67,7 +71,7 @@ final class ShapeDetector {
         return tail;
     }
 
-    private static Detection classify(RgbImage image, int[] bg, int[] pixels) {
+    private static Detection classify(RgbImage image, int[] bg, double[] alpha, int[] pixels) {
         int w = image.width(), h = image.height();
         int x0 = Integer.MAX_VALUE, y0 = Integer.MAX_VALUE, x1 = -1, y1 = -1;
         for (int p : pixels) {
@@ -78,8 +82,6 @@ final class ShapeDetector {
             y1 = Math.max(y1, y);
         }
         int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-        boolean[] mask = new boolean[bw * bh];
-        for (int p : pixels) mask[(p / w - y0) * bw + p % w - x0] = true;
 
         Colour colour = null;
         double bestColour = Double.MAX_VALUE;
@@ -92,16 +94,7 @@ final class ShapeDetector {
             }
         }
 
-        ShapeKind kind = null;
-        double bestOverlap = -1;
-        for (ShapeKind k : ShapeKind.values()) {
-            double iou = overlap(mask, ShapeMask.mask(k, bw, bh));
-            if (iou > bestOverlap) {
-                bestOverlap = iou;
-                kind = k;
-            }
-        }
-
+        ShapeKind kind = KindFit.fit(alpha, w, h, x0, y0, x1, y1);
         Size size = Math.max(bw, bh) > LARGE_EXTENT * (w + h) / 2.0 ? Size.LARGE : Size.SMALL;
         return new Detection(kind, colour, size, nearestPosition(x0 + bw / 2.0, y0 + bh / 2.0, w, h), pixels.length);
     }
@@ -118,16 +111,6 @@ final class ShapeDetector {
             }
         }
         return best;
-    }
-
-    /** Intersection over union of two masks of the same box. */
-    private static double overlap(boolean[] a, boolean[] b) {
-        int inter = 0, union = 0;
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] && b[i]) inter++;
-            if (a[i] || b[i]) union++;
-        }
-        return union == 0 ? 0 : (double) inter / union;
     }
 
     /** How far pixel (x, y) lies along the background→colour segment nearest it, 0..1. */

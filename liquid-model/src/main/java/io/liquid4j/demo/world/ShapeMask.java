@@ -44,11 +44,4 @@ final class ShapeMask {
         }
         return best;
     }
-
-    /** The mask of a w×h box, row-major. */
-    static boolean[] mask(ShapeKind kind, int w, int h) {
-        boolean[] m = new boolean[w * h];
-        for (int j = 0; j < h; j++) for (int i = 0; i < w; i++) m[j * w + i] = covers(kind, w, h, i, j);
-        return m;
-    }
 }

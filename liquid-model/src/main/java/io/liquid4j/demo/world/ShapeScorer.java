@@ -22,8 +22,9 @@ public final class ShapeScorer {
     /**
      * Whether the picture shows the scene: count is whether it has exactly as many shapes; shapes
      * are matched to the expected ones by position (the pairing whose position anchors lie nearest
-     * the expected ones, larger detections first on ties), and each attribute is right only if right for every expected shape. An
-     * expected shape left without a detection gets every attribute wrong.
+     * the expected ones, larger detections first on ties), and each attribute is right only if
+     * right for every expected shape. An expected shape left without a detection gets every
+     * attribute wrong.
      */
     public Judgement judge(RgbImage image, Scene expected) {
         List<Detection> found = detect(image);

@@ -39,6 +39,7 @@ public final class ShapesWorld {
         this.renderer = new ShapeRenderer(imageSize);
     }
 
+    /** The width and height of rendered pictures, in pixels. */
     public int imageSize() { return imageSize; }
 
     /** The four held-out colour×kind pairs: (RED, TRIANGLE), (GREEN, CIRCLE), (BLUE, CROSS), (YELLOW, SQUARE). */

@@ -21,7 +21,7 @@ class ShapeScorerTest {
         double rate = ShapeScorer.validate(world, 2_000, 1);
         assertTrue(rate >= 0.99, "validate rate " + rate);
         assertTrue(ShapeScorer.validate(new ShapesWorld(16), 300, 2) >= 0.99);
-        assertTrue(ShapeScorer.validate(new ShapesWorld(64), 200, 3) >= 0.99);
+        assertTrue(ShapeScorer.validate(new ShapesWorld(64), 100, 3) >= 0.99);
         for (Scene s : world.evaluationScenes(5)) {
             Judgement j = scorer.judge(world.render(s), s);
             assertTrue(j.all() && j.size(), () -> s + " " + j + " " + scorer.detect(world.render(s)));
@@ -34,6 +34,8 @@ class ShapeScorerTest {
         assertTrue(rate(ShapeScorerTest::boxBlur, 500, 21) >= 0.95, "blur");
         assertTrue(rate(img -> gaussianNoise(img, 12, noise), 500, 22) >= 0.95, "noise");
         assertTrue(rate(img -> gaussianNoise(boxBlur(img), 12, noise), 500, 23) >= 0.95, "blur and noise");
+        // Twice the blur and more noise than asked for, as a margin for real VQGAN reconstructions.
+        assertTrue(rate(img -> gaussianNoise(boxBlur(boxBlur(img)), 20, noise), 300, 24) >= 0.95, "double blur and more noise");
     }
 
     private double rate(UnaryOperator<RgbImage> degrade, int n, long seed) {

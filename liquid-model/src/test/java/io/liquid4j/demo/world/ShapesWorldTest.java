@@ -77,6 +77,7 @@ class ShapesWorldTest {
         Shape a = new Shape(ShapeKind.CIRCLE, Colour.RED, Size.SMALL, Position.LEFT);
         Shape b = new Shape(ShapeKind.SQUARE, Colour.BLUE, Size.SMALL, Position.TOP);
         assertThrows(IllegalArgumentException.class, () -> Scene.of(a, b, false, 0));
+        assertThrows(IllegalArgumentException.class, () -> Scene.of(a, a, false, 0));
     }
 
     /** Boxes lie inside the image, have the specified extents and jitter, and two never overlap or touch. */
