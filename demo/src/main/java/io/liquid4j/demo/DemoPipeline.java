@@ -69,6 +69,7 @@ final class DemoPipeline {
         r.liquid = st.run("liquid", "train on text + text-to-image + captioning with z-loss (liquid train)", this::liquid);
         r.eval = st.run("eval", "evaluate with the scorer: generated images, captions, perplexity, reconstructions", dir ->
                 new Evaluation(world, s, seed, device, log).run(dir, work));
+        if (study) r.study = st.run("study", "the study: scaling, the cost of image data, transfer between tasks (about an hour)", dir -> new Study(this, dir).run());
         r.seconds.putAll(st.seconds());
         new Report(out, work, r).write();
         return r;
@@ -162,18 +163,21 @@ final class DemoPipeline {
         Files.writeString(config, Json.write(s.lmConfig(tok.bosId(), tok.eosId(), Math.max(0, tok.tokenToId("<pad>")))) + "\n");
         cli.run(false, "init", "--config", config.toString(), "--tokenizer", work.resolve("tokenizer/tokenizer.json").toString(),
                 "--out", dir.resolve("init").toString(), "--seed", String.valueOf(seed));
-        train(dir.resolve("init"), List.of(work.resolve("data/text.jsonl")), dir.resolve("run"), s.pretrainSteps(), 0);
+        train(dir.resolve("init"), List.of(work.resolve("data/text.jsonl")), dir.resolve("run"), s.pretrainSteps(), 0, List.of(), 0);
         return Map.of("steps", (long) s.pretrainSteps());
     }
 
-    /** `liquid train` with the demo's shape: packed rows, cosine schedule, held-out text evaluated at the end. */
-    void train(Path model, List<Path> data, Path run, int steps, double zLoss) {
+    /** `liquid train` with the demo's shape: packed rows, cosine schedule; held-out data evaluated every evalEvery steps when given. */
+    void train(Path model, List<Path> data, Path run, int steps, double zLoss, List<Path> evalData, int evalEvery) {
         List<String> args = new ArrayList<>(List.of("train", "--model", model.toString(),
                 "--data", String.join(",", data.stream().map(Path::toString).toList()), "--out", run.toString(),
                 "--steps", String.valueOf(steps), "--batch-size", String.valueOf(s.batchSize()), "--seq-len", String.valueOf(s.seqLen()),
                 "--pack", "--lr", String.valueOf(s.lr()), "--warmup", String.valueOf(Math.max(1, steps / 20)), "--weight-decay", "0.01",
                 "--seed", String.valueOf(seed)));
         if (zLoss > 0) args.addAll(List.of("--z-loss", String.valueOf(zLoss)));
+        if (!evalData.isEmpty()) {
+            args.addAll(List.of("--eval-data", String.join(",", evalData.stream().map(Path::toString).toList()), "--eval-every", String.valueOf(evalEvery)));
+        }
         cli.run(true, args.toArray(String[]::new));
     }
 
@@ -188,7 +192,7 @@ final class DemoPipeline {
 
     private Map<String, Object> liquid(Path dir) {
         train(work.resolve("liquid-init/model"), List.of(work.resolve("liquid-init/pairs.codes.jsonl"), work.resolve("data/text.jsonl")),
-                dir.resolve("run"), s.liquidSteps(), 1e-4);
+                dir.resolve("run"), s.liquidSteps(), 1e-4, List.of(), 0);
         return Map.of("steps", (long) s.liquidSteps(), "z_loss", 1e-4);
     }
 }

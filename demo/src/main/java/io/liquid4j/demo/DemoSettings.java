@@ -82,7 +82,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
         return c;
     }
 
-    /** The VQGAN's config.json: 4x downsampling, 16-dim codes, narrow channels (GroupNorm of 8 groups). */
+    /** The VQGAN's config.json: 4x downsampling, 16-dim unit-length codes (cosine codebook), narrow channels (GroupNorm of 8 groups). */
     public Map<String, Object> vqConfig() {
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("embed_dim", 16L);
@@ -98,6 +98,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
         c.put("attn_resolutions", java.util.List.of());
         c.put("dropout", 0.0);
         c.put("norm_groups", 8L);
+        c.put("l2_normalized_codes", true);
         return c;
     }
 }

@@ -88,7 +88,7 @@ final class Evaluation {
         return r;
     }
 
-    private static List<String> heldOutText(Path jsonl) throws IOException {
+    static List<String> heldOutText(Path jsonl) throws IOException {
         List<String> docs = new ArrayList<>();
         for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
             if (!line.isBlank()) docs.add((String) ((Map<?, ?>) Json.parse(line)).get("text"));

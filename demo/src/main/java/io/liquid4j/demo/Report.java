@@ -41,6 +41,7 @@ final class Report {
                 .line("total", LossPlot.read(work.resolve("vqgan/model/metrics.csv"), "loss"))
                 .line("reconstruction (L1)", LossPlot.read(work.resolve("vqgan/model/metrics.csv"), "reconstruction"))
                 .write(images.resolve("vqgan-loss.png"));
+        if (r.study != null) Study.charts(r.study, images);
         ReportDoc doc = build();
         Files.writeString(out.resolve("report.md"), doc.markdown(), StandardCharsets.UTF_8);
         Files.writeString(out.resolve("report.html"), doc.html("liquid demo report", out), StandardCharsets.UTF_8);
@@ -100,6 +101,7 @@ final class Report {
         d.image("images/reconstructions.png", "reconstructions");
         d.image("images/lm-loss.png", "LM loss");
         d.image("images/vqgan-loss.png", "VQGAN loss");
+        if (r.study != null) Study.section(d, r.study);
 
         d.h2("How it was made");
         d.bullets(List.of(

@@ -24,7 +24,7 @@ public final class VQModel extends Module {
         this.config = config;
         encoder = child("encoder", new Encoder(config, gen));
         decoder = child("decoder", new Decoder(config, gen));
-        quantize = child("quantize", new VectorQuantizer(config.nEmbed(), config.embedDim(), gen));
+        quantize = child("quantize", new VectorQuantizer(config.nEmbed(), config.embedDim(), config.l2NormalizedCodes(), gen));
         int zOut = config.doubleZ() ? 2 * config.zChannels() : config.zChannels();
         quantConv = child("quant_conv", new Conv2d(zOut, config.embedDim(), 1, 1, 0, gen));
         postQuantConv = child("post_quant_conv", new Conv2d(config.embedDim(), config.zChannels(), 1, 1, 0, gen));

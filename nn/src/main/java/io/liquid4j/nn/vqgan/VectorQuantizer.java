@@ -16,14 +16,39 @@ public final class VectorQuantizer extends Module {
 
     private final CodebookEmbedding embedding;
     private final int nEmbed, embedDim;
+    private final boolean l2Normalized;
 
-    public VectorQuantizer(int nEmbed, int embedDim, Generator gen) {
+    public VectorQuantizer(int nEmbed, int embedDim, Generator gen) { this(nEmbed, embedDim, false, gen); }
+
+    /**
+     * @param l2Normalized quantize directions: latents and codebook rows are scaled to unit length
+     *                     before the nearest-neighbour search and the lookup (ViT-VQGAN's cosine
+     *                     codebook; bounded VQ losses and better code usage when trained from scratch)
+     */
+    public VectorQuantizer(int nEmbed, int embedDim, boolean l2Normalized, Generator gen) {
         this.nEmbed = nEmbed;
         this.embedDim = embedDim;
+        this.l2Normalized = l2Normalized;
         embedding = child("embedding", new CodebookEmbedding(nEmbed, embedDim, gen));
     }
 
     public Tensor codebook() { return embedding.weight.value(); }
+
+    /** The rows latents are compared with and replaced by: the codebook, unit-length when l2-normalized. */
+    private Tensor entries() {
+        Tensor e = codebook().to(DType.F32);
+        return l2Normalized ? unit(e, 1) : e;
+    }
+
+    /** x scaled to unit length along dim (eps keeps an all-zero vector finite). */
+    private static Tensor unit(Tensor x, int dim) {
+        return x.div(x.square().sum(dim, true).add(1e-12).sqrt());
+    }
+
+    /** z as the quantizer sees it: unit-length along channels when l2-normalized. */
+    private Tensor prepared(Tensor z) {
+        return l2Normalized ? unit(z, 1) : z;
+    }
 
     public int size() { return nEmbed; }
 
@@ -33,8 +58,8 @@ public final class VectorQuantizer extends Module {
         int n = z.size(0), h = z.size(2), w = z.size(3);
         try (var ng = GradMode.noGrad()) {
             return Inference.step(() -> {
-                Tensor flat = z.permute(0, 2, 3, 1).reshape(n * h * w, embedDim);   // NCHW → rows of NHWC
-                Tensor e = codebook().to(DType.F32);
+                Tensor flat = prepared(z).permute(0, 2, 3, 1).reshape(n * h * w, embedDim);   // NCHW → rows of NHWC
+                Tensor e = entries();
                 Tensor zz = flat.square().sum(1, true);                             // [M, 1]
                 Tensor ee = e.square().sum(1, false);                               // [K]
                 Tensor d = zz.add(ee).sub(flat.matmul(e.t()).mul(2));               // [M, K]
@@ -50,7 +75,7 @@ public final class VectorQuantizer extends Module {
         Tensor ids = codes.to(DType.I64).reshape(-1);
         long bad = outOfRange(ids);
         if (bad > 0) throw new IllegalArgumentException(bad + " codes lie outside the codebook [0, " + nEmbed + ")");
-        return codebook().indexSelect(0, ids).reshape(n, h, w, embedDim).permute(0, 3, 1, 2).contiguous();
+        return entries().indexSelect(0, ids).reshape(n, h, w, embedDim).permute(0, 3, 1, 2).contiguous();
     }
 
     private long outOfRange(Tensor ids) {
@@ -65,6 +90,7 @@ public final class VectorQuantizer extends Module {
      * {@link VqLoss} applies β).
      */
     public Quantized quantize(Tensor z) {
+        z = prepared(z);
         Tensor codes = codes(z);
         Tensor zq = lookup(codes);
         Tensor codebookLoss = zq.sub(z.detach()).square().mean();

@@ -17,7 +17,7 @@ import java.util.Map;
  */
 public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels, int resolution,
                        int inChannels, int outCh, int ch, int[] chMult, int numResBlocks,
-                       int[] attnResolutions, double dropout, int normGroups) {
+                       int[] attnResolutions, double dropout, int normGroups, boolean l2NormalizedCodes) {
 
     /** GroupNorm groups of every Normalize layer in taming's architecture (and every released VQGAN). */
     public static final int NORM_GROUPS = 32;
@@ -25,7 +25,7 @@ public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels,
     /** A config with taming's 32 GroupNorm groups. */
     public VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels, int resolution, int inChannels, int outCh, int ch,
                     int[] chMult, int numResBlocks, int[] attnResolutions, double dropout) {
-        this(embedDim, nEmbed, doubleZ, zChannels, resolution, inChannels, outCh, ch, chMult, numResBlocks, attnResolutions, dropout, NORM_GROUPS);
+        this(embedDim, nEmbed, doubleZ, zChannels, resolution, inChannels, outCh, ch, chMult, numResBlocks, attnResolutions, dropout, NORM_GROUPS, false);
     }
 
     public VqConfig {
@@ -82,7 +82,9 @@ public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels,
         m.put("num_res_blocks", numResBlocks);
         m.put("attn_resolutions", Arrays.stream(attnResolutions).boxed().toList());
         m.put("dropout", dropout);
-        if (normGroups != NORM_GROUPS) m.put("norm_groups", normGroups);   // absent in taming's configs: written only when it differs
+        // our extensions, absent from taming's configs: written only when they differ from taming
+        if (normGroups != NORM_GROUPS) m.put("norm_groups", normGroups);
+        if (l2NormalizedCodes) m.put("l2_normalized_codes", true);
         return m;
     }
 
@@ -91,7 +93,8 @@ public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels,
     /**
      * Reads the keys above from a map (config.json, or the merged ddconfig + embed_dim/n_embed of
      * a yaml); `source` names the file in errors. Every key is required except dropout (0) and
-     * norm_groups (32, our extension for VQGANs narrower than 32 channels).
+     * norm_groups (32) and l2_normalized_codes (false), our extensions for small VQGANs trained
+     * from scratch: narrower than 32 channels, and the cosine-similarity codebook of ViT-VQGAN.
      */
     public static VqConfig fromMap(Map<String, ?> m, String source) {
         return new VqConfig(integer(m, "embed_dim", source), integer(m, "n_embed", source),
@@ -99,7 +102,8 @@ public record VqConfig(int embedDim, int nEmbed, boolean doubleZ, int zChannels,
                 integer(m, "in_channels", source), integer(m, "out_ch", source), integer(m, "ch", source),
                 ints(m, "ch_mult", source), integer(m, "num_res_blocks", source), ints(m, "attn_resolutions", source),
                 m.containsKey("dropout") ? number(m, "dropout", source).doubleValue() : 0.0,
-                m.containsKey("norm_groups") ? integer(m, "norm_groups", source) : NORM_GROUPS);
+                m.containsKey("norm_groups") ? integer(m, "norm_groups", source) : NORM_GROUPS,
+                m.containsKey("l2_normalized_codes") && bool(m, "l2_normalized_codes", source));
     }
 
     /** Reads DIR/config.json or a config.json file. */

@@ -1,0 +1,79 @@
+package io.liquid4j.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquid4j.cli.LiquidCli;
+import io.liquid4j.tensor.io.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `liquid demo --size tiny`: every stage runs through the real commands and the report is
+ * written; the scorer's validation is asserted (the trained models' quality is not: the tiny
+ * size trains for a handful of steps). A rerun reuses every stage.
+ */
+class DemoCommandTest {
+    static final List<String> STAGES = List.of("data", "scorer", "tokenizer", "vqgan", "lm", "liquid-init", "liquid", "eval");
+
+    @TempDir Path tmp;
+
+    private static String run(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            int rc = LiquidCli.execute(args);
+            String log = buf.toString(StandardCharsets.UTF_8);
+            assertEquals(0, rc, log);
+            return log;
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    @Test void tinyRunConnectsEveryStageAndRerunReusesThem() throws Exception {
+        Path out = tmp.resolve("demo");
+        run("demo", "--size", "tiny", "--out", out.toString());
+
+        @SuppressWarnings("unchecked") Map<String, Object> scorer = (Map<String, Object>) ((Map<?, ?>) Json.parseFile(out.resolve("work/scorer/.done.json"))).get("results");
+        assertTrue(((Number) scorer.get("validation_rate")).doubleValue() >= 0.99, "scorer validation " + scorer);
+        for (String stage : STAGES) assertTrue(Files.isRegularFile(out.resolve("work").resolve(stage).resolve(".done.json")), stage + " finished");
+        // the stages hand their outputs on: a Liquid model with liquid.json, prepared codes, a trained run
+        assertTrue(Files.isRegularFile(out.resolve("work/liquid-init/model/liquid.json")));
+        assertTrue(Files.size(out.resolve("work/liquid-init/pairs.codes.jsonl")) > 0);
+        assertTrue(Files.isRegularFile(out.resolve("work/liquid/run/final/model.safetensors")));
+        assertTrue(Files.readString(out.resolve("work/liquid/run/metrics.csv")).lines().count() > 1);
+
+        String md = Files.readString(out.resolve("report.md"));
+        assertTrue(md.contains("**Scorer validation**: right on 100.0%") || md.matches("(?s).*right on 99\\.\\d%.*"), md);
+        for (String section : List.of("Text-to-image", "Captioning", "Text perplexity", "VQGAN", "Wall time per stage")) assertTrue(md.contains(section), section);
+        for (String img : List.of("generated.png", "captions.png", "reconstructions.png", "lm-loss.png", "vqgan-loss.png")) {
+            assertTrue(Files.size(out.resolve("images").resolve(img)) > 100, img);
+            assertTrue(md.contains("images/" + img), img + " linked");
+        }
+        String html = Files.readString(out.resolve("report.html"));
+        assertTrue(html.contains("data:image/png;base64,"), "pictures inlined");
+        assertTrue(!html.contains("src=\"images/"), "self-contained");
+
+        FileTime vqTime = Files.getLastModifiedTime(out.resolve("work/vqgan/model/model.safetensors"));
+        String again = run("demo", "--size", "tiny", "--out", out.toString());
+        for (String stage : STAGES) assertTrue(again.contains("reused from " + out.resolve("work").resolve(stage)), stage + " reused:\n" + again);
+        assertEquals(vqTime, Files.getLastModifiedTime(out.resolve("work/vqgan/model/model.safetensors")));
+    }
+
+    @Test void badOptionsFailBeforeAnyWork() {
+        assertEquals(2, LiquidCli.execute("demo", "--no-such-option"));
+        assertEquals(1, LiquidCli.execute("demo", "--size", "huge", "--out", tmp.resolve("x").toString()));
+        assertEquals(1, LiquidCli.execute("demo", "--device", "tpu", "--out", tmp.resolve("y").toString()));
+        assertTrue(!Files.exists(tmp.resolve("x")) && !Files.exists(tmp.resolve("y")), "nothing written");
+    }
+}
