@@ -152,7 +152,7 @@ final class DemoPipeline {
         Files.writeString(config, Json.write(s.vqConfig()) + "\n");
         cli.run(true, "vq", "train", "--images", work.resolve("data/images").toString(), "--config", config.toString(),
                 "--out", dir.resolve("model").toString(), "--steps", String.valueOf(s.vqSteps()), "--batch-size", String.valueOf(s.vqBatch()),
-                "--lr", "1e-3", "--loss", "l1", "--seed", String.valueOf(seed), "--eval-images", String.valueOf(Math.min(64, s.trainImages() / 4)));
+                "--lr", String.valueOf(s.vqLr()), "--loss", "l2", "--seed", String.valueOf(seed), "--eval-images", String.valueOf(Math.min(64, s.trainImages() / 4)));
         @SuppressWarnings("unchecked") Map<String, Object> eval = (Map<String, Object>) Json.parseFile(dir.resolve("model/eval.json"));
         return new LinkedHashMap<>(eval);
     }

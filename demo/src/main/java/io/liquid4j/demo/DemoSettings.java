@@ -17,6 +17,7 @@ import java.util.Map;
  * @param vqCodes        VQGAN codebook size
  * @param vqSteps        VQGAN training steps
  * @param vqBatch        VQGAN images per step
+ * @param vqLr           VQGAN learning rate (L2 reconstruction loss)
  * @param lmHidden       LM width
  * @param lmLayers       LM depth
  * @param lmHeads        attention heads (head dim = lmHidden / lmHeads)
@@ -30,19 +31,19 @@ import java.util.Map;
  * @param cfg            classifier-free guidance scale of image generation
  */
 public record DemoSettings(String name, int imageSize, int trainImages, int textDocs, int heldOutDocs, int vocabSize,
-                           int vqCodes, int vqSteps, int vqBatch, int lmHidden, int lmLayers, int lmHeads,
+                           int vqCodes, int vqSteps, int vqBatch, double vqLr, int lmHidden, int lmLayers, int lmHeads,
                            int pretrainSteps, int liquidSteps, int batchSize, int seqLen, double lr,
                            int evalPerPair, int captionImages, double cfg) {
 
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
-        return new DemoSettings("standard", 32, 6000, 6000, 300, 384, 256, 500, 16, 128, 4, 4,
-                150, 1200, 16, 192, 2e-3, 2, 96, 3.0);
+        return new DemoSettings("standard", 32, 6000, 6000, 300, 384, 256, 600, 16, 1.5e-3, 128, 4, 4,
+                150, 1000, 16, 192, 2e-3, 2, 96, 3.0);
     }
 
     /** A smoke run of every stage at toy sizes (the CI test; `liquid demo --size tiny`). */
     public static DemoSettings tiny() {
-        return new DemoSettings("tiny", 32, 160, 200, 20, 300, 64, 6, 8, 32, 1, 2,
+        return new DemoSettings("tiny", 32, 160, 200, 20, 300, 64, 6, 8, 1.5e-3, 32, 1, 2,
                 4, 6, 8, 192, 2e-3, 1, 8, 3.0);
     }
 
@@ -56,7 +57,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
 
     /** The same run with another LM shape (the study's model sizes). */
     public DemoSettings withLm(String tag, int hidden, int layers, int heads) {
-        return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch,
+        return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
                 hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg);
     }
 

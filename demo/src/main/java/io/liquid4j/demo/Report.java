@@ -39,7 +39,7 @@ final class Report {
                 .write(images.resolve("lm-loss.png"));
         new Chart("VQGAN training loss", "step", "loss", false, false)
                 .line("total", LossPlot.read(work.resolve("vqgan/model/metrics.csv"), "loss"))
-                .line("reconstruction (L1)", LossPlot.read(work.resolve("vqgan/model/metrics.csv"), "reconstruction"))
+                .line("reconstruction (L2)", LossPlot.read(work.resolve("vqgan/model/metrics.csv"), "reconstruction"))
                 .write(images.resolve("vqgan-loss.png"));
         if (r.study != null) Study.charts(r.study, images);
         ReportDoc doc = build();
@@ -108,7 +108,7 @@ final class Report {
                 String.format(Locale.ROOT, "ShapesWorld: %d rendered %dx%d images (%d with two shapes), one caption each in one of several phrasings; %d text documents about the same world.",
                         (long) num(r.data, "images"), s.imageSize(), s.imageSize(), (long) num(r.data, "two_shape_images"), (long) num(r.data, "text_docs")),
                 String.format(Locale.ROOT, "`liquid train-tokenizer`: byte-level BPE, %d tokens.", (long) num(r.tokenizer, "vocab_size")),
-                String.format(Locale.ROOT, "`liquid vq train`: VQGAN, %d codes of 16 dims, 4x downsampling, %d steps of %d images (L1 + VQ losses, dead-code restarts).",
+                String.format(Locale.ROOT, "`liquid vq train`: VQGAN, %d codes of 16 dims, 4x downsampling, %d steps of %d images (L2 + VQ losses, unit-length codes, dead-code restarts).",
                         s.vqCodes(), s.vqSteps(), s.vqBatch()),
                 String.format(Locale.ROOT, "`liquid init` + `liquid train`: Llama, hidden %d, %d layers, %d heads; %d steps of %d packed rows of %d tokens on the text.",
                         s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen()),

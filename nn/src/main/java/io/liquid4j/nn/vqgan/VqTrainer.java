@@ -14,8 +14,9 @@ import java.util.SplittableRandom;
  * perceptual or GAN term) with AdamW, and dead-code restarts. A small VQGAN trained briefly
  * leaves most of its codebook unused (the first codes that win keep winning); every
  * {@code restartEvery} steps each code that no latent chose since the last restart is moved onto
- * a random latent of the current batch (plus a little noise), the k-means-style remedy of
- * Jukebox / "straightening out" VQ training. Restarted rows keep their AdamW moments.
+ * a latent of the current batch (plus a little noise), drawn in proportion to how badly the
+ * codebook represents it: the k-means-style remedy of Jukebox, seeded like k-means++.
+ * Restarted rows keep their AdamW moments.
  */
 public final class VqTrainer implements AutoCloseable {
     /**
@@ -71,26 +72,44 @@ public final class VqTrainer implements AutoCloseable {
             sinceRestart.add(q.codes());
             int restarted = 0;
             if (options.restartEvery() > 0 && steps % options.restartEvery() == 0) {
-                restarted = restartDeadCodes(q.latent());
+                restarted = restartDeadCodes(q.latent(), q.codes());
                 sinceRestart.reset();
             }
             return new StepResult(total, loss.reconstruction().item(), loss.codebook().item(), loss.commitment().item(), restarted);
         }
     }
 
-    /** Moves every code unused since the last restart onto a random latent vector of this batch. */
-    private int restartDeadCodes(Tensor latent) {
+    /**
+     * Moves every code unused since the last restart onto a latent vector of this batch, drawn
+     * with probability proportional to its squared quantization error (k-means++ seeding): the
+     * worst-represented latents get the spare codes. With uniform draws most restarts land on
+     * the commonest content (a small image's background) and rare content (a small shape's
+     * colour) never gets a code of its own.
+     */
+    private int restartDeadCodes(Tensor latent, Tensor codes) {
         int k = model.quantizer().size(), d = latent.size(1);
-        float[] rows;
+        float[] rows, assigned;
         try (var ng = GradMode.noGrad()) {
             rows = latent.detach().permute(0, 2, 3, 1).contiguous().to(Device.CPU).toFloatArray();   // NHWC rows
+            assigned = model.quantizer().lookup(codes).permute(0, 2, 3, 1).contiguous().to(Device.CPU).toFloatArray();
         }
         int m = rows.length / d, restarted = 0;
+        double[] cumulative = new double[m];
+        double total = 0;
+        for (int r = 0; r < m; r++) {
+            double e = 0;
+            for (int j = 0; j < d; j++) {
+                double diff = rows[r * d + j] - assigned[r * d + j];
+                e += diff * diff;
+            }
+            total += e;
+            cumulative[r] = total;
+        }
         Tensor codebook = model.quantizer().codebook();
         float[] book = codebook.to(Device.CPU).to(DType.F32).toFloatArray();
         for (int c = 0; c < k; c++) {
             if (sinceRestart.count(c) > 0) continue;
-            int r = rng.nextInt(m);
+            int r = total > 0 ? pick(cumulative, rng.nextDouble() * total) : rng.nextInt(m);
             for (int j = 0; j < d; j++) book[c * d + j] = rows[r * d + j] + (float) (1e-3 * (rng.nextDouble() * 2 - 1));
             restarted++;
         }
@@ -100,6 +119,17 @@ public final class VqTrainer implements AutoCloseable {
             }
         }
         return restarted;
+    }
+
+    /** The first index whose cumulative weight exceeds u. */
+    private static int pick(double[] cumulative, double u) {
+        int lo = 0, hi = cumulative.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cumulative[mid] > u) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
     }
 
     @Override public void close() {
