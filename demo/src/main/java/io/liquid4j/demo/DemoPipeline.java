@@ -55,21 +55,25 @@ final class DemoPipeline {
     /** Runs (or reuses) every stage and writes the report; returns the report's figures. */
     DemoResults run(boolean study) throws IOException {
         Files.createDirectories(work);
-        String fingerprint = s + "|seed=" + seed;
-        Stages st = new Stages(work, fingerprint, 8 + (study ? 1 : 0), log);
+        Stages st = new Stages(work, "seed " + seed, 8 + (study ? 1 : 0), log);
         DemoResults r = new DemoResults(s, seed, device);
-        r.data = st.run("data", "ShapesWorld: render " + s.trainImages() + " captioned images and " + s.textDocs() + " text documents", this::data);
-        r.scorer = st.run("scorer", "validate the exact scorer on ground-truth renders", this::validateScorer);
+        r.data = st.run("data", "ShapesWorld: render " + s.trainImages() + " captioned images and " + s.textDocs() + " text documents",
+                List.of(s.imageSize(), s.trainImages(), s.textDocs(), s.heldOutDocs()).toString(), this::data);
+        r.scorer = st.run("scorer", "validate the exact scorer on ground-truth renders", s.name(), this::validateScorer);
         double rate = ((Number) r.scorer.get("validation_rate")).doubleValue();
         if (rate < 0.99) throw new IllegalStateException(String.format(Locale.ROOT, "the scorer judged only %.1f%% of ground-truth renders right (needs 99%%): its numbers would not be trustworthy", 100 * rate));
-        r.tokenizer = st.run("tokenizer", "train a BPE tokenizer on the text (liquid train-tokenizer)", this::tokenizer);
-        r.vqgan = st.run("vqgan", "train the VQGAN image tokenizer (liquid vq train)", this::vqgan);
-        r.lm = st.run("lm", "pretrain a Llama-style LM on the text (liquid init, liquid train)", this::pretrain);
-        r.extend = st.run("liquid-init", "extend the vocabulary with the image codes, encode the images (extend-vocab, prepare)", this::extend);
-        r.liquid = st.run("liquid", "train on text + text-to-image + captioning with z-loss (liquid train)", this::liquid);
-        r.eval = st.run("eval", "evaluate with the scorer: generated images, captions, perplexity, reconstructions", dir ->
+        r.tokenizer = st.run("tokenizer", "train a BPE tokenizer on the text (liquid train-tokenizer)", String.valueOf(s.vocabSize()), this::tokenizer);
+        r.vqgan = st.run("vqgan", "train the VQGAN image tokenizer (liquid vq train)",
+                List.of(s.vqConfig(), s.vqSteps(), s.vqBatch(), s.vqLr()).toString(), this::vqgan);
+        r.lm = st.run("lm", "pretrain a Llama-style LM on the text (liquid init, liquid train)",
+                List.of(s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen(), s.lr()).toString(), this::pretrain);
+        r.extend = st.run("liquid-init", "extend the vocabulary with the image codes, encode the images (extend-vocab, prepare)", "", this::extend);
+        r.liquid = st.run("liquid", "train on text + text-to-image + captioning with z-loss (liquid train)",
+                List.of(s.liquidSteps(), s.batchSize(), s.seqLen(), s.lr()).toString(), this::liquid);
+        r.eval = st.run("eval", "evaluate with the scorer: generated images, captions, perplexity, reconstructions",
+                List.of(s.evalPerPair(), s.captionImages(), s.cfg(), s.temperature(), s.topK(), device).toString(), dir ->
                 new Evaluation(world, s, seed, device, log).run(dir, work));
-        if (study) r.study = st.run("study", "the study: scaling, the cost of image data, transfer between tasks (about an hour)", dir -> new Study(this, dir).run());
+        if (study) r.study = st.run("study", "the study: scaling, the cost of image data, transfer between tasks (about an hour)", "", dir -> new Study(this, dir).run());
         r.seconds.putAll(st.seconds());
         new Report(out, work, r).write();
         return r;

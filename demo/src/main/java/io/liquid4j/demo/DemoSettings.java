@@ -29,22 +29,24 @@ import java.util.Map;
  * @param evalPerPair    generated images per evaluation scene
  * @param captionImages  images captioned in the evaluation
  * @param cfg            classifier-free guidance scale of image generation
+ * @param temperature    sampling temperature of image codes
+ * @param topK           image codes sampled from the k most likely (0 = all)
  */
 public record DemoSettings(String name, int imageSize, int trainImages, int textDocs, int heldOutDocs, int vocabSize,
                            int vqCodes, int vqSteps, int vqBatch, double vqLr, int lmHidden, int lmLayers, int lmHeads,
                            int pretrainSteps, int liquidSteps, int batchSize, int seqLen, double lr,
-                           int evalPerPair, int captionImages, double cfg) {
+                           int evalPerPair, int captionImages, double cfg, double temperature, int topK) {
 
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
         return new DemoSettings("standard", 32, 6000, 6000, 300, 384, 256, 600, 16, 1.5e-3, 128, 4, 4,
-                150, 1000, 16, 192, 2e-3, 2, 96, 3.0);
+                150, 1000, 16, 192, 2e-3, 2, 96, 3.0, 1.0, 0);
     }
 
     /** A smoke run of every stage at toy sizes (the CI test; `liquid demo --size tiny`). */
     public static DemoSettings tiny() {
         return new DemoSettings("tiny", 32, 160, 200, 20, 300, 64, 6, 8, 1.5e-3, 32, 1, 2,
-                4, 6, 8, 192, 2e-3, 1, 8, 3.0);
+                4, 6, 8, 192, 2e-3, 1, 8, 3.0, 1.0, 0);
     }
 
     public static DemoSettings named(String name) {
@@ -55,10 +57,16 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
         };
     }
 
+    /** The same run with other image sampling (evaluation only). */
+    public DemoSettings withSampling(double cfg, double temperature, int topK) {
+        return new DemoSettings(name, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
+                lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg, temperature, topK);
+    }
+
     /** The same run with another LM shape (the study's model sizes). */
     public DemoSettings withLm(String tag, int hidden, int layers, int heads) {
         return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
-                hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg);
+                hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg, temperature, topK);
     }
 
     /** Code grid side: the VQGAN downsamples 4x. */

@@ -51,9 +51,6 @@ import java.util.SplittableRandom;
 final class Evaluation {
     /** Display scale of the 32-px images in the report's grids. */
     static final int ZOOM = 3;
-    /** Sampling of image codes: temperature and top-k (0 = all codes). */
-    static final double IMAGE_TEMPERATURE = 1.0;
-    static final int IMAGE_TOP_K = 0;
 
     private final ShapesWorld world;
     private final DemoSettings s;
@@ -68,6 +65,15 @@ final class Evaluation {
         this.seed = seed;
         this.dev = DeviceOption.parse(device);
         this.log = log;
+    }
+
+    /** Only the generated images (for trying sampling settings on a trained run). */
+    Map<String, Object> generationOnly(Path dir, Path work) throws IOException {
+        Path liquidDir = work.resolve("liquid/run/final");
+        VQModel vq = VQModel.load(work.resolve("vqgan/model"));
+        CausalLM lm = CausalLM.fromPretrained(liquidDir, DType.F32, dev);
+        LiquidLayout layout = LiquidLayout.load(liquidDir);
+        return generation(dir, lm, layout, SequenceBuilder.of(Tokenizer.load(liquidDir), layout), vq);
     }
 
     Map<String, Object> run(Path dir, Path work) throws IOException {
@@ -158,7 +164,7 @@ final class Evaluation {
             int[][] codes;
             try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
                 codes = gen.generate(prompts, seq.unconditionalPrompt(), steps, s.cfg(),
-                        new SamplingParams(IMAGE_TEMPERATURE, IMAGE_TOP_K, 1.0, seed + from), 0, n -> { });
+                        new SamplingParams(s.temperature(), s.topK(), 1.0, seed + from), 0, n -> { });
             }
             List<RgbImage> images = decode(vq, codes, layout);
             for (int i = 0; i < part.size(); i++) {
@@ -186,6 +192,8 @@ final class Evaluation {
         r.put("images", (long) jobs.size());
         r.put("seconds", secs);
         r.put("cfg", s.cfg());
+        r.put("temperature", s.temperature());
+        r.put("top_k", (long) s.topK());
         log.printf(Locale.ROOT, "      generated %d images in %.1f s: single seen %s; held-out %s; two shapes %s%n", jobs.size(), secs, seen, held, two);
         return r;
     }

@@ -13,10 +13,11 @@ import java.util.Map;
 
 /**
  * The demo's stages and their reuse: each stage writes into its own directory and, when it
- * finished, a {@code .done.json} there with its wall time, its results and the fingerprint of
- * the settings it ran with. A rerun skips a stage whose marker exists with the same
- * fingerprint (an interrupted stage has none and runs again from scratch); {@code --fresh}
- * redoes everything.
+ * finished, a {@code .done.json} there with its wall time, its results and its fingerprint: the
+ * settings it depends on, chained with the fingerprints of the stages before it. A rerun skips
+ * a stage whose marker holds the same fingerprint, so changing, say, the LM's size reruns the LM
+ * stages but reuses the data and the VQGAN; an interrupted stage has no marker and runs again
+ * from scratch; {@code --fresh} redoes everything.
  */
 final class Stages {
     /** The work of one stage: writes into dir, returns the figures the report needs. */
@@ -27,25 +28,28 @@ final class Stages {
     private static final String MARKER = ".done.json";
 
     private final Path root;
-    private final String fingerprint;
+    private String chain;
     private final PrintStream log;
     private final Map<String, Double> seconds = new LinkedHashMap<>();
     private final Map<String, Boolean> reused = new LinkedHashMap<>();
     private int index;
     private final int total;
 
-    Stages(Path root, String fingerprint, int total, PrintStream log) {
+    /** base: what every stage depends on (e.g. the seed). */
+    Stages(Path root, String base, int total, PrintStream log) {
         this.root = root;
-        this.fingerprint = fingerprint;
+        this.chain = base;
         this.total = total;
         this.log = log;
     }
 
     Path dir(String name) { return root.resolve(name); }
 
-    /** Runs (or reuses) a stage and returns its results. */
-    Map<String, Object> run(String name, String title, Body body) throws IOException {
+    /** Runs (or reuses) a stage that depends on `settings` (and everything before it), and returns its results. */
+    Map<String, Object> run(String name, String title, String settings, Body body) throws IOException {
         index++;
+        String fingerprint = chain + " | " + name + ": " + settings;
+        chain = fingerprint;
         Path dir = dir(name), marker = dir.resolve(MARKER);
         Map<String, Object> done = read(marker);
         if (done != null && fingerprint.equals(done.get("fingerprint"))) {

@@ -55,19 +55,19 @@ final class Study {
     }
 
     Map<String, Object> run() throws IOException {
-        Stages st = new Stages(dir, base + "|seed=" + demo.seed(), 2 + SIZES.size() + 4, demo.log());
-        st.run("eval-data", "study: held-out text-to-image and captioning sequences", this::evalData);
+        Stages st = new Stages(dir, base + " | seed " + demo.seed(), 2 + SIZES.size() + 4, demo.log());
+        st.run("eval-data", "study: held-out text-to-image and captioning sequences", "", this::evalData);
         Map<String, Object> sizes = new LinkedHashMap<>();
         for (Size sz : SIZES) {
             sizes.put(sz.tag(), st.run("size-" + sz.tag(), String.format(Locale.ROOT, "study: LM size %s (hidden %d, %d layers): pretrain, extend, train on the mix",
-                    sz.tag(), sz.hidden(), sz.layers()), d -> scalingRun(d, sz)));
+                    sz.tag(), sz.hidden(), sz.layers()), sz.toString(), d -> scalingRun(d, sz)));
         }
-        st.run("halves", "study: the image-caption pairs built as text-to-image and as captioning, in two halves", this::halves);
+        st.run("halves", "study: the image-caption pairs built as text-to-image and as captioning, in two halves", "", this::halves);
         Map<String, Object> transfer = new LinkedHashMap<>();
-        transfer.put("t2i", st.run("t2i", "study: text-to-image alone", d -> transferRun(d, List.of("p1-t2i.jsonl"))));
-        transfer.put("t2i+caption", st.run("t2i+caption", "study: text-to-image plus captioning of other images", d -> transferRun(d, List.of("p1-t2i.jsonl", "p2-caption.jsonl"))));
-        transfer.put("caption", st.run("caption", "study: captioning alone", d -> transferRun(d, List.of("p1-caption.jsonl"))));
-        transfer.put("caption+t2i", st.run("caption+t2i", "study: captioning plus text-to-image of other images", d -> transferRun(d, List.of("p1-caption.jsonl", "p2-t2i.jsonl"))));
+        transfer.put("t2i", st.run("t2i", "study: text-to-image alone", "", d -> transferRun(d, List.of("p1-t2i.jsonl"))));
+        transfer.put("t2i+caption", st.run("t2i+caption", "study: text-to-image plus captioning of other images", "", d -> transferRun(d, List.of("p1-t2i.jsonl", "p2-caption.jsonl"))));
+        transfer.put("caption", st.run("caption", "study: captioning alone", "", d -> transferRun(d, List.of("p1-caption.jsonl"))));
+        transfer.put("caption+t2i", st.run("caption+t2i", "study: captioning plus text-to-image of other images", "", d -> transferRun(d, List.of("p1-caption.jsonl", "p2-t2i.jsonl"))));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("sizes", sizes);
         r.put("transfer", transfer);
