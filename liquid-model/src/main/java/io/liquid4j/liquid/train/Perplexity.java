@@ -12,9 +12,10 @@ import java.util.function.IntConsumer;
 /**
  * Text perplexity exp(mean NLL) of a causal LM over documents, each scored on its own (its first
  * token is given, every later token predicted). A document longer than the window is scored
- * with overlapping windows of {@code seqLen} tokens moved by {@code stride} (HF's sliding-window
- * perplexity): every token is predicted once, from up to seqLen − stride tokens of context
- * beyond its own window's start. Windows run in batches of similar length, right-padded (causal
+ * with overlapping windows of {@code seqLen} tokens whose ends move by {@code stride} (HF's
+ * sliding-window perplexity): every token after a document's first is predicted exactly once,
+ * with at least seqLen − stride tokens of context. Unlike HF's, a stride of seqLen still overlaps
+ * the windows by one token, so no window's first token goes unpredicted. Windows run in batches of similar length, right-padded (causal
  * attention keeps the padding out of the real tokens' predictions).
  */
 public final class Perplexity {
@@ -88,16 +89,19 @@ public final class Perplexity {
     }
 
     private static List<Window> windows(List<int[]> docs, int seqLen, int stride) {
+        // a window predicts the tokens [prevEnd, end) from its own earlier tokens; it must start
+        // before prevEnd so the first of them has context: windows move by at most seqLen - 1
+        int step = Math.min(stride, seqLen - 1);
         List<Window> out = new ArrayList<>();
         for (int[] doc : docs) {
             if (doc.length < 2) continue;
-            int prevEnd = 0;
-            for (int begin = 0; ; begin += stride) {
-                int end = Math.min(begin + seqLen, doc.length);
-                // positions [max(prevEnd, 1), end) are predicted here; in window coordinates from max(prevEnd, 1) - begin
-                out.add(new Window(java.util.Arrays.copyOfRange(doc, begin, end), Math.max(prevEnd, 1) - begin));
-                prevEnd = end;
-                if (end == doc.length) break;
+            int end = Math.min(seqLen, doc.length);
+            out.add(new Window(java.util.Arrays.copyOfRange(doc, 0, end), 1));
+            while (end < doc.length) {
+                int prevEnd = end;
+                end = Math.min(prevEnd + step, doc.length);
+                int begin = Math.max(0, end - seqLen);
+                out.add(new Window(java.util.Arrays.copyOfRange(doc, begin, end), prevEnd - begin));
             }
         }
         return out;
