@@ -43,7 +43,7 @@ final class InitCommand implements Callable<Integer> {
     @Override public Integer call() throws IOException {
         if (!Files.isRegularFile(tokenizerFile)) throw new IllegalArgumentException("--tokenizer " + tokenizerFile + ": no such file");
         if (!Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such file");
-        if (Files.exists(out) && !(Files.isDirectory(out) && isEmpty(out))) {
+        if (Files.exists(out) && !JsonlRecords.isEmptyDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
         }
         Path tokDir = Files.createTempDirectory("liquid-init-tok");
@@ -89,12 +89,6 @@ final class InitCommand implements Callable<Integer> {
             return json;
         } catch (JsonException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
-        }
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (var s = Files.list(dir)) {
-            return s.findAny().isEmpty();
         }
     }
 }

@@ -5,7 +5,6 @@ import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.io.Json;
-import io.liquid4j.tensor.io.JsonException;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -78,21 +77,7 @@ final class PerplexityCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--data " + file + ": no such file");
         List<String> docs = new ArrayList<>();
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
-            int lineNo = 0;
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                Object rec;
-                try {
-                    rec = Json.parse(line);
-                } catch (JsonException e) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": not JSON: " + e.getMessage());
-                }
-                if (!(rec instanceof Map<?, ?> m) || !(m.get("text") instanceof String text)) {
-                    throw new IllegalArgumentException(file + ":" + lineNo + ": expected a record with a \"text\" string");
-                }
-                docs.add(text);
-            }
+            docs.addAll(JsonlRecords.strings(file, "text"));
         } else {
             docs.add(Files.readString(file, StandardCharsets.UTF_8));
         }

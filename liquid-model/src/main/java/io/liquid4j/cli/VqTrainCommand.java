@@ -17,7 +17,6 @@ import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.TensorScope;
 import io.liquid4j.tensor.io.Json;
-import io.liquid4j.tensor.io.JsonException;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,7 +91,7 @@ final class VqTrainCommand implements Callable<Integer> {
         };
         if (steps <= 0 || batchSize <= 0) throw new IllegalArgumentException("--steps and --batch-size must be at least 1");
         if (evalImages < 0) throw new IllegalArgumentException("--eval-images must be >= 0");
-        if (Files.exists(out) && !(Files.isDirectory(out) && isEmpty(out))) throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
+        if (Files.exists(out) && !JsonlRecords.isEmptyDirectory(out)) throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
         if (!Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such file");
         VqConfig cfg = VqConfig.read(config);
         List<Path> files = imageFiles(images);
@@ -185,23 +184,8 @@ final class VqTrainCommand implements Callable<Integer> {
             }
         }
         if (!Files.isRegularFile(source)) throw new IllegalArgumentException("--images " + source + ": no such file or directory");
-        List<Path> files = new ArrayList<>();
         Path base = source.toAbsolutePath().getParent();
-        int lineNo = 0;
-        for (String line : Files.readAllLines(source, StandardCharsets.UTF_8)) {
-            lineNo++;
-            if (line.isBlank()) continue;
-            Object rec;
-            try {
-                rec = Json.parse(line);
-            } catch (JsonException e) {
-                throw new IllegalArgumentException(source + ":" + lineNo + ": not JSON: " + e.getMessage());
-            }
-            if (!(rec instanceof Map<?, ?> m) || !(m.get("image") instanceof String img)) {
-                throw new IllegalArgumentException(source + ":" + lineNo + ": expected a record with an \"image\" path");
-            }
-            files.add(base.resolve(img));
-        }
+        List<Path> files = JsonlRecords.strings(source, "image").stream().map(base::resolve).toList();
         if (files.isEmpty()) throw new IllegalArgumentException(source + ": no image records");
         return files;
     }
@@ -215,11 +199,5 @@ final class VqTrainCommand implements Callable<Integer> {
             p[j] = t;
         }
         return p;
-    }
-
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.findAny().isEmpty();
-        }
     }
 }
