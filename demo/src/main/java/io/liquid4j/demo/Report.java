@@ -63,9 +63,9 @@ final class Report {
         d.h2("Results");
         d.p(String.format(Locale.ROOT, "**Scorer validation**: right on %s of %d ground-truth renders (required: at least 99%%).",
                 pct(num(r.scorer, "validation_rate")), (long) num(r.scorer, "renders")));
-        d.p(String.format(Locale.ROOT, "**Text-to-image** (%d images, CFG %.1f, temperature %.1f, sampled from the top %d codes): share of generated images the scorer judges right. "
+        d.p(String.format(Locale.ROOT, "**Text-to-image** (%d images, CFG %.1f, temperature %.1f, sampled from %s codes): share of generated images the scorer judges right. "
                         + "Held-out rows are colour×shape pairs that never appear together in training. Targets for single-shape prompts: colour ≥ 90%%, shape ≥ 70%%.",
-                (long) num(ev, "generation.images"), s.cfg(), s.temperature(), s.topK() > 0 ? s.topK() : s.vqCodes()));
+                (long) num(ev, "generation.images"), s.cfg(), s.temperature(), s.topK() > 0 ? "the top " + s.topK() : "all " + s.vqCodes()));
         d.table(List.of("prompts", "images", "colour", "shape", "position", "count", "all right"), List.of(
                 row("one shape, seen pairs", ev, "generation.single_seen"),
                 row("one shape, held-out pairs", ev, "generation.single_heldout"),
