@@ -70,6 +70,25 @@ class DemoCommandTest {
         assertEquals(vqTime, Files.getLastModifiedTime(out.resolve("work/vqgan/model/model.safetensors")));
     }
 
+    @Test void studyRunsEveryExperimentAndReportsIt() throws Exception {
+        Path out = tmp.resolve("study");
+        run("demo", "--size", "tiny", "--study", "--out", out.toString());
+        for (String sub : List.of("eval-data", "size-xs", "size-s", "size-m", "size-l", "halves", "t2i", "t2i+caption", "caption", "caption+t2i")) {
+            assertTrue(Files.isRegularFile(out.resolve("work/study").resolve(sub).resolve(".done.json")), sub + " finished");
+        }
+        String md = Files.readString(out.resolve("report.md"));
+        for (String finding : List.of("Finding 1 (scaling)", "Finding 2 (the cost of image data)", "Finding 3 (mutual benefit)")) assertTrue(md.contains(finding), finding);
+        assertTrue(Files.size(out.resolve("images/study-scaling.png")) > 100);
+        assertTrue(Files.size(out.resolve("images/study-text-cost.png")) > 100);
+    }
+
+    @Test void powerLawFitRecoversAnExactPowerLaw() {
+        List<double[]> pts = List.of(new double[] {1e9, 3 * Math.pow(1e9, -0.1)}, new double[] {1e10, 3 * Math.pow(1e10, -0.1)}, new double[] {1e11, 3 * Math.pow(1e11, -0.1)});
+        double[] fit = Study.powerLaw(pts);
+        assertEquals(-0.1, fit[1], 1e-9);
+        assertEquals(Math.log10(3), fit[0], 1e-9);
+    }
+
     @Test void badOptionsFailBeforeAnyWork() {
         assertEquals(2, LiquidCli.execute("demo", "--no-such-option"));
         assertEquals(1, LiquidCli.execute("demo", "--size", "huge", "--out", tmp.resolve("x").toString()));
