@@ -57,7 +57,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
         };
     }
 
-    /** The same run with other image sampling (evaluation only). */
+    /** The same run with other image sampling (evaluation only; the EvalRun developer tool compares them). */
     public DemoSettings withSampling(double cfg, double temperature, int topK) {
         return new DemoSettings(name, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
                 lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg, temperature, topK);

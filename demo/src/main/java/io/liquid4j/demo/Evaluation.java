@@ -67,15 +67,6 @@ final class Evaluation {
         this.log = log;
     }
 
-    /** Only the generated images (for trying sampling settings on a trained run). */
-    Map<String, Object> generationOnly(Path dir, Path work) throws IOException {
-        Path liquidDir = work.resolve("liquid/run/final");
-        VQModel vq = VQModel.load(work.resolve("vqgan/model"));
-        CausalLM lm = CausalLM.fromPretrained(liquidDir, DType.F32, dev);
-        LiquidLayout layout = LiquidLayout.load(liquidDir);
-        return generation(dir, lm, layout, SequenceBuilder.of(Tokenizer.load(liquidDir), layout), vq);
-    }
-
     Map<String, Object> run(Path dir, Path work) throws IOException {
         Map<String, Object> r = new LinkedHashMap<>();
         Path liquidDir = work.resolve("liquid/run/final");
