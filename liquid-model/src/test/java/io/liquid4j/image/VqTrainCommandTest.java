@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquid4j.cli.LiquidCli;
+import io.liquid4j.cli.CliRun;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.nn.vqgan.VqConfig;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.io.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,15 +26,10 @@ class VqTrainCommandTest {
 
     @TempDir Path tmp;
 
+    /** {exit code, stderr} of one CLI run. */
     private static String[] run(String... args) {
-        PrintStream err = System.err;
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        try {
-            return new String[] {String.valueOf(LiquidCli.execute(args)), e.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setErr(err);
-        }
+        CliRun r = CliRun.of(args);
+        return new String[] {String.valueOf(r.code()), r.err()};
     }
 
     private Path images() throws Exception {

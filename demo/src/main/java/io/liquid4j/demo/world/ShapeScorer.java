@@ -3,6 +3,8 @@ package io.liquid4j.demo.world;
 import io.liquid4j.image.RgbImage;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 /**
  * Scores the demo's outputs exactly: a picture against the scene it should show (from pixels
@@ -31,6 +33,15 @@ public final class ShapeScorer {
         List<Shape> want = expected.shapes();
         int[] match = Pairing.best(want.size(), found.size(),
                 (i, j) -> -anchorDistance(found.get(j).position(), want.get(i).position()));
+        return verdict(want, found, match, Detection::colour, Detection::kind, Detection::position, (d, s) -> d.size() == s.size());
+    }
+
+    /**
+     * The verdict over paired shapes: an attribute is right only if every expected shape has a
+     * partner (match[i] &gt;= 0) that gets it right; count is whether as many were found as expected.
+     */
+    private static <T> Judgement verdict(List<Shape> want, List<T> got, int[] match, Function<T, Colour> colourOf, Function<T, ShapeKind> kindOf,
+                                         Function<T, Position> positionOf, BiPredicate<T, Shape> sizeRight) {
         boolean colour = true, kind = true, position = true, size = true;
         for (int i = 0; i < want.size(); i++) {
             Shape s = want.get(i);
@@ -38,13 +49,13 @@ public final class ShapeScorer {
                 colour = kind = position = size = false;
                 continue;
             }
-            Detection d = found.get(match[i]);
-            colour &= d.colour() == s.colour();
-            kind &= d.kind() == s.kind();
-            position &= d.position() == s.position();
-            size &= d.size() == s.size();
+            T g = got.get(match[i]);
+            colour &= colourOf.apply(g) == s.colour();
+            kind &= kindOf.apply(g) == s.kind();
+            position &= positionOf.apply(g) == s.position();
+            size &= sizeRight.test(g, s);
         }
-        return Judgement.of(found.size() == want.size(), colour, kind, position, size);
+        return Judgement.of(got.size() == want.size(), colour, kind, position, size);
     }
 
     /** Distance between two position anchors, in image fractions. */
@@ -61,20 +72,7 @@ public final class ShapeScorer {
         List<Shape> want = truth.shapes();
         List<ParsedShape> said = caption.shapes();
         int[] match = Pairing.best(want.size(), said.size(), (i, j) -> agreement(said.get(j), want.get(i)));
-        boolean colour = true, kind = true, position = true, size = true;
-        for (int i = 0; i < want.size(); i++) {
-            Shape s = want.get(i);
-            if (match[i] < 0) {
-                colour = kind = position = size = false;
-                continue;
-            }
-            ParsedShape p = said.get(match[i]);
-            colour &= p.colour() == s.colour();
-            kind &= p.kind() == s.kind();
-            position &= p.position() == s.position();
-            size &= p.size() == null || p.size() == s.size();
-        }
-        return Judgement.of(said.size() == want.size(), colour, kind, position, size);
+        return verdict(want, said, match, ParsedShape::colour, ParsedShape::kind, ParsedShape::position, (p, s) -> p.size() == null || p.size() == s.size());
     }
 
     /** Attributes the parsed shape states rightly, minus those it states wrongly. */

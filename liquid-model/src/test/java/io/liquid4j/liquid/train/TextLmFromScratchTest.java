@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquid4j.cli.LiquidCli;
+import io.liquid4j.cli.CliRun;
 import io.liquid4j.nn.layers.Init;
 import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.nn.transformer.ConfigParser;
@@ -12,9 +12,6 @@ import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.io.Json;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,19 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 class TextLmFromScratchTest {
     @TempDir Path tmp;
 
+    /** {exit code, stdout, stderr} of one CLI run. */
     private static String[] run(String... args) {
-        PrintStream err = System.err, out = System.out;
-        ByteArrayOutputStream e = new ByteArrayOutputStream(), o = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-        System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code = LiquidCli.execute(args);
-        } finally {
-            System.setErr(err);
-            System.setOut(out);
-        }
-        return new String[] {String.valueOf(code), o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        CliRun r = CliRun.of(args);
+        return new String[] {String.valueOf(r.code()), r.out(), r.err()};
     }
 
     @Test void tokenizerInitTrainAndPerplexity() throws Exception {
