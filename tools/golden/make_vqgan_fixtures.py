@@ -38,11 +38,8 @@ import time
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_core_fixtures  # noqa: E402
 from make_core_fixtures import write_safetensors  # noqa: E402
 from vqgan_reference import VQModel, ResnetBlock  # noqa: E402
-
-make_core_fixtures.DTYPE_NAMES.setdefault(torch.float16, "F16")
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 NN_DIR = os.path.join(ROOT, "nn", "src", "test", "resources", "vqgan")
