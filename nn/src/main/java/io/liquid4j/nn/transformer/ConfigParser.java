@@ -17,6 +17,11 @@ import java.util.Map;
  * naming the file and the field.
  */
 public final class ConfigParser {
+    /** Larger configs are refused before anything is built: 10^13 parameters is far beyond any released model. */
+    static final double MAX_PARAMETERS = 1e13;
+    /** Deeper configs are refused (released models have at most ~130 layers; each layer is objects on the heap before any weight). */
+    static final int MAX_LAYERS = 4096;
+
     private final String source;
     private final Map<String, Object> json;
 
@@ -47,9 +52,10 @@ public final class ConfigParser {
         Family family = family();
         int hidden = requiredInt("hidden_size");
         int heads = requiredInt("num_attention_heads");
-        int kvHeads = optInt("num_key_value_heads", heads);
+        int kvHeads = optPositiveInt("num_key_value_heads", heads);
         int layers = requiredInt("num_hidden_layers");
-        int headDim = optInt("head_dim", hidden / heads);
+        if (layers > MAX_LAYERS) throw error("num_hidden_layers " + layers + " is more than the " + MAX_LAYERS + " layers this engine accepts");
+        int headDim = optPositiveInt("head_dim", Math.max(1, hidden / heads));
         if (!has("head_dim") && hidden % heads != 0) {
             throw error("hidden_size " + hidden + " is not divisible by num_attention_heads " + heads + " and head_dim is absent");
         }
@@ -57,7 +63,7 @@ public final class ConfigParser {
 
         Map<String, Object> ropeParams = optObject("rope_parameters");
         double theta = ropeParams != null && ropeParams.containsKey("rope_theta")
-                ? number(ropeParams.get("rope_theta"), "rope_parameters.rope_theta") : optDouble("rope_theta", 10000.0);
+                ? number(ropeParams.get("rope_theta"), "rope_parameters.rope_theta") : optPositiveDouble("rope_theta", 10000.0);
         RopeScaling rope = ropeScaling(ropeParams != null ? ropeParams : optObject("rope_scaling"),
                 ropeParams != null ? "rope_parameters" : "rope_scaling");
 
@@ -74,10 +80,10 @@ public final class ConfigParser {
         int window = 0;
         boolean[] sliding = new boolean[layers];
         if (family == Family.GEMMA2) {
-            scaling = Math.pow(optDouble("query_pre_attn_scalar", 256), -0.5);
+            scaling = Math.pow(optPositiveDouble("query_pre_attn_scalar", 256), -0.5);
             attnCap = optDouble("attn_logit_softcapping", 50.0, true);
             finalCap = optDouble("final_logit_softcapping", 30.0, true);
-            window = optInt("sliding_window", 4096);
+            window = optPositiveInt("sliding_window", 4096);
             List<Object> types = optArray("layer_types");
             for (int i = 0; i < layers; i++) {
                 if (types == null) {
@@ -93,8 +99,16 @@ public final class ConfigParser {
             throw error("use_sliding_window=true is not supported (Qwen2 sliding-window layers)");
         }
         boolean tiedDefault = family.isGemma();   // HF: Gemma configs default to tied embeddings, Llama/Qwen2 to untied
-        return new ModelConfig(family, requiredInt("vocab_size"), hidden, requiredInt("intermediate_size"), layers,
-                heads, kvHeads, headDim, optDouble("rms_norm_eps", 1e-6), theta, rope, optInt("max_position_embeddings", 2048),
+        int vocab = requiredInt("vocab_size"), intermediate = requiredInt("intermediate_size");
+        // a size no machine holds fails here, before a layer object or a weight exists
+        double params = (double) layers * ((double) hidden * headDim * (heads + 2L * kvHeads) + (double) heads * headDim * hidden
+                + 3.0 * hidden * intermediate) + 2.0 * vocab * hidden;
+        if (params > MAX_PARAMETERS) {
+            throw error(String.format(java.util.Locale.ROOT, "the sizes describe %.3g parameters (num_hidden_layers %d, hidden_size %d, intermediate_size %d, vocab_size %d), "
+                    + "more than the %.0e this engine accepts", params, layers, hidden, intermediate, vocab, MAX_PARAMETERS));
+        }
+        return new ModelConfig(family, vocab, hidden, intermediate, layers,
+                heads, kvHeads, headDim, optPositiveDouble("rms_norm_eps", 1e-6), theta, rope, optPositiveInt("max_position_embeddings", 2048),
                 optBool("tie_word_embeddings", tiedDefault), act, qkvBias, outBias, mlpBias && family == Family.LLAMA,
                 scaling, attnCap, finalCap, window, sliding,
                 optInt("bos_token_id", -1), eosIds(), optInt("pad_token_id", -1));
@@ -164,6 +178,22 @@ public final class ConfigParser {
 
     private int optInt(String key, int dflt) {
         return has(key) ? (int) integer(json.get(key), key) : dflt;
+    }
+
+    /** An optional integer that, when present, must be positive (a size, a window, a context length). */
+    private int optPositiveInt(String key, int dflt) {
+        if (!has(key)) return dflt;
+        long v = integer(json.get(key), key);
+        if (v <= 0 || v > Integer.MAX_VALUE) throw error("field '" + key + "' must be a positive integer, got " + v);
+        return (int) v;
+    }
+
+    /** An optional number that, when present, must be positive and finite (an epsilon, a scale, a base). */
+    private double optPositiveDouble(String key, double dflt) {
+        if (!has(key)) return dflt;
+        double v = number(json.get(key), key);
+        if (!(v > 0) || Double.isInfinite(v)) throw error("field '" + key + "' must be a positive number, got " + v);
+        return v;
     }
 
     private double optDouble(String key, double dflt) {

@@ -93,6 +93,26 @@ class ConfigParserTest {
         assertEquals(4, c.headDim());
     }
 
+    @Test
+    void impossibleSizesAndNonPositiveSettingsAreRefusedByName() {
+        String base = "\"model_type\": \"gemma2\", \"num_attention_heads\": 4, \"num_key_value_heads\": 2, ";
+        String[][] bad = {
+                {"\"head_dim\": 4, \"num_hidden_layers\": 1000000000", "num_hidden_layers 1000000000 is more than"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 2000000000, \"hidden_size\": 40000, \"intermediate_size\": 99", "parameters"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rms_norm_eps\": -1", "'rms_norm_eps' must be a positive number"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"sliding_window\": 0", "'sliding_window' must be a positive integer"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"query_pre_attn_scalar\": 0", "'query_pre_attn_scalar' must be a positive number"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"max_position_embeddings\": -1", "'max_position_embeddings' must be a positive integer"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rope_theta\": 0", "'rope_theta' must be a positive number"},
+                {"\"head_dim\": 0, \"num_hidden_layers\": 2", "'head_dim' must be a positive integer"}};
+        for (String[] b : bad) {
+            String sizes = b[0].contains("vocab_size") ? "" : "\"vocab_size\": 40, \"hidden_size\": 16, \"intermediate_size\": 32, ";
+            String json = "{" + base + sizes + b[0] + "}";
+            var e = assertThrows(IllegalArgumentException.class, () -> parse(json), json);
+            assertTrue(e.getMessage().contains(b[1]) && e.getMessage().startsWith("config.json: "), e.getMessage());
+        }
+    }
+
     private static ModelConfig parse(String json) {
         return ConfigParser.parse(Json.parseObject(json), "config.json");
     }
