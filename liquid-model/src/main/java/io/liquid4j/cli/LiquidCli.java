@@ -29,12 +29,20 @@ public final class LiquidCli implements Runnable {
         CommandLine cl = new CommandLine(new LiquidCli());
         for (CliExtension ext : java.util.ServiceLoader.load(CliExtension.class)) cl.addSubcommand(ext.command());
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-            boolean debug = parse.hasMatchedOption("--debug");
+            boolean debug = debugAnywhere(parse);
             if (debug) ex.printStackTrace(System.err);
             else System.err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
             return 1;
         });
         return cl.execute(args);
+    }
+
+    /** Whether --debug was given on the command line at any level (`liquid --debug train …` or `liquid train … --debug`). */
+    static boolean debugAnywhere(CommandLine.ParseResult parse) {
+        for (CommandLine.ParseResult p = parse; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--debug")) return true;
+        }
+        return false;
     }
 
     /** Version from the build (filtered resource). */
