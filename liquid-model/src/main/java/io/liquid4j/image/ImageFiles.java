@@ -98,12 +98,23 @@ public final class ImageFiles {
 
     /** Writes a PNG (parent directories are created). */
     public static void writePng(RgbImage img, Path file) {
+        // ImageIO.write(…, File) deletes what is there first, an empty directory included: refuse
+        // directories, and write beside the target then rename, so a failure leaves no half file
+        if (Files.isDirectory(file)) throw new IllegalArgumentException(file + " is a directory: give a file name for the PNG");
+        Path parent = file.toAbsolutePath().getParent();
+        Path tmp = (parent != null ? parent : Path.of(".")).resolve(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         try {
-            Path parent = file.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
-            if (!ImageIO.write(img.toBufferedImage(), "png", file.toFile())) throw new IOException("no PNG writer");
+            if (!ImageIO.write(img.toBufferedImage(), "png", tmp.toFile())) throw new IOException("no PNG writer");
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write PNG: " + e.getMessage(), e);
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the original error is the one to report
+            }
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
+            throw new UncheckedIOException(file + ": cannot write PNG: " + why, e);
         }
     }
 }

@@ -72,6 +72,21 @@ class VqTrainCommandTest {
         assertFalse(Files.exists(tmp.resolve("vq2")));
     }
 
+    @Test void aPngNeverReplacesADirectoryAndLeavesNoTempFile() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("outdir"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ImageFiles.writePng(RgbImage.filled(4, 4, 1, 2, 3), dir));
+        assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+        assertTrue(Files.isDirectory(dir), "the directory is still there");
+        Path png = tmp.resolve("a.png");
+        ImageFiles.writePng(RgbImage.filled(4, 4, 1, 2, 3), png);
+        ImageFiles.writePng(RgbImage.filled(4, 4, 9, 9, 9), png);
+        assertEquals(9, ImageFiles.read(png).get(0, 0, 0), "replaced");
+        try (var s = Files.list(tmp)) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().contains(".tmp-")), "no temp file left");
+        }
+    }
+
     @Test void l2NormalizedCodesIgnoreTheLatentsLength() {
         VqConfig cfg = VqConfig.fromMap(Json.parseObject(CONFIG), "t");
         VQModel m = new VQModel(cfg, new io.liquid4j.tensor.Generator(1));
