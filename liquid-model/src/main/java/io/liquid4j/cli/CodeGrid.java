@@ -76,6 +76,17 @@ record CodeGrid(int height, int width, long[] codes) {
                 codes[y * w + x] = c;
             }
         }
+        // "height"/"width" are optional (we write them); when given they must describe the rows
+        checkDimension(file, m, "height", h);
+        checkDimension(file, m, "width", w);
         return new CodeGrid(h, w, codes);
+    }
+
+    private static void checkDimension(Path file, Map<?, ?> m, String key, int actual) {
+        if (!m.containsKey(key)) return;
+        if (!(m.get(key) instanceof Long v) || v != actual) {
+            throw new IllegalArgumentException(file + ": \"" + key + "\" is " + m.get(key) + " but the codes have " + actual
+                    + (key.equals("height") ? " rows" : " columns"));
+        }
     }
 }

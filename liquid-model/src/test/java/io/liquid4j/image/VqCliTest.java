@@ -65,5 +65,12 @@ public class VqCliTest {
         Files.writeString(codes, "{\"codes\": [[1, 2], [3, 64]]}");
         assertEquals(1, LiquidCli.execute("vq", "decode", "--vqgan", model.toString(), "--codes", codes.toString(), "--out", dir.resolve("o.png").toString()));
         assertEquals(1, LiquidCli.execute("vq", "encode", "--vqgan", dir.resolve("nope").toString(), "--image", codes.toString()));
+        // height/width that contradict the rows are an error, not ignored
+        Files.writeString(codes, "{\"height\": 3, \"width\": 2, \"codes\": [[1, 2], [3, 4]]}");
+        io.liquid4j.cli.CliRun r = io.liquid4j.cli.CliRun.of("vq", "decode", "--vqgan", model.toString(), "--codes", codes.toString(), "--out", dir.resolve("o.png").toString());
+        assertEquals(1, r.code());
+        org.junit.jupiter.api.Assertions.assertTrue(r.err().contains("\"height\" is 3 but the codes have 2 rows"), r.err());
+        Files.writeString(codes, "{\"height\": 2, \"width\": 2, \"codes\": [[1, 2], [3, 4]]}");
+        assertEquals(0, LiquidCli.execute("vq", "decode", "--vqgan", model.toString(), "--codes", codes.toString(), "--out", dir.resolve("o.png").toString()));
     }
 }
