@@ -121,8 +121,6 @@ final class DemoPipeline {
         r.put("two_shape_images", (long) two);
         r.put("text_docs", (long) text.size());
         r.put("heldout_docs", (long) heldOut.size());
-        r.put("example_captions", text.isEmpty() ? List.of() : world.captions(world.sample(new SplittableRandom(seed + 7), false)));
-        r.put("example_text", text.subList(0, Math.min(3, text.size())));
         return r;
     }
 

@@ -30,8 +30,6 @@ import io.liquid4j.tensor.io.Json;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -86,11 +84,7 @@ final class Evaluation {
     }
 
     static List<String> heldOutText(Path jsonl) throws IOException {
-        List<String> docs = new ArrayList<>();
-        for (String line : Files.readAllLines(jsonl, StandardCharsets.UTF_8)) {
-            if (!line.isBlank()) docs.add((String) ((Map<?, ?>) Json.parse(line)).get("text"));
-        }
-        return docs;
+        return io.liquid4j.cli.CliFiles.strings(jsonl, "text");
     }
 
     private double perplexity(Path modelDir, List<String> docs) throws IOException {
@@ -98,10 +92,14 @@ final class Evaluation {
     }
 
     private double perplexity(CausalLM lm, Tokenizer tok, List<String> docs) {
-        List<int[]> ids = docs.stream().map(d -> tok.encode(d, true)).toList();
-        Perplexity.Result p = Perplexity.of(lm, ids, s.seqLen(), s.seqLen() / 2, 16, null);
+        Perplexity.Result p = perplexity(lm, tok, docs, s.seqLen());
         log.printf(Locale.ROOT, "      held-out text perplexity %.3f (%,d tokens)%n", p.perplexity(), p.tokens());
         return p.perplexity();
+    }
+
+    /** Held-out text scored as `liquid eval perplexity` does: windows of seqLen moved by half of it, 16 a batch. */
+    static Perplexity.Result perplexity(CausalLM lm, Tokenizer tok, List<String> docs, int seqLen) {
+        return Perplexity.of(lm, docs.stream().map(d -> tok.encode(d, true)).toList(), seqLen, seqLen / 2, 16, null);
     }
 
     /** VQGAN round trips of the evaluation scenes: PSNR, and how often the scorer still judges them right. */

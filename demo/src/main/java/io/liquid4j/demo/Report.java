@@ -55,7 +55,7 @@ final class Report {
         d.h1("liquid demo: the Liquid recipe on ShapesWorld");
         d.p(String.format(Locale.ROOT, "Run of %s on %s: settings `%s`, seed %d, device `%s`, %d CPU threads, JDK %s. Stage wall time %.0f s in total (%s).",
                 ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")), System.getProperty("os.arch"), s.name(), r.seed, r.device,
-                Runtime.getRuntime().availableProcessors(), Runtime.version(), total, reusedNote()));
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), total, "a stage reused from an earlier run counts with the time it took then"));
         d.p("One decoder-only model, trained with next-token prediction (plus z-loss), learns to write text, draw images from captions "
                 + "and caption images. Every number below about images and captions is decided by an exact scorer that reads the pixels "
                 + "(colour, shape, position, count), never by eye.");
@@ -117,10 +117,6 @@ final class Report {
                         s.liquidSteps())));
         d.p("Rerun `./liquid demo` to reuse every finished stage (`--fresh` redoes them); the stages' outputs are in `work/`.");
         return d;
-    }
-
-    private static String reusedNote() {
-        return "a stage reused from an earlier run counts with the time it took then";
     }
 
     private static List<String> row(String name, Map<String, Object> ev, String path) {

@@ -6,7 +6,6 @@ import io.liquid4j.demo.world.Scene;
 import io.liquid4j.image.Chart;
 import io.liquid4j.image.ImageFiles;
 import io.liquid4j.liquid.train.LossPlot;
-import io.liquid4j.liquid.train.Perplexity;
 import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.io.Json;
@@ -145,14 +144,15 @@ final class Study {
     }
 
     private static double ppl(CausalLM lm, Tokenizer tok, List<String> docs, DemoSettings s) {
-        return Perplexity.of(lm, docs.stream().map(t -> tok.encode(t, true)).toList(), s.seqLen(), s.seqLen() / 2, 16, null).perplexity();
+        return Evaluation.perplexity(lm, tok, docs, s.seqLen()).perplexity();
     }
 
     /** (step, loss) of one task in a run's eval.csv. */
     static List<double[]> evalColumn(Path evalCsv, String task) throws IOException {
         List<double[]> out = new ArrayList<>();
         if (!Files.exists(evalCsv)) return out;
-        for (String line : Files.readAllLines(evalCsv).subList(1, Files.readAllLines(evalCsv).size())) {
+        List<String> lines = Files.readAllLines(evalCsv);
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
             String[] f = line.split(",");
             if (f.length >= 3 && f[1].equals(task)) out.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[2])});
         }
@@ -165,10 +165,12 @@ final class Study {
     private Map<String, Object> halves(Path d) throws IOException {
         List<String> lines = Files.readAllLines(work.resolve("data/pairs.jsonl"), StandardCharsets.UTF_8);
         int half = lines.size() / 2;
-        // image paths in pairs.jsonl are relative to the data directory: the halves live beside it, under this stage
+        // image paths in pairs.jsonl are relative to the data directory: the halves live here, so they name the images absolutely
+        Path images = work.resolve("data").toAbsolutePath();
         List<String> p1 = new ArrayList<>(), p2 = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            String abs = lines.get(i).replace("\"images/", "\"" + work.resolve("data/images").toAbsolutePath() + "/");
+            Map<?, ?> rec = (Map<?, ?>) Json.parse(lines.get(i));
+            String abs = Json.write(Map.of("caption", rec.get("caption"), "image", images.resolve((String) rec.get("image")).toString()));
             (i < half ? p1 : p2).add(abs);
         }
         Files.write(d.resolve("p1.jsonl"), p1, StandardCharsets.UTF_8);

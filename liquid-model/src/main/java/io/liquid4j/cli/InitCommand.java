@@ -43,9 +43,7 @@ final class InitCommand implements Callable<Integer> {
     @Override public Integer call() throws IOException {
         if (!Files.isRegularFile(tokenizerFile)) throw new IllegalArgumentException("--tokenizer " + tokenizerFile + ": no such file");
         if (!Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such file");
-        if (Files.exists(out) && !JsonlRecords.isEmptyDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
-        }
+        if (Files.exists(out) && !CliFiles.isEmptyDirectory(out)) throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
         Path tokDir = Files.createTempDirectory("liquid-init-tok");
         Tokenizer tokenizer;
         try {
@@ -62,20 +60,13 @@ final class InitCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         CausalLM lm = new CausalLM(cfg, Init.random(new Generator(seed)));
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        RunDirectory.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try {
-            Files.writeString(tmp.resolve("config.json"), Json.write(json) + "\n");
-            Files.copy(tokenizerFile, tmp.resolve("tokenizer.json"));
+        CliFiles.writeDirectory(out, dir -> {
+            Files.writeString(dir.resolve("config.json"), Json.write(json) + "\n");
+            Files.copy(tokenizerFile, dir.resolve("tokenizer.json"));
             Path tokConfig = tokenizerFile.resolveSibling("tokenizer_config.json");
-            if (Files.isRegularFile(tokConfig)) Files.copy(tokConfig, tmp.resolve("tokenizer_config.json"));
-            lm.save(tmp.resolve("model.safetensors"), Map.of("format", "pt"));
-            if (Files.isDirectory(out)) Files.delete(out);
-            Files.move(tmp, out);
-        } finally {
-            RunDirectory.deleteTree(tmp);
-        }
+            if (Files.isRegularFile(tokConfig)) Files.copy(tokConfig, dir.resolve("tokenizer_config.json"));
+            lm.save(dir.resolve("model.safetensors"), Map.of("format", "pt"));
+        });
         System.err.printf(Locale.ROOT, "created %s: %s, %,d parameters, random weights (seed %d) in %.1f s%n",
                 out, cfg, lm.parameterCount(), seed, (System.nanoTime() - t0) / 1e9);
         return 0;

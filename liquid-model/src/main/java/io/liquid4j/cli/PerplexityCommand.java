@@ -77,7 +77,7 @@ final class PerplexityCommand implements Callable<Integer> {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--data " + file + ": no such file");
         List<String> docs = new ArrayList<>();
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
-            docs.addAll(JsonlRecords.strings(file, "text"));
+            docs.addAll(CliFiles.strings(file, "text"));
         } else {
             docs.add(Files.readString(file, StandardCharsets.UTF_8));
         }

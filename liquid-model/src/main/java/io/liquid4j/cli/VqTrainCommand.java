@@ -5,7 +5,6 @@ import io.liquid4j.image.ImageTensors;
 import io.liquid4j.image.Preprocess;
 import io.liquid4j.image.RgbImage;
 import io.liquid4j.liquid.train.LossPlot;
-import io.liquid4j.liquid.train.RunDirectory;
 import io.liquid4j.nn.vqgan.CodebookUsage;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.nn.vqgan.VqConfig;
@@ -91,7 +90,7 @@ final class VqTrainCommand implements Callable<Integer> {
         };
         if (steps <= 0 || batchSize <= 0) throw new IllegalArgumentException("--steps and --batch-size must be at least 1");
         if (evalImages < 0) throw new IllegalArgumentException("--eval-images must be >= 0");
-        if (Files.exists(out) && !JsonlRecords.isEmptyDirectory(out)) throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
+        if (Files.exists(out) && !CliFiles.isEmptyDirectory(out)) throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
         if (!Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such file");
         VqConfig cfg = VqConfig.read(config);
         List<Path> files = imageFiles(images);
@@ -113,10 +112,7 @@ final class VqTrainCommand implements Callable<Integer> {
                 model.parameterCount(), cfg.nEmbed(), cfg.embedDim(), cfg.downFactor(), cfg.gridSize(px), cfg.gridSize(px), px,
                 train, evalImages, steps, batchSize, dev);
 
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-        RunDirectory.deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try {
+        CliFiles.writeDirectory(out, tmp -> {
             SplittableRandom rng = new SplittableRandom(seed);
             int[] order = permutation(train, rng);
             int cursor = 0;
@@ -144,12 +140,8 @@ final class VqTrainCommand implements Callable<Integer> {
             cfg.write(tmp.resolve("config.json"));
             model.save(tmp.resolve("model.safetensors"), Map.of("format", "pt"));
             if (evalImages > 0) evaluate(model, pixels.subList(train, pixels.size()), px, dev, tmp);
-            if (Files.isDirectory(out)) Files.delete(out);
-            Files.move(tmp, out);
             System.err.printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f images/s); VQGAN in %s%n", steps, secs, steps * batchSize / secs, out);
-        } finally {
-            RunDirectory.deleteTree(tmp);
-        }
+        });
         return 0;
     }
 
@@ -185,7 +177,7 @@ final class VqTrainCommand implements Callable<Integer> {
         }
         if (!Files.isRegularFile(source)) throw new IllegalArgumentException("--images " + source + ": no such file or directory");
         Path base = source.toAbsolutePath().getParent();
-        List<Path> files = JsonlRecords.strings(source, "image").stream().map(base::resolve).toList();
+        List<Path> files = CliFiles.strings(source, "image").stream().map(base::resolve).toList();
         if (files.isEmpty()) throw new IllegalArgumentException(source + ": no image records");
         return files;
     }
