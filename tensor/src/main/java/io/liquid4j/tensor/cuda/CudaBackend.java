@@ -34,6 +34,7 @@ public final class CudaBackend implements Backend {
     private final long errBuf;   // 16 bytes: index-range error flag + offending value
     private final CudaRowOps rows;
     private final CudaIndexing indexing;
+    private final CudaAttention attention;
 
     private CudaBackend(int ordinal, CudaDriver drv, byte[] fatbin) {
         this.device = Device.cuda(ordinal);
@@ -49,6 +50,7 @@ public final class CudaBackend implements Backend {
         this.errBuf = allocator.allocate(16);
         this.rows = new CudaRowOps(this);
         this.indexing = new CudaIndexing(this);
+        this.attention = new CudaAttention(this);
     }
 
     /**
@@ -412,6 +414,17 @@ public final class CudaBackend implements Backend {
      * (F32/BF16) and integer targets. No host sync, so an out-of-range target id cannot throw
      * here: that row's loss is NaN (and so is the mean over the rows).
      */
+    @Override public void attention(Tensor q, Tensor k, Tensor v, io.liquid4j.tensor.AttentionSpec spec, Tensor out, Tensor lse) {
+        if (!attention.forward(q, k, v, spec, out, lse)) Backend.super.attention(q, k, v, spec, out, lse);
+    }
+
+    @Override public void attentionBackward(Tensor q, Tensor k, Tensor v, io.liquid4j.tensor.AttentionSpec spec, Tensor out, Tensor lse,
+                                            Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
+        if (!attention.backward(q, k, v, spec, out, lse, gOut, gq, gk, gv)) {
+            Backend.super.attentionBackward(q, k, v, spec, out, lse, gOut, gq, gk, gv);
+        }
+    }
+
     @Override public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
         rows.crossEntropy(logits, targets, ignoreIndex, zLoss, loss, lse);
     }

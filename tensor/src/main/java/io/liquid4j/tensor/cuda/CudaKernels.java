@@ -14,6 +14,7 @@ public final class CudaKernels {
     private final CudaDriver drv;
     private final long module;
     private final ConcurrentHashMap<String, Long> functions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Integer> sharedAllowed = new ConcurrentHashMap<>();
 
     CudaKernels(CudaDriver drv, byte[] fatbin) {
         this.drv = drv;
@@ -32,6 +33,19 @@ public final class CudaKernels {
     }
 
     public long function(String name) { return functions.computeIfAbsent(name, n -> drv.moduleGetFunction(module, n)); }
+
+    /**
+     * Lets kernel `name` launch with `bytes` of dynamic shared memory: above the default 48 KiB a
+     * kernel must opt in (cuFuncSetAttribute), once per function and size.
+     */
+    public void allowSharedMemory(String name, int bytes) {
+        if (bytes <= 48 * 1024) return;
+        sharedAllowed.compute(name, (n, have) -> {
+            if (have != null && have >= bytes) return have;
+            drv.funcSetAttribute(function(n), CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED, bytes);
+            return bytes;
+        });
+    }
 
     /** Launches a 1-D grid of `blocks` × `threads` on the stream with the given arguments. */
     public void launch(String name, long blocks, int threads, int shmem, long stream, KernelArgs args) {

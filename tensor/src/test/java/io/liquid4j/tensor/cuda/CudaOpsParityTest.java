@@ -387,6 +387,42 @@ class CudaOpsParityTest {
         parity("attention full, shared kv heads", F32, x -> F.attention(x[0].transpose(1, 2), x[1].narrow(1, 0, 1), x[2].narrow(1, 2, 1), AttentionSpec.full(0.3)), q, k, v);
     }
 
+    /**
+     * The flash kernels (attention.cu): BF16/F16 at head dims 64/128/256 take the tensor-core
+     * forward and backward, one-query decoding the split kernel (key splits + combine); every spec
+     * feature, GQA, ragged tiles (70 queries = a full and a partial tile of 64), queries at an
+     * offset into the keys. BF16 gradients get 3e-2: P, dO and dS pass through BF16 in the kernel.
+     */
+    @Test
+    void flashAttentionKernels() {
+        for (DType dt : new DType[] {DType.BF16, DType.F16}) {
+            double tol = dt == DType.BF16 ? BF : 5e-3, gtol = dt == DType.BF16 ? 3e-2 : 1e-2;
+            for (int d : new int[] {64, 128, 256}) {
+                double sc = 1 / Math.sqrt(d);
+                Tensor q = rnd(200 + d, 2, 70, 4, d), k = rnd(300 + d, 2, 2, 133, d), v = rnd(400 + d, 2, 2, 133, d);
+                String at = dt + " D" + d + " ";
+                int[][] segs = new int[2][133];
+                for (int j = 0; j < 133; j++) { segs[0][j] = j < 90 ? 0 : 1; segs[1][j] = j / 40; }
+                AttentionSpec[] specs = {
+                    AttentionSpec.causal(sc),
+                    AttentionSpec.full(sc),
+                    AttentionSpec.causal(sc).withWindow(37).withSoftcap(1.5),
+                    AttentionSpec.causal(sc).withKeyRanges(new int[] {0, 21}, new int[] {133, 133}),
+                    AttentionSpec.causal(sc).withSegments(segs),
+                };
+                String[] names = {"causal, lq < lk", "full, GQA", "window + softcap", "left padding", "packed segments"};
+                for (int i = 0; i < specs.length; i++) {
+                    AttentionSpec spec = specs[i];
+                    parity("flash " + at + names[i], tol, gtol, true,
+                            x -> F.attention(x[0].to(dt).transpose(1, 2), x[1].to(dt), x[2].to(dt), spec), q, k, v);
+                }
+                Tensor q1 = rnd(500 + d, 2, 4, 1, d);
+                AttentionSpec decode = AttentionSpec.causal(sc).withQueryOffset(131).withKeyRanges(new int[] {5, 0}, new int[] {133, 133});
+                parity("flash " + at + "decode (split)", tol, gtol, false, x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decode), q1, k, v);
+            }
+        }
+    }
+
     // ---- dropout, losses -----------------------------------------------------------------
 
     @Test

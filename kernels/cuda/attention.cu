@@ -1,0 +1,570 @@
+// Attention kernels (F.attention, Backend.attention / attentionBackward), every AttentionSpec feature:
+// causal, sliding window, logit softcap, GQA (query head h reads KV head h / G, never repeated in
+// memory), per-row valid key ranges (left padding), packed segment ids, KV-cache offset.
+//
+//   l4j_attn_fwd_mma_<D>_<bf16|f16>  flash attention forward on tensor cores (mma.sync m16n8k16,
+//                                    F32 accumulation), D = 64 / 128 / 256; out F32 + lse.
+//   l4j_attn_bwd_mma_<D>_<bf16|f16>  flash attention backward (dK, dV per KV tile in registers,
+//                                    dQ by F32 atomics); l4j_attn_bwd_delta first (rowsum dO·O).
+//   l4j_attn_fwd_split                any float dtype, any D, Dv ≤ 256: one warp per (query, key
+//                                    split); with splits > 1 it writes partial (m, l, o) that
+//                                    l4j_attn_combine merges: flash-decoding for one query over a
+//                                    long KV cache, and the F32 / odd-shape path.
+//
+// The composed reference (tensor/AttentionReference) and the CPU kernel (cpu/CpuAttention) are the
+// oracle; CudaAttentionParityTest holds these kernels to them. Softmax runs in the log2 domain
+// (exp2 of pre-scaled scores); lse is stored as a natural log like the reference's.
+#include "common.cuh"
+
+// All fields 64-bit: the Java side (CudaAttention.args) writes them in this order as a long[].
+struct AttnArgs {
+    long long q, k, v, out, lse;      // q/k/v base pointers (view offsets applied); out, lse contiguous F32
+    long long qsb, qsh, qsl;          // element strides of q: batch, head, row (last dim stride 1)
+    long long ksb, ksh, ksl;
+    long long vsb, vsh, vsl;
+    long long batch, hq, hkv, lq, lk, dim, dimv;
+    long long offset;                 // key slot of query 0
+    long long causal, window;
+    long long keyStart, keyEnd, seg;  // device int32 arrays [B], [B], [B·Lk], or 0
+    long long scaleBits, softcapBits; // doubles as raw bits
+    long long dtype;                  // q/k/v dtype (split kernel)
+    long long splits, part;           // split kernel: key splits, partial buffer (F32 [rows][splits][Dv + 2])
+    long long gout, gq, gk, gv, delta;// backward: gOut F32 [B,Hq,Lq,Dv], gq F32 (zeroed), gk/gv F32, delta F32 [B,Hq,Lq]
+};
+
+#define L4J_LOG2E 1.4426950408889634f
+#define L4J_LN2 0.6931471805599453f
+
+__device__ __forceinline__ const int* iptr(long long p) { return (const int*)p; }
+
+// First visible key slot of row b for the query at slot p (before the segment test): AttentionSpec.keyLo.
+__device__ __forceinline__ long long attn_key_lo(const AttnArgs& a, long long b, long long p) {
+    long long lo = a.keyStart ? iptr(a.keyStart)[b] : 0;
+    if (a.window > 0) lo = max(lo, p - a.window + 1);
+    return max(lo, 0LL);
+}
+// One past the last visible key slot (before the segment test): AttentionSpec.keyHi.
+__device__ __forceinline__ long long attn_key_hi(const AttnArgs& a, long long b, long long p) {
+    long long hi = a.keyEnd ? min((long long)iptr(a.keyEnd)[b], a.lk) : a.lk;
+    if (a.causal) hi = min(hi, p + 1);
+    return hi;
+}
+__device__ __forceinline__ bool attn_visible(const AttnArgs& a, long long b, long long p, long long j) {
+    if (j < attn_key_lo(a, b, p) || j >= attn_key_hi(a, b, p)) return false;
+    return !a.seg || iptr(a.seg)[b * a.lk + j] == iptr(a.seg)[b * a.lk + p];
+}
+// Score → capped score: softcap·tanh(s/softcap) when softcap > 0.
+__device__ __forceinline__ float attn_cap(float s, float softcap) { return softcap > 0.f ? softcap * tanhf(s / softcap) : s; }
+
+// ---- tensor-core helpers (sm_80+) --------------------------------------------------------------
+// mma.m16n8k16 fragments, g = lane / 4, t = lane % 4 (PTX ISA "Matrix Fragments for mma.m16n8k16"):
+//   A 16×16 row-major: reg0 (row g, k 2t..2t+1), reg1 (row g+8, k 2t..), reg2 (row g, k 2t+8..), reg3 (row g+8, k 2t+8..)
+//   B 16×8 (k × n):    reg0 (k 2t..2t+1, n g), reg1 (k 2t+8..2t+9, n g)
+//   C 16×8 F32:        c0, c1 (row g, n 2t, 2t+1), c2, c3 (row g+8, n 2t, 2t+1)
+// The lower 16 bits of a register hold the lower-index element.
+
+template <bool BF16>
+__device__ __forceinline__ void mma16816(float (&c)[4], const unsigned (&a)[4], unsigned b0, unsigned b1) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    if constexpr (BF16) {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    } else {
+        asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};\n"
+                     : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                     : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+    }
+#endif
+}
+
+template <bool BF16>
+__device__ __forceinline__ unsigned short to16(float x) {
+    if constexpr (BF16) return f32_to_bf16_bits(x);
+    else return __half_as_ushort(__float2half_rn(x));
+}
+template <bool BF16>
+__device__ __forceinline__ unsigned pack16(float lo, float hi) {
+    return (unsigned)to16<BF16>(lo) | ((unsigned)to16<BF16>(hi) << 16);
+}
+__device__ __forceinline__ unsigned pair16(const unsigned short* lo, const unsigned short* hi) {
+    return (unsigned)*lo | ((unsigned)*hi << 16);
+}
+__device__ __forceinline__ unsigned ld32(const unsigned short* p) { return *(const unsigned*)p; }
+
+// Copies `rows` rows of D 16-bit elements (global row stride `stride` elements, 16-byte aligned
+// rows) into shared memory rows of D + 8 (the pad spreads a fragment's rows over all banks);
+// rows at or past `valid` are zero.
+template <int D, int NT>
+__device__ __forceinline__ void tile_load16(unsigned short* s, const unsigned short* g, long long stride, int rows, int valid) {
+    constexpr int V = D / 8;   // uint4 per row
+    for (int i = threadIdx.x; i < rows * V; i += NT) {
+        int r = i / V, c = i % V;
+        uint4 x = make_uint4(0, 0, 0, 0);
+        if (r < valid) x = *(const uint4*)(g + r * stride + c * 8);
+        *(uint4*)(s + r * (D + 8) + c * 8) = x;
+    }
+}
+// Same from F32 rows (dO), converted to BF16/F16.
+template <int D, int NT, bool BF16>
+__device__ __forceinline__ void tile_load_f32(unsigned short* s, const float* g, long long stride, int rows, int valid) {
+    constexpr int V = D / 4;
+    for (int i = threadIdx.x; i < rows * V; i += NT) {
+        int r = i / V, c = i % V;
+        float4 x = make_float4(0.f, 0.f, 0.f, 0.f);
+        if (r < valid) x = *(const float4*)(g + r * stride + c * 4);
+        unsigned* d = (unsigned*)(s + r * (D + 8) + c * 4);
+        d[0] = pack16<BF16>(x.x, x.y);
+        d[1] = pack16<BF16>(x.z, x.w);
+    }
+}
+
+// ---- forward on tensor cores ------------------------------------------------------------------------
+// Block: BR = 16·NW queries of one (b, h); warp w owns query rows 16w..16w+15 and keeps their S
+// tile, running max/sum and O accumulator in registers (FA2). Key tiles of BC keys stream through
+// shared memory; only the tiles that hold a visible key for some row of the block are visited.
+template <int D, int BC, int NW, bool BF16>
+__device__ __forceinline__ void attn_fwd_mma(const AttnArgs& a) {
+    constexpr int BR = 16 * NW, NT = 32 * NW, P = D + 8;
+    extern __shared__ __align__(16) unsigned short smem[];
+    unsigned short* sQ = smem;
+    unsigned short* sK = sQ + BR * P;
+    unsigned short* sV = sK + BC * P;
+
+    const long long tiles = (a.lq + BR - 1) / BR;
+    const long long bh = blockIdx.x / tiles;
+    const long long qt = tiles - 1 - blockIdx.x % tiles;   // longest causal tiles first
+    const long long b = bh / a.hq, h = bh % a.hq, hk = h / (a.hq / a.hkv);
+    const long long q0 = qt * BR;
+    const int qvalid = (int)min((long long)BR, a.lq - q0);
+    const float scale = (float)__longlong_as_double(a.scaleBits);
+    const float softcap = (float)__longlong_as_double(a.softcapBits);
+
+    const unsigned short* qg = (const unsigned short*)a.q + b * a.qsb + h * a.qsh + q0 * a.qsl;
+    const unsigned short* kg = (const unsigned short*)a.k + b * a.ksb + hk * a.ksh;
+    const unsigned short* vg = (const unsigned short*)a.v + b * a.vsb + hk * a.vsh;
+    tile_load16<D, NT>(sQ, qg, a.qsl, BR, qvalid);
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const long long qi0 = q0 + warp * 16 + g, qi1 = qi0 + 8;       // this thread's two query rows
+    const long long p0 = a.offset + qi0, p1 = a.offset + qi1;     // their key slots
+
+    // keys any row of the block may see: keyLo/keyHi are nondecreasing in the slot
+    const long long pFirst = a.offset + q0, pLast = a.offset + q0 + qvalid - 1;
+    const long long kLo = attn_key_lo(a, b, pFirst), kHi = attn_key_hi(a, b, pLast);
+
+    float o[D / 8][4];
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
+    float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;   // running max (log2 domain), partial sums
+
+    for (long long j0 = kLo; j0 < kHi; j0 += BC) {
+        __syncthreads();   // previous tile fully consumed (and sQ written, first time)
+        const int kvalid = (int)min((long long)BC, a.lk - j0);
+        tile_load16<D, NT>(sK, kg + j0 * a.ksl, a.ksl, BC, kvalid);
+        tile_load16<D, NT>(sV, vg + j0 * a.vsl, a.vsl, BC, kvalid);
+        __syncthreads();
+
+        float s[BC / 8][4];
+#pragma unroll
+        for (int n = 0; n < BC / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+        for (int kk = 0; kk < D / 16; kk++) {
+            const unsigned short* qa = sQ + (warp * 16 + g) * P + kk * 16 + 2 * t;
+            unsigned af[4] = {ld32(qa), ld32(qa + 8 * P), ld32(qa + 8), ld32(qa + 8 * P + 8)};
+#pragma unroll
+            for (int n = 0; n < BC / 8; n++) {
+                const unsigned short* kb = sK + (n * 8 + g) * P + kk * 16 + 2 * t;
+                mma16816<BF16>(s[n], af, ld32(kb), ld32(kb + 8));
+            }
+        }
+
+        // scores → masked log2-domain logits, row max over the tile (a row lives in 4 lanes)
+        float mt0 = -INFINITY, mt1 = -INFINITY;
+#pragma unroll
+        for (int n = 0; n < BC / 8; n++) {
+#pragma unroll
+            for (int e = 0; e < 4; e++) {
+                long long j = j0 + n * 8 + 2 * t + (e & 1);
+                long long qi = e < 2 ? qi0 : qi1, p = e < 2 ? p0 : p1;
+                bool vis = qi < a.lq && j < a.lk && attn_visible(a, b, p, j);
+                float x = vis ? attn_cap(s[n][e] * scale, softcap) * L4J_LOG2E : -INFINITY;
+                s[n][e] = x;
+                if (e < 2) mt0 = fmaxf(mt0, x); else mt1 = fmaxf(mt1, x);
+            }
+        }
+        mt0 = fmaxf(mt0, __shfl_xor_sync(0xffffffffu, mt0, 1));
+        mt0 = fmaxf(mt0, __shfl_xor_sync(0xffffffffu, mt0, 2));
+        mt1 = fmaxf(mt1, __shfl_xor_sync(0xffffffffu, mt1, 1));
+        mt1 = fmaxf(mt1, __shfl_xor_sync(0xffffffffu, mt1, 2));
+        const float mn0 = fmaxf(m0, mt0), mn1 = fmaxf(m1, mt1);
+        // a row that has seen nothing yet keeps max −∞: its p are 0 and nothing is rescaled
+        const float al0 = mn0 == -INFINITY ? 1.f : exp2f(m0 - mn0);
+        const float al1 = mn1 == -INFINITY ? 1.f : exp2f(m1 - mn1);
+        const float ms0 = mn0 == -INFINITY ? 0.f : mn0, ms1 = mn1 == -INFINITY ? 0.f : mn1;
+        m0 = mn0; m1 = mn1;
+        l0 *= al0; l1 *= al1;
+#pragma unroll
+        for (int n = 0; n < D / 8; n++) { o[n][0] *= al0; o[n][1] *= al0; o[n][2] *= al1; o[n][3] *= al1; }
+#pragma unroll
+        for (int n = 0; n < BC / 8; n++) {
+            s[n][0] = exp2f(s[n][0] - ms0); s[n][1] = exp2f(s[n][1] - ms0);
+            s[n][2] = exp2f(s[n][2] - ms1); s[n][3] = exp2f(s[n][3] - ms1);
+            l0 += s[n][0] + s[n][1];
+            l1 += s[n][2] + s[n][3];
+        }
+        // O += P·V: P's C fragments of n-tiles 2c, 2c+1 are exactly the A fragment of key chunk c
+#pragma unroll
+        for (int c = 0; c < BC / 16; c++) {
+            unsigned pa[4] = {pack16<BF16>(s[2 * c][0], s[2 * c][1]), pack16<BF16>(s[2 * c][2], s[2 * c][3]),
+                              pack16<BF16>(s[2 * c + 1][0], s[2 * c + 1][1]), pack16<BF16>(s[2 * c + 1][2], s[2 * c + 1][3])};
+            const unsigned short* vr = sV + (c * 16 + 2 * t) * P + g;
+#pragma unroll
+            for (int n = 0; n < D / 8; n++) {
+                const unsigned short* vb = vr + n * 8;
+                mma16816<BF16>(o[n], pa, pair16(vb, vb + P), pair16(vb + 8 * P, vb + 9 * P));
+            }
+        }
+    }
+
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
+    l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 1);
+    l1 += __shfl_xor_sync(0xffffffffu, l1, 2);
+    const float inv0 = l0 > 0.f ? 1.f / l0 : 0.f, inv1 = l1 > 0.f ? 1.f / l1 : 0.f;
+    float* out = (float*)a.out + (bh * a.lq) * D;
+    float* lse = (float*)a.lse + bh * a.lq;
+#pragma unroll
+    for (int n = 0; n < D / 8; n++) {
+        int d = n * 8 + 2 * t;
+        if (qi0 < a.lq) *(float2*)(out + qi0 * D + d) = make_float2(o[n][0] * inv0, o[n][1] * inv0);
+        if (qi1 < a.lq) *(float2*)(out + qi1 * D + d) = make_float2(o[n][2] * inv1, o[n][3] * inv1);
+    }
+    if (t == 0) {
+        if (qi0 < a.lq) lse[qi0] = l0 > 0.f ? (m0 + log2f(l0)) * L4J_LN2 : -INFINITY;
+        if (qi1 < a.lq) lse[qi1] = l1 > 0.f ? (m1 + log2f(l1)) * L4J_LN2 : -INFINITY;
+    }
+}
+
+// ---- backward on tensor cores ------------------------------------------------------------------------
+// Block: BC = 16·(NW/DS) keys of one (b, kv head). Warp w owns keys 16·(w/DS)..+15 and the head-dim
+// part w%DS of their dK, dV accumulators (DS = 2 splits D = 256 so the accumulators fit in
+// registers; both warps of a key strip compute the same S and dP). The block walks every query
+// head of the group and every query tile that can see its keys: P from the saved lse,
+// dV += Pᵀ·dO, dP = dO·Vᵀ, dS = P∘(dP − delta)(∘ 1 − tanh² with softcap)·scale, dK += dSᵀ·Q,
+// dQ += dS·K through shared memory and F32 atomics. dK and dV are written once, summed over the
+// group's query heads.
+template <int D, int BR, int NW, int DS, bool BF16>
+__device__ __forceinline__ void attn_bwd_mma(const AttnArgs& a) {
+    constexpr int BC = 16 * (NW / DS), NT = 32 * NW, P = D + 8, DH = D / DS, PS = BR + 8;
+    extern __shared__ __align__(16) unsigned short smem[];
+    unsigned short* sK = smem;
+    unsigned short* sV = sK + BC * P;
+    unsigned short* sQ = sV + BC * P;
+    unsigned short* sO = sQ + BR * P;            // dO as 16-bit
+    unsigned short* sS = sO + BR * P;            // dSᵀ [BC][BR + 8]
+    float* sL = (float*)(sS + BC * PS);          // lse (log2 domain) [BR]
+    float* sD = sL + BR;                         // delta [BR]
+
+    const long long ktiles = (a.lk + BC - 1) / BC;
+    const long long bk = blockIdx.x / ktiles;
+    const long long j0 = (blockIdx.x % ktiles) * BC;
+    const long long b = bk / a.hkv, hk = bk % a.hkv, G = a.hq / a.hkv;
+    const int kvalid = (int)min((long long)BC, a.lk - j0);
+    const float scale = (float)__longlong_as_double(a.scaleBits);
+    const float softcap = (float)__longlong_as_double(a.softcapBits);
+
+    tile_load16<D, NT>(sK, (const unsigned short*)a.k + b * a.ksb + hk * a.ksh + j0 * a.ksl, a.ksl, BC, kvalid);
+    tile_load16<D, NT>(sV, (const unsigned short*)a.v + b * a.vsb + hk * a.vsh + j0 * a.vsl, a.vsl, BC, kvalid);
+
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int ks = warp / DS, dp = warp % DS;
+    const long long jA = j0 + ks * 16 + g, jB = jA + 8;   // this thread's two key rows
+
+    float dk[DH / 8][4], dv[DH / 8][4];
+#pragma unroll
+    for (int n = 0; n < DH / 8; n++)
+#pragma unroll
+        for (int e = 0; e < 4; e++) dk[n][e] = dv[n][e] = 0.f;
+
+    // queries that can see a key of [j0, j0 + BC): causal needs slot ≥ j0, a window slot < jLast + window
+    long long qLo = a.causal ? max(0LL, j0 - a.offset) : 0;
+    long long qHi = a.window > 0 ? min(a.lq, j0 + kvalid - 1 + a.window - a.offset) : a.lq;
+    if (a.keyStart && (j0 + kvalid <= iptr(a.keyStart)[b] || j0 >= iptr(a.keyEnd)[b])) qHi = qLo;   // keys outside the row's range
+    qLo = qLo / BR * BR;
+
+    for (long long hh = 0; hh < G; hh++) {
+        const long long h = hk * G + hh, bh = b * a.hq + h;
+        for (long long q0 = qLo; q0 < qHi; q0 += BR) {
+            const int qvalid = (int)min((long long)BR, a.lq - q0);
+            __syncthreads();   // previous tile consumed (sQ, sO, sS, sL, sD)
+            tile_load16<D, NT>(sQ, (const unsigned short*)a.q + b * a.qsb + h * a.qsh + q0 * a.qsl, a.qsl, BR, qvalid);
+            tile_load_f32<D, NT, BF16>(sO, (const float*)a.gout + (bh * a.lq + q0) * D, D, BR, qvalid);
+            for (int i = threadIdx.x; i < BR; i += NT) {
+                float l = i < qvalid ? ((const float*)a.lse)[bh * a.lq + q0 + i] : -INFINITY;
+                sL[i] = l * L4J_LOG2E;   // −∞: the row sees nothing, its P is 0
+                sD[i] = i < qvalid ? ((const float*)a.delta)[bh * a.lq + q0 + i] : 0.f;
+            }
+            __syncthreads();
+
+            // Sᵀ (16 keys × BR queries) and dPᵀ = V·dOᵀ for this warp's key strip
+            float s[BR / 8][4], dpt[BR / 8][4];
+#pragma unroll
+            for (int n = 0; n < BR / 8; n++)
+#pragma unroll
+                for (int e = 0; e < 4; e++) s[n][e] = dpt[n][e] = 0.f;
+#pragma unroll
+            for (int kk = 0; kk < D / 16; kk++) {
+                const unsigned short* ka = sK + (ks * 16 + g) * P + kk * 16 + 2 * t;
+                const unsigned short* va = sV + (ks * 16 + g) * P + kk * 16 + 2 * t;
+                unsigned kf[4] = {ld32(ka), ld32(ka + 8 * P), ld32(ka + 8), ld32(ka + 8 * P + 8)};
+                unsigned vf[4] = {ld32(va), ld32(va + 8 * P), ld32(va + 8), ld32(va + 8 * P + 8)};
+#pragma unroll
+                for (int n = 0; n < BR / 8; n++) {
+                    const unsigned short* qb = sQ + (n * 8 + g) * P + kk * 16 + 2 * t;
+                    const unsigned short* ob = sO + (n * 8 + g) * P + kk * 16 + 2 * t;
+                    mma16816<BF16>(s[n], kf, ld32(qb), ld32(qb + 8));
+                    mma16816<BF16>(dpt[n], vf, ld32(ob), ld32(ob + 8));
+                }
+            }
+            // Pᵀ and dSᵀ in place: s ← P, dpt ← dS
+#pragma unroll
+            for (int n = 0; n < BR / 8; n++) {
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    int qc = n * 8 + 2 * t + (e & 1);
+                    long long qi = q0 + qc, j = e < 2 ? jA : jB;
+                    float raw = s[n][e] * scale, th = 0.f, x = raw;
+                    if (softcap > 0.f) { th = tanhf(raw / softcap); x = softcap * th; }
+                    float lse2 = sL[qc];
+                    bool vis = qi < a.lq && j < a.lk && lse2 != -INFINITY && attn_visible(a, b, a.offset + qi, j);
+                    float p = vis ? exp2f(x * L4J_LOG2E - lse2) : 0.f;
+                    float ds = p * (dpt[n][e] - sD[qc]);
+                    if (softcap > 0.f) ds *= 1.f - th * th;
+                    s[n][e] = p;
+                    dpt[n][e] = ds * scale;
+                }
+            }
+            // dV += Pᵀ·dO and dK += dSᵀ·Q over this warp's head-dim part
+#pragma unroll
+            for (int c = 0; c < BR / 16; c++) {
+                unsigned pa[4] = {pack16<BF16>(s[2 * c][0], s[2 * c][1]), pack16<BF16>(s[2 * c][2], s[2 * c][3]),
+                                  pack16<BF16>(s[2 * c + 1][0], s[2 * c + 1][1]), pack16<BF16>(s[2 * c + 1][2], s[2 * c + 1][3])};
+                unsigned da[4] = {pack16<BF16>(dpt[2 * c][0], dpt[2 * c][1]), pack16<BF16>(dpt[2 * c][2], dpt[2 * c][3]),
+                                  pack16<BF16>(dpt[2 * c + 1][0], dpt[2 * c + 1][1]), pack16<BF16>(dpt[2 * c + 1][2], dpt[2 * c + 1][3])};
+                const unsigned short* orow = sO + (c * 16 + 2 * t) * P + dp * DH + g;
+                const unsigned short* qrow = sQ + (c * 16 + 2 * t) * P + dp * DH + g;
+#pragma unroll
+                for (int n = 0; n < DH / 8; n++) {
+                    const unsigned short* ob = orow + n * 8;
+                    const unsigned short* qb = qrow + n * 8;
+                    mma16816<BF16>(dv[n], pa, pair16(ob, ob + P), pair16(ob + 8 * P, ob + 9 * P));
+                    mma16816<BF16>(dk[n], da, pair16(qb, qb + P), pair16(qb + 8 * P, qb + 9 * P));
+                }
+            }
+            // dSᵀ to shared memory (one warp per key strip writes it) for dQ = dS·K
+            if (dp == 0) {
+#pragma unroll
+                for (int n = 0; n < BR / 8; n++) {
+                    int qc = n * 8 + 2 * t;
+                    sS[(ks * 16 + g) * PS + qc] = to16<BF16>(dpt[n][0]);
+                    sS[(ks * 16 + g) * PS + qc + 1] = to16<BF16>(dpt[n][1]);
+                    sS[(ks * 16 + g + 8) * PS + qc] = to16<BF16>(dpt[n][2]);
+                    sS[(ks * 16 + g + 8) * PS + qc + 1] = to16<BF16>(dpt[n][3]);
+                }
+            }
+            __syncthreads();
+            // dQ tile [BR × D]: warp w takes query strip w % (BR/16) and a share of the D/8 column tiles
+            constexpr int STRIPS = BR / 16, WPS = NW / STRIPS, NCOL = D / 8 / WPS;
+            const int rs = warp % STRIPS, cb = (warp / STRIPS) * NCOL;
+            float dq[NCOL][4];
+#pragma unroll
+            for (int n = 0; n < NCOL; n++) dq[n][0] = dq[n][1] = dq[n][2] = dq[n][3] = 0.f;
+#pragma unroll
+            for (int c = 0; c < BC / 16; c++) {
+                // A = dS[query][key] read from dSᵀ[key][query]
+                const unsigned short* sa = sS + (c * 16 + 2 * t) * PS + rs * 16 + g;
+                unsigned af[4] = {pair16(sa, sa + PS), pair16(sa + 8, sa + PS + 8),
+                                  pair16(sa + 8 * PS, sa + 9 * PS), pair16(sa + 8 * PS + 8, sa + 9 * PS + 8)};
+                const unsigned short* krow = sK + (c * 16 + 2 * t) * P + g;
+#pragma unroll
+                for (int n = 0; n < NCOL; n++) {
+                    const unsigned short* kb = krow + (cb + n) * 8;
+                    mma16816<BF16>(dq[n], af, pair16(kb, kb + P), pair16(kb + 8 * P, kb + 9 * P));
+                }
+            }
+            float* gq = (float*)a.gq + (bh * a.lq + q0) * D;
+            const int r0 = rs * 16 + g, r1 = r0 + 8;
+#pragma unroll
+            for (int n = 0; n < NCOL; n++) {
+                int d = (cb + n) * 8 + 2 * t;
+                if (r0 < qvalid) { atomicAdd(gq + r0 * D + d, dq[n][0]); atomicAdd(gq + r0 * D + d + 1, dq[n][1]); }
+                if (r1 < qvalid) { atomicAdd(gq + r1 * D + d, dq[n][2]); atomicAdd(gq + r1 * D + d + 1, dq[n][3]); }
+            }
+        }
+    }
+
+    float* gk = (float*)a.gk + (bk * a.lk) * D;
+    float* gv = (float*)a.gv + (bk * a.lk) * D;
+#pragma unroll
+    for (int n = 0; n < DH / 8; n++) {
+        int d = dp * DH + n * 8 + 2 * t;
+        if (jA < a.lk) {
+            *(float2*)(gk + jA * D + d) = make_float2(dk[n][0], dk[n][1]);
+            *(float2*)(gv + jA * D + d) = make_float2(dv[n][0], dv[n][1]);
+        }
+        if (jB < a.lk) {
+            *(float2*)(gk + jB * D + d) = make_float2(dk[n][2], dk[n][3]);
+            *(float2*)(gv + jB * D + d) = make_float2(dv[n][2], dv[n][3]);
+        }
+    }
+}
+
+// Tile shapes per head dim (CudaAttention.java mirrors them to size grids and shared memory):
+//   forward  D 64/128: 64 queries × 64 keys, 4 warps; D 256: 64 × 32
+//   backward D 64/128: 64 keys × 32 queries, 4 warps; D 256: 32 keys × 32 queries, 4 warps, DS 2
+#define L4J_ATTN_MMA(D, FBC, BDS, NAME, BF)                                                                   \
+    extern "C" __global__ void __launch_bounds__(128) l4j_attn_fwd_mma_##D##_##NAME(AttnArgs a) {          \
+        attn_fwd_mma<D, FBC, 4, BF>(a);                                                                    \
+    }                                                                                                      \
+    extern "C" __global__ void __launch_bounds__(128) l4j_attn_bwd_mma_##D##_##NAME(AttnArgs a) {          \
+        attn_bwd_mma<D, 32, 4, BDS, BF>(a);                                                                \
+    }
+L4J_ATTN_MMA(64, 64, 1, bf16, true)
+L4J_ATTN_MMA(128, 64, 1, bf16, true)
+L4J_ATTN_MMA(256, 32, 2, bf16, true)
+L4J_ATTN_MMA(64, 64, 1, f16, false)
+L4J_ATTN_MMA(128, 64, 1, f16, false)
+L4J_ATTN_MMA(256, 32, 2, f16, false)
+
+// delta[row] = Σ_d gOut·out (F32 rows of Dv), one warp per row.
+extern "C" __global__ void l4j_attn_bwd_delta(const float* gout, const float* out, float* delta, long long rows, int dv) {
+    long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    int lane = threadIdx.x & 31;
+    if (row >= rows) return;
+    float s = 0.f;
+    for (int d = lane; d < dv; d += 32) s += gout[row * dv + d] * out[row * dv + d];
+    s = warp_sum(s);
+    if (lane == 0) delta[row] = s;
+}
+
+// ---- split kernel: any dtype, D and Dv ≤ 256 -------------------------------------------------------
+// One warp per (query row, key split); lane holds dims lane, lane + 32, … of q and of the output
+// accumulator. Keys go four at a time so the four dot-product reductions overlap. With one split it
+// writes out and lse; with more, partial (m in log2 domain, l, unnormalised o) for l4j_attn_combine.
+#define L4J_SPLIT_MAXD 256
+extern "C" __global__ void __launch_bounds__(128) l4j_attn_fwd_split(AttnArgs a) {
+    constexpr int R = L4J_SPLIT_MAXD / 32;
+    const long long item = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31;
+    const long long rows = a.batch * a.hq * a.lq;
+    if (item >= rows * a.splits) return;
+    const long long row = item / a.splits, split = item % a.splits;
+    const long long qi = row % a.lq, bh = row / a.lq, h = bh % a.hq, b = bh / a.hq, hk = h / (a.hq / a.hkv);
+    const long long p = a.offset + qi;
+    const int dt = (int)a.dtype, D = (int)a.dim, DV = (int)a.dimv;
+    const float scale = (float)__longlong_as_double(a.scaleBits);
+    const float softcap = (float)__longlong_as_double(a.softcapBits);
+
+    float q[R], o[R];
+    const long long qbase = b * a.qsb + h * a.qsh + qi * a.qsl;
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        int d = lane + 32 * r;
+        q[r] = d < D ? load_f((const void*)a.q, dt, qbase + d) : 0.f;
+        o[r] = 0.f;
+    }
+    const long long lo = attn_key_lo(a, b, p), hi = attn_key_hi(a, b, p);
+    const long long span = max(0LL, hi - lo), chunk = (span + a.splits - 1) / a.splits;
+    const long long js = lo + split * chunk, je = min(hi, js + chunk);
+    const long long kbase = b * a.ksb + hk * a.ksh, vbase = b * a.vsb + hk * a.vsh;
+    const int* seg = a.seg ? iptr(a.seg) + b * a.lk : nullptr;
+    const int mySeg = seg ? seg[p] : 0;
+    float m = -INFINITY, l = 0.f;
+    for (long long j = js; j < je; j += 4) {
+        float x[4];
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            float dot = 0.f;
+            long long jj = j + u;
+            if (jj < je) {
+#pragma unroll
+                for (int r = 0; r < R; r++) {
+                    int d = lane + 32 * r;
+                    if (d < D) dot += q[r] * load_f((const void*)a.k, dt, kbase + jj * a.ksl + d);
+                }
+            }
+            x[u] = dot;
+        }
+#pragma unroll
+        for (int off = 16; off > 0; off >>= 1)
+#pragma unroll
+            for (int u = 0; u < 4; u++) x[u] += __shfl_xor_sync(0xffffffffu, x[u], off);
+        float mt = -INFINITY;
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            long long jj = j + u;
+            bool vis = jj < je && (!seg || seg[jj] == mySeg);
+            x[u] = vis ? attn_cap(x[u] * scale, softcap) * L4J_LOG2E : -INFINITY;
+            mt = fmaxf(mt, x[u]);
+        }
+        if (mt == -INFINITY) continue;
+        const float mn = fmaxf(m, mt), al = exp2f(m - mn);   // m = −∞ → al = 0, o and l are 0 anyway
+        l *= al;
+#pragma unroll
+        for (int r = 0; r < R; r++) o[r] *= al;
+#pragma unroll
+        for (int u = 0; u < 4; u++) {
+            float pu = exp2f(x[u] - mn);
+            if (pu == 0.f) continue;
+            l += pu;
+            long long jj = j + u;
+#pragma unroll
+            for (int r = 0; r < R; r++) {
+                int d = lane + 32 * r;
+                if (d < DV) o[r] += pu * load_f((const void*)a.v, dt, vbase + jj * a.vsl + d);
+            }
+        }
+        m = mn;
+    }
+    if (a.splits == 1) {
+        const float inv = l > 0.f ? 1.f / l : 0.f;
+        float* out = (float*)a.out + row * DV;
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            int d = lane + 32 * r;
+            if (d < DV) out[d] = o[r] * inv;
+        }
+        if (lane == 0) ((float*)a.lse)[row] = l > 0.f ? (m + log2f(l)) * L4J_LN2 : -INFINITY;
+    } else {
+        float* part = (float*)a.part + item * (DV + 2);
+        if (lane == 0) { part[0] = m; part[1] = l; }
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            int d = lane + 32 * r;
+            if (d < DV) part[2 + d] = o[r];
+        }
+    }
+}
+
+// Merges the splits of l4j_attn_fwd_split: one warp per query row.
+extern "C" __global__ void l4j_attn_combine(AttnArgs a) {
+    const long long row = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31, DV = (int)a.dimv;
+    if (row >= a.batch * a.hq * a.lq) return;
+    const float* part = (const float*)a.part + row * a.splits * (DV + 2);
+    float M = -INFINITY;
+    for (long long s = 0; s < a.splits; s++) M = fmaxf(M, part[s * (DV + 2)]);
+    float L = 0.f;
+    if (M != -INFINITY)
+        for (long long s = 0; s < a.splits; s++) L += part[s * (DV + 2) + 1] * exp2f(part[s * (DV + 2)] - M);
+    const float inv = L > 0.f ? 1.f / L : 0.f;
+    float* out = (float*)a.out + row * DV;
+    for (int d = lane; d < DV; d += 32) {
+        float acc = 0.f;
+        if (M != -INFINITY)
+            for (long long s = 0; s < a.splits; s++) acc += part[s * (DV + 2) + 2 + d] * exp2f(part[s * (DV + 2)] - M);
+        out[d] = acc * inv;
+    }
+    if (lane == 0) ((float*)a.lse)[row] = L > 0.f ? (M + log2f(L)) * L4J_LN2 : -INFINITY;
+}
