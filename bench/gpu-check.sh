@@ -84,6 +84,19 @@ for name, host in (("pageable", torch.randint(0, 255, (nb,), dtype=torch.uint8))
             (dev.copy_(host) if d == "h2d" else host.copy_(dev)); torch.cuda.synchronize()
             ts.append(time.perf_counter() - t0)
         print("RESULT torch_%s_%s %.1f GB/s" % (d, name, nb / sorted(ts)[3] / 1e9))
+from torch.nn.attention import sdpa_kernel, SDPBackend
+import torch.nn.functional as F
+for L in (1024, 4096, 16384):   # same shapes as GpuBench.attention: causal bf16, 16 heads x 128, 16k tokens
+    B = max(1, 16384 // L)
+    q, k, v = (torch.randn(B, 16, L, 128, device="cuda", dtype=torch.bfloat16, requires_grad=True) for _ in range(3))
+    flop = 4.0 * B * 16 * L * L * 128 / 2
+    with sdpa_kernel(SDPBackend.FLASH_ATTENTION):
+        f = t(lambda: F.scaled_dot_product_attention(q, k, v, is_causal=True), warm=2, reps=5, inner=3)
+        o = F.scaled_dot_product_attention(q, k, v, is_causal=True); go = torch.randn_like(o)
+        fb = t(lambda: torch.autograd.grad(F.scaled_dot_product_attention(q, k, v, is_causal=True), (q, k, v), go), warm=2, reps=5, inner=3)
+    print("RESULT torch_attn_fwd_%d %.1f TFLOP/s" % (L, flop / f / 1e9))
+    print("RESULT torch_attn_fwdbwd_%d %.1f TFLOP/s" % (L, 3.5 * flop / fb / 1e9))
+    del q, k, v, o, go
 for n in (4096, 8192):
     x = torch.randn(16384, n, device="cuda")
     print("RESULT torch_softmax_fwd_%d %.1f GB/s" % (n, 8 * x.numel() / t(lambda: torch.softmax(x, -1)) / 1e6))
@@ -108,6 +121,14 @@ for d in h2d d2h; do
         "$(r torch_${d}_pageable)" "$(r torch_${d}_pinned)"
 done
 printf "%-18s %9s GB/s (torch %s)\n" "d2d copy" "${copy:-?}" "$(r torch_d2d_copy)"
+for L in 1024 4096 16384; do
+    for k in fwd fwdbwd; do
+        a=$(r attn_${k}_$L); b=$(r torch_attn_${k}_$L)
+        printf "%-18s %9s TF %9s TF %8s   (torch: SDPA flash backend)\n" "attn $k L=$L" "${a:-?}" "${b:-?}" \
+            "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')"
+    done
+done
+for L in 8192 32768; do printf "%-18s %9s GB/s %5s of copy\n" "attn decode kv=$L" "$(r attn_decode_$L)" "$(awk -v a="$(r attn_decode_$L)" -v b="${copy:-0}" 'BEGIN{if(b>0&&a>0)printf "%.0f%%",100*a/b; else print "?"}')"; done
 pct() { awk -v a="${1:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}'; }
 printf "%-18s %9s %5s | %12s %5s | %12s %5s\n" "row kernel" "GB/s" "copy" "scalar(before)" "" "persistent" ""
 for k in rmsnorm_fwd rmsnorm_bwd softmax_fwd softmax_bwd; do

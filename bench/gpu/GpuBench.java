@@ -1,5 +1,6 @@
 package io.liquid4j.bench.gpu;
 
+import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.Backends;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
@@ -13,7 +14,10 @@ import java.util.Arrays;
  * GPU kernel benchmarks for bench/gpu-check.sh: device-event timing, warm-up, median of reps.
  * Prints one line per case: "RESULT name value unit" (the script builds the table from these).
  *   bf16 GEMM (cuBLASLt, f32 accumulation, bf16 out) in TFLOP/s;
- *   D2D copy, RMSNorm fwd/bwd and softmax fwd/bwd in GB/s of minimal traffic (bytes read + written).
+ *   D2D copy, RMSNorm fwd/bwd and softmax fwd/bwd in GB/s of minimal traffic (bytes read + written);
+ *   flash attention (causal, BF16, head dim 128, 16 heads, 16k tokens per batch) forward and
+ *   forward+backward in TFLOP/s (FlashAttention's count: forward 4·B·H·L²·D/2 causal, backward 2.5×),
+ *   and decode attention (one query per row over a KV cache) in GB/s of K/V read.
  */
 public final class GpuBench {
     private static CudaBackend be;
@@ -65,6 +69,36 @@ public final class GpuBench {
             if (!(d <= m)) m = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
         }
         return m;
+    }
+
+    /** Flash attention fwd / fwd+bwd at 1k–16k tokens, then decode attention over 8k and 32k cached keys. */
+    static void attention(Generator g, Device gpu) {
+        int heads = 16, d = 128;
+        for (int len : new int[] {1024, 4096, 16384}) {
+            int batch = Math.max(1, 16384 / len);
+            try (Tensor q = Tensor.randn(g, DType.BF16, gpu, batch, heads, len, d); Tensor k = Tensor.randn(g, DType.BF16, gpu, batch, heads, len, d);
+                 Tensor v = Tensor.randn(g, DType.BF16, gpu, batch, heads, len, d); Tensor out = Tensor.empty(DType.F32, gpu, batch, heads, len, d);
+                 Tensor lse = Tensor.empty(DType.F32, gpu, batch, heads, len); Tensor gOut = Tensor.randn(g, DType.F32, gpu, batch, heads, len, d);
+                 Tensor gq = Tensor.empty(DType.F32, gpu, batch, heads, len, d); Tensor gk = Tensor.empty(DType.F32, gpu, batch, heads, len, d);
+                 Tensor gv = Tensor.empty(DType.F32, gpu, batch, heads, len, d)) {
+                AttentionSpec spec = AttentionSpec.causal(1 / Math.sqrt(d));
+                double flop = 4.0 * batch * heads * (double) len * len * d / 2;
+                double f = time(2, 5, () -> be.attention(q, k, v, spec, out, lse));
+                double b = time(2, 5, () -> be.attentionBackward(q, k, v, spec, out, lse, gOut, gq, gk, gv));
+                result("attn_fwd_" + len, flop / f / 1e9, "TFLOP/s");
+                result("attn_fwdbwd_" + len, 3.5 * flop / (f + b) / 1e9, "TFLOP/s");
+            }
+        }
+        for (int len : new int[] {8192, 32768}) {
+            int batch = 4, hq = 32, hkv = 8;
+            try (Tensor q = Tensor.randn(g, DType.BF16, gpu, batch, hq, 1, d); Tensor k = Tensor.randn(g, DType.BF16, gpu, batch, hkv, len, d);
+                 Tensor v = Tensor.randn(g, DType.BF16, gpu, batch, hkv, len, d); Tensor out = Tensor.empty(DType.F32, gpu, batch, hq, 1, d);
+                 Tensor lse = Tensor.empty(DType.F32, gpu, batch, hq, 1)) {
+                AttentionSpec spec = AttentionSpec.causal(1 / Math.sqrt(d));
+                double ms = time(3, 10, () -> be.attention(q, k, v, spec, out, lse));
+                result("attn_decode_" + len, 2.0 * batch * hkv * (double) len * d * 2 / ms / 1e6, "GB/s");
+            }
+        }
     }
 
     /** Runs rmsNorm/softmax fwd+bwd (bf16 and f32 weights) under each row-kernel variant; prints CHECK lines. */
@@ -218,6 +252,7 @@ public final class GpuBench {
         for (String c : be.gemmChoices()) System.out.println("GEMM_ALGO " + c);
 
         transfers(gpu);
+        attention(g, gpu);
 
         // Cross-check of the row-kernel variants (liquid4j.rows = 0 new float4, 2 persistent) against
         // the scalar kernels (1) at sizes CudaParityTest does not cover; gw also checked for run-to-run equality.
