@@ -230,4 +230,12 @@ public interface Backend {
     default void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master, F.AdamWStep step) {
         AdamWReference.update(param, grad, expAvg, expAvgSq, master, step);
     }
+
+    /**
+     * {@link #adamwUpdate} of every slot ({@link F#adamwUpdateAll}; same scalars, one device). The
+     * default updates the slots one by one; a backend with a multi-tensor kernel does all in one pass.
+     */
+    default void adamwUpdateAll(java.util.List<F.AdamWSlot> slots, F.AdamWStep step) {
+        for (F.AdamWSlot s : slots) adamwUpdate(s.param(), s.grad(), s.expAvg(), s.expAvgSq(), s.master(), step);
+    }
 }

@@ -1,6 +1,7 @@
 package io.liquid4j.tensor;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Neural-network operations (the torch.nn.functional of liquid4j). Fused kernels (softmax,
@@ -463,6 +464,31 @@ public final class F {
      * the CPU instead of a dozen elementwise ops.
      */
     public static void adamwUpdate(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master, AdamWStep step) {
+        checkAdamW(param, grad, expAvg, expAvgSq, master);
+        param.backend().adamwUpdate(param, grad, expAvg, expAvgSq, master, step);
+    }
+
+    /** One parameter's part of {@link #adamwUpdateAll}: as the arguments of {@link #adamwUpdate} (master null for an F32 parameter). */
+    public record AdamWSlot(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master) {}
+
+    /**
+     * {@link #adamwUpdate} of many parameters with the same scalars, all on one device: the
+     * optimizer step of a whole model as one pass over every parameter's arrays (on a GPU one
+     * kernel launch instead of one per tensor). Each slot is checked like adamwUpdate's arguments.
+     */
+    public static void adamwUpdateAll(List<AdamWSlot> slots, AdamWStep step) {
+        if (slots.isEmpty()) return;
+        Device device = slots.get(0).param().device();
+        for (AdamWSlot s : slots) {
+            checkAdamW(s.param(), s.grad(), s.expAvg(), s.expAvgSq(), s.master());
+            if (!s.param().device().equals(device)) {
+                throw new IllegalArgumentException("adamwUpdateAll: parameters on " + device + " and " + s.param().device() + " (one call per device)");
+            }
+        }
+        slots.get(0).param().backend().adamwUpdateAll(slots, step);
+    }
+
+    private static void checkAdamW(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master) {
         long n = param.numel();
         for (Tensor t : new Tensor[] {grad, expAvg, expAvgSq, master}) {
             if (t == null) continue;
@@ -474,7 +500,7 @@ public final class F {
             throw new IllegalArgumentException("adamwUpdate keeps its moments and master weights in F32");
         }
         if (master == null && param.dtype() != DType.F32) throw new IllegalArgumentException("adamwUpdate of a " + param.dtype() + " parameter needs an F32 master copy");
-        param.backend().adamwUpdate(param, grad, expAvg, expAvgSq, master, step);
+        if (!grad.dtype().isFloating()) throw new IllegalArgumentException("adamwUpdate needs a floating gradient, got " + grad.describe());
     }
 
     private static Tensor noGrad(java.util.function.Supplier<Tensor> f) {

@@ -48,13 +48,17 @@ public final class AdamW implements AutoCloseable {
     public void step() {
         step++;
         F.AdamWStep scalars = new F.AdamWStep(lr, beta1, beta2, eps, weightDecay, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step));
-        try (var ng = GradMode.noGrad()) {
+        // one F.adamwUpdateAll per device: a single pass (one kernel launch on a GPU) over the model
+        Map<io.liquid4j.tensor.Device, List<F.AdamWSlot>> byDevice = new java.util.LinkedHashMap<>();
+        try (var ng = GradMode.noGrad(); var scope = io.liquid4j.tensor.TensorScope.open()) {
             for (Parameter p : params) {
                 Tensor w = p.value(), g = w.grad();
                 if (g == null || !p.isTrainable()) continue;
                 Tensor[] mv = state.computeIfAbsent(p, k -> newState(w));
-                F.adamwUpdate(w, g.isContiguous() ? g : g.contiguous(), mv[0], mv[1], mv.length > 2 ? mv[2] : null, scalars);
+                byDevice.computeIfAbsent(w.device(), d -> new java.util.ArrayList<>())
+                        .add(new F.AdamWSlot(w, g.isContiguous() ? g : g.contiguous(), mv[0], mv[1], mv.length > 2 ? mv[2] : null));
             }
+            for (List<F.AdamWSlot> slots : byDevice.values()) F.adamwUpdateAll(slots, scalars);
         }
     }
 

@@ -425,6 +425,35 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * The whole optimizer step in one launch of l4j_adamw_multi (optim.cu): a table of the slots'
+     * pointers, dtypes, sizes and element offsets in the concatenated index space goes to the
+     * device; each thread finds its slot by binary search over the offsets.
+     */
+    @Override public void adamwUpdateAll(java.util.List<io.liquid4j.tensor.F.AdamWSlot> slots, io.liquid4j.tensor.F.AdamWStep s) {
+        long[] table = new long[9 * slots.size()];
+        int count = 0;
+        long total = 0;
+        for (io.liquid4j.tensor.F.AdamWSlot slot : slots) {
+            long n = slot.param().numel();
+            if (n == 0) continue;
+            long[] row = {ptr(slot.param()), dt(slot.param()), ptr(slot.grad()), dt(slot.grad()), ptr(slot.expAvg()), ptr(slot.expAvgSq()),
+                slot.master() == null ? 0 : ptr(slot.master()), n, total};
+            System.arraycopy(row, 0, table, 9 * count++, 9);
+            total += n;
+        }
+        if (count == 0) return;
+        int rows = count;
+        long elements = total;
+        try (io.liquid4j.tensor.TensorScope scope = io.liquid4j.tensor.TensorScope.open()) {
+            Tensor t = Tensor.fromArray(java.util.Arrays.copyOf(table, 9 * rows), 9 * rows).to(device);
+            launchElementwise("l4j_adamw_multi", elements, k -> k.ptr(ptr(t)).i32(rows).i64(elements)
+                    .f32((float) (1 - s.lr() * s.weightDecay())).f32((float) s.beta1()).f32((float) s.beta2())
+                    .f32((float) (1 - s.beta1())).f32((float) (1 - s.beta2())).f32((float) s.eps())
+                    .f32((float) Math.sqrt(s.biasCorrection2())).f32((float) (s.lr() / s.biasCorrection1())).i32(s.weightDecay() != 0 ? 1 : 0));
+        }
+    }
+
     @Override public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
         rows.crossEntropy(logits, targets, ignoreIndex, zLoss, loss, lse);
     }

@@ -423,6 +423,47 @@ class CudaOpsParityTest {
         }
     }
 
+    /** l4j_adamw_multi (one launch over all slots) against one CPU adamwUpdate per tensor, three steps. */
+    @Test
+    void adamwMultiTensor() {
+        int[] sizes = {1, 4099, 0, 70_000};
+        DType[] params = {DType.F32, DType.BF16, DType.F32, DType.BF16}, grads = {DType.F32, DType.BF16, DType.F32, DType.F32};
+        List<Tensor[]> cpu = new ArrayList<>(), gpu = new ArrayList<>();
+        for (int t = 0; t < sizes.length; t++) {
+            Tensor init = rnd(900 + t, sizes[t]);
+            for (List<Tensor[]> side : List.of(cpu, gpu)) {
+                Device dev = side == cpu ? Device.CPU : GPU;
+                Tensor p = init.to(params[t]).to(dev).clone();
+                Tensor master = params[t] == DType.F32 ? null : init.to(params[t]).to(DType.F32).to(dev).clone();
+                side.add(new Tensor[] {p, Tensor.zeros(DType.F32, dev, sizes[t]), Tensor.zeros(DType.F32, dev, sizes[t]), master});
+            }
+        }
+        for (int step = 1; step <= 3; step++) {
+            F.AdamWStep s = new F.AdamWStep(1e-2, 0.9, 0.999, 1e-8, 0.1, 1 - Math.pow(0.9, step), 1 - Math.pow(0.999, step));
+            List<F.AdamWSlot> slots = new ArrayList<>();
+            for (int t = 0; t < sizes.length; t++) {
+                Tensor g = rnd(950 + 10 * step + t, sizes[t]).to(grads[t]);
+                Tensor[] c = cpu.get(t), d = gpu.get(t);
+                F.adamwUpdate(c[0], g, c[1], c[2], c[3], s);
+                slots.add(new F.AdamWSlot(d[0], g.to(GPU), d[1], d[2], d[3]));
+            }
+            F.adamwUpdateAll(slots, s);
+        }
+        for (int t = 0; t < sizes.length; t++) {
+            for (int k = 0; k < 4; k++) {
+                if (cpu.get(t)[k] == null) continue;
+                float[] want = cpu.get(t)[k].to(DType.F32).toFloatArray(), got = gpu.get(t)[k].to(DType.F32).toFloatArray();
+                // nvcc contracts a·b + c·d into FMAs: the F32 arrays may differ in the last bits, and a
+                // BF16 parameter rounded from them by one BF16 ulp now and then
+                boolean bf16 = k == 0 && params[t] == DType.BF16;
+                for (int i = 0; i < want.length; i++) {
+                    double tol = bf16 ? 8e-3 * Math.abs(want[i]) + 1e-6 : 1e-6 * (1 + Math.abs(want[i]));
+                    assertEquals(want[i], got[i], tol, "adamw slot " + t + " tensor " + k + " [" + i + "]");
+                }
+            }
+        }
+    }
+
     // ---- dropout, losses -----------------------------------------------------------------
 
     @Test
