@@ -170,6 +170,17 @@ public interface Backend {
         ConvReference.upsampleConv2d(this, x, scale, w, b, ph, pw, out);
     }
 
+    // ---- fused ops: rotary position embedding ---------------------------------------------
+
+    /**
+     * {@link F#rope}: out [B, H, L, D] (contiguous, x's dtype) = x rotated by the angles whose
+     * cos and sin (F32 [B or 1, 1, L, D/2]) are given; inverse rotates back (sin negated: the
+     * backward). x may be any view.
+     */
+    default void rope(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
+        RopeReference.apply(x, cos, sin, inverse, out);
+    }
+
     // ---- fused ops: cross-entropy --------------------------------------------------------
 
     /**

@@ -267,6 +267,39 @@ public final class F {
         }, x);
     }
 
+    // ---- rotary position embedding ---------------------------------------------------------
+
+    /**
+     * Rotary position embedding in HF's rotate-half layout (dimension i pairs with i + D/2):
+     * (x1·cos − x2·sin, x2·cos + x1·sin) for the halves x1, x2 of x [B, H, L, D] (any floating
+     * dtype and strides, D even), with cos and sin F32 [B or 1, 1, L, D/2] (the tables of
+     * nn's RotaryEmbedding; no gradient flows into them). Computed in F32 and returned contiguous
+     * in x's dtype, so BF16 activations stay BF16 for the attention kernels (as HF rotates in the
+     * model's dtype). A fused op: one pass instead of six elementwise ops and a concatenation; its
+     * backward is the inverse rotation (sin negated).
+     */
+    public static Tensor rope(Tensor x, Tensor cos, Tensor sin) {
+        if (x.dim() != 4 || x.size(3) % 2 != 0) throw new IllegalArgumentException("rope needs x [B, H, L, D] with an even D, got " + x.describe());
+        int b = x.size(0), l = x.size(2), half = x.size(3) / 2;
+        for (Tensor t : new Tensor[] {cos, sin}) {
+            if (t.dim() != 4 || (t.size(0) != b && t.size(0) != 1) || t.size(1) != 1 || t.size(2) != l || t.size(3) != half) {
+                throw new IllegalArgumentException("rope tables must be [" + b + " or 1, 1, " + l + ", " + half + "] for x " + x.describe() + ", got " + t.describe());
+            }
+            if (t.dtype() != DType.F32) throw new IllegalArgumentException("rope tables must be F32, got " + t.describe());
+            if (t.requiresGrad()) throw new IllegalArgumentException("rope tables take no gradient");
+        }
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException("rope needs a floating x, got " + x.describe());
+        Tensor.checkSameDevice("rope", x, cos);
+        Tensor.checkSameDevice("rope", x, sin);
+        Tensor out = Tensor.empty(x.dtype(), x.device(), x.shape());
+        x.backend().rope(x, cos, sin, false, out);
+        return Autograd.record(out, "rope", g -> {
+            Tensor gx = Tensor.empty(x.dtype(), g.device(), x.shape());
+            x.backend().rope(g, cos, sin, true, gx);
+            return new Tensor[] {gx};
+        }, x);
+    }
+
     // ---- attention -----------------------------------------------------------------------
 
     /**

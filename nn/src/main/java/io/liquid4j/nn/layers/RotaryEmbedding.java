@@ -1,6 +1,7 @@
 package io.liquid4j.nn.layers;
 
 import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.Tensor;
 
 /**
@@ -46,11 +47,12 @@ public final class RotaryEmbedding {
         return new Table(Tensor.fromArray(cos, b, 1, l, half).to(device), Tensor.fromArray(sin, b, 1, l, half).to(device));
     }
 
-    /** Rotated x [B, H, L, D]: (x1·cos − x2·sin, x2·cos + x1·sin) for the halves x1, x2. */
+    /**
+     * Rotated x [B, H, L, D]: (x1·cos − x2·sin, x2·cos + x1·sin) for the halves x1, x2, in x's
+     * dtype (the fused op {@link F#rope}).
+     */
     public static Tensor apply(Tensor x, Table t) {
-        int half = x.size(-1) / 2;
-        Tensor x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
-        return Tensor.cat(-1, x1.mul(t.cos()).sub(x2.mul(t.sin())), x2.mul(t.cos()).add(x1.mul(t.sin())));
+        return F.rope(x, t.cos(), t.sin());
     }
 
     /** Per-forward cos/sin tables [B, 1, L, D/2]. */

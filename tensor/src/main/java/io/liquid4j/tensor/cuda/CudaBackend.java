@@ -454,6 +454,19 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** F.rope in one pass (rope.cu) when x and the tables have unit last stride; otherwise the reference. */
+    @Override public void rope(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
+        if (x.stride(3) != 1 || cos.stride(3) != 1 || !java.util.Arrays.equals(cos.strides(), sin.strides()) || !out.isContiguous()) {
+            Backend.super.rope(x, cos, sin, inverse, out);
+            return;
+        }
+        long half = x.size(3) / 2, n = x.numel() / 2;
+        long csb = cos.size(0) == 1 ? 0 : cos.stride(0);
+        launchElementwise("l4j_rope", n, k -> k.ptr(ptr(x)).i32(dt(x)).i64(x.stride(0)).i64(x.stride(1)).i64(x.stride(2))
+                .ptr(ptr(cos)).ptr(ptr(sin)).i64(csb).i64(cos.stride(2)).ptr(ptr(out)).i32(dt(out))
+                .i64(x.size(1)).i64(x.size(2)).i64(half).i64(n).i32(inverse ? 1 : 0));
+    }
+
     @Override public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
         rows.crossEntropy(logits, targets, ignoreIndex, zLoss, loss, lse);
     }

@@ -423,6 +423,21 @@ class CudaOpsParityTest {
         }
     }
 
+    /** l4j_rope through a transposed view, F32 and BF16, per-row and broadcast tables, forward and backward (the inverse rotation). */
+    @Test
+    void ropeKernel() {
+        java.util.Random r = new java.util.Random(5);
+        for (int tb : new int[] {2, 1}) {
+            float[] c = new float[tb * 6 * 8], sn = new float[c.length];
+            for (int i = 0; i < c.length; i++) { double a = r.nextDouble() * 30; c[i] = (float) Math.cos(a); sn[i] = (float) Math.sin(a); }
+            Op rope32 = x -> F.rope(x[0].transpose(1, 2), Tensor.fromArray(c, tb, 1, 6, 8).to(x[0].device()), Tensor.fromArray(sn, tb, 1, 6, 8).to(x[0].device()));
+            parity("rope f32, tables batch " + tb, F32, rope32, rnd(700 + tb, 2, 6, 3, 16));
+            Op rope16 = x -> F.rope(x[0].to(DType.BF16).transpose(1, 2), Tensor.fromArray(c, tb, 1, 6, 8).to(x[0].device()),
+                    Tensor.fromArray(sn, tb, 1, 6, 8).to(x[0].device()));
+            parity("rope bf16, tables batch " + tb, BF, rope16, rnd(710 + tb, 2, 6, 3, 16));
+        }
+    }
+
     /** l4j_adamw_multi (one launch over all slots) against one CPU adamwUpdate per tensor, three steps. */
     @Test
     void adamwMultiTensor() {
