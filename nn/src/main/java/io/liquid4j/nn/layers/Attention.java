@@ -2,6 +2,7 @@ package io.liquid4j.nn.layers;
 
 import io.liquid4j.nn.Module;
 import io.liquid4j.tensor.AttentionSpec;
+import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
@@ -53,6 +54,14 @@ public final class Attention extends Module {
         Tensor q = qProj.forward(x).reshape(b, l, heads, headDim).transpose(1, 2);
         Tensor k = kProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
         Tensor v = vProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
+        DType weights = qProj.weight().value().dtype();
+        if (weights == DType.BF16 || weights == DType.F16) {
+            // 16-bit weights: attention in their dtype (as HF runs a BF16 model), which is what the
+            // GPU's tensor-core attention kernels take; scores and softmax still accumulate in F32
+            q = q.to(weights);
+            k = k.to(weights);
+            v = v.to(weights);
+        }
         q = RotaryEmbedding.apply(q, rope);
         k = RotaryEmbedding.apply(k, rope);
         Tensor keys = k, values = v;
