@@ -97,6 +97,26 @@ for L in (1024, 4096, 16384):   # same shapes as GpuBench.attention: causal bf16
     print("RESULT torch_attn_fwd_%d %.1f TFLOP/s" % (L, flop / f / 1e9))
     print("RESULT torch_attn_fwdbwd_%d %.1f TFLOP/s" % (L, 3.5 * flop / fb / 1e9))
     del q, k, v, o, go
+# fused LM head + loss vs cross_entropy(x @ W.T), eager and torch.compile'd (same shapes as GpuBench.linearCrossEntropy)
+N, H, V = 8192, 3072, 264192
+xh = (torch.randn(N, H, device="cuda", dtype=torch.bfloat16) * 0.02).requires_grad_()
+wv = (torch.randn(V, H, device="cuda", dtype=torch.bfloat16) * 0.02).requires_grad_()
+tg = torch.randint(0, V, (N,), device="cuda")
+def xent():
+    logits = (xh @ wv.T).float()
+    lse = torch.logsumexp(logits, -1)
+    loss = F.cross_entropy(logits, tg) + 1e-4 * (lse ** 2).mean()
+    loss.backward(); xh.grad = None; wv.grad = None
+for name, fn in (("eager", xent), ("compiled", torch.compile(xent))):
+    try:
+        fn(); torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats(); base = torch.cuda.memory_allocated()
+        ms = t(fn, warm=1, reps=3, inner=1)
+        print("RESULT torch_xent_%s_ms %.1f ms" % (name, ms))
+        print("RESULT torch_xent_%s_peak_mib %.1f MiB" % (name, (torch.cuda.max_memory_allocated() - base) / 1048576))
+    except Exception as e:
+        print("torch xent %s failed: %s" % (name, str(e).splitlines()[0] if str(e) else type(e).__name__))
+del xh, wv, tg
+torch.cuda.empty_cache()
 for n in (4096, 8192):
     x = torch.randn(16384, n, device="cuda")
     print("RESULT torch_softmax_fwd_%d %.1f GB/s" % (n, 8 * x.numel() / t(lambda: torch.softmax(x, -1)) / 1e6))
@@ -128,6 +148,8 @@ for L in 1024 4096 16384; do
             "$(awk -v a="${a:-0}" -v b="${b:-0}" 'BEGIN{if(b>0)printf "%.2fx",a/b; else print "?"}')"
     done
 done
+printf "%-18s %9s ms %9s ms (eager) %9s ms (compiled)   peak MiB: %s / %s / %s\n" "xent fwd+bwd" "$(r xent_fwdbwd_ms)" \
+    "$(r torch_xent_eager_ms)" "$(r torch_xent_compiled_ms)" "$(r xent_peak_mib)" "$(r torch_xent_eager_peak_mib)" "$(r torch_xent_compiled_peak_mib)"
 for L in 8192 32768; do printf "%-18s %9s GB/s %5s of copy\n" "attn decode kv=$L" "$(r attn_decode_$L)" "$(awk -v a="$(r attn_decode_$L)" -v b="${copy:-0}" 'BEGIN{if(b>0&&a>0)printf "%.0f%%",100*a/b; else print "?"}')"; done
 pct() { awk -v a="${1:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}'; }
 printf "%-18s %9s %5s | %12s %5s | %12s %5s\n" "row kernel" "GB/s" "copy" "scalar(before)" "" "persistent" ""

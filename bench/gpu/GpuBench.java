@@ -4,6 +4,8 @@ import io.liquid4j.tensor.AttentionSpec;
 import io.liquid4j.tensor.Backends;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.TensorScope;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.cuda.CudaBackend;
@@ -98,6 +100,38 @@ public final class GpuBench {
                 double ms = time(3, 10, () -> be.attention(q, k, v, spec, out, lse));
                 result("attn_decode_" + len, 2.0 * batch * hkv * (double) len * d * 2 / ms / 1e6, "GB/s");
             }
+        }
+    }
+
+    /**
+     * The fused LM head + cross-entropy (+ z-loss 1e-4) forward and backward at Liquid's vocabulary:
+     * N 8192 tokens, hidden 3072, V 264,192, BF16 hidden and weight; milliseconds per fwd+bwd and the
+     * allocator's peak above the inputs (the [N, V] logits alone would be 8.7 GB in F32).
+     */
+    static void linearCrossEntropy(Generator g, Device gpu) {
+        int n = 8192, h = 3072, v = 264_192;
+        long[] ids = new long[n];
+        java.util.Random r = new java.util.Random(3);
+        for (int i = 0; i < n; i++) ids[i] = r.nextInt(v);
+        try (Tensor x0 = Tensor.randn(g, DType.BF16, gpu, n, h); Tensor w0 = Tensor.randn(g, DType.BF16, gpu, v, h);
+             Tensor targets = Tensor.fromArray(ids, n).to(gpu)) {
+            Tensor x = x0.mul(0.02).detach().unscoped().requiresGrad(true), w = w0.mul(0.02).detach().unscoped().requiresGrad(true);
+            Body step = () -> {
+                try (TensorScope scope = TensorScope.open()) {
+                    F.linearCrossEntropy(x, w, targets, -100, 1e-4, 0).backward();
+                    x.zeroGrad();
+                    w.zeroGrad();
+                }
+            };
+            step.run();
+            be.synchronize();
+            be.allocator().resetPeak();
+            long base = be.allocator().allocatedBytes();
+            double ms = time(1, 3, step);
+            result("xent_fwdbwd_ms", ms, "ms");
+            result("xent_peak_mib", (be.allocator().peakBytes() - base) / 1048576.0, "MiB");
+            x.close();
+            w.close();
         }
     }
 
@@ -253,6 +287,7 @@ public final class GpuBench {
 
         transfers(gpu);
         attention(g, gpu);
+        linearCrossEntropy(g, gpu);
 
         // Cross-check of the row-kernel variants (liquid4j.rows = 0 new float4, 2 persistent) against
         // the scalar kernels (1) at sizes CudaParityTest does not cover; gw also checked for run-to-run equality.
