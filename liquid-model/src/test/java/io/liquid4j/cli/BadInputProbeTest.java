@@ -48,7 +48,7 @@ class BadInputProbeTest {
     static final String UP = "model.layers.0.mlp.up_proj.weight";
 
     @TempDir static Path fixtures;
-    static Path codes6, liquid, nan, inf16, i32, badTok, hugeTok, deep, negEps, vq, vqNan, codes, hugeCodes, badCodes, rangeCodes, png, garbagePng,
+    static Path hugeGrid, codes6, liquid, nan, inf16, i32, badTok, hugeTok, deep, negEps, vq, vqNan, codes, hugeCodes, badCodes, rangeCodes, png, garbagePng,
             text, jsonl;
 
     /** One probe: the arguments (given the case's own directory), the exit code and a pattern stderr must contain. */
@@ -86,6 +86,8 @@ class BadInputProbeTest {
         editJson(hugeTok.resolve("tokenizer.json"), m -> firstAdded(m).put("id", 999_999_999L));
         deep = copy(liquid, "deep");
         editJson(deep.resolve("config.json"), m -> m.put("num_hidden_layers", 1_000_000_000L));
+        hugeGrid = copy(liquid, "hugegrid");
+        editJson(hugeGrid.resolve("liquid.json"), m -> m.put("image_grid", List.of(100000L, 100000L)));
         negEps = copy(liquid, "negeps");
         editJson(negEps.resolve("config.json"), m -> m.put("rms_norm_eps", -1.0));
 
@@ -213,6 +215,12 @@ class BadInputProbeTest {
                 liquid.resolve("tokenizer.json").toString(), "--out", d.resolve("model").toString())));
         c.add(new Case("init bad tokenizer", 1, "added_tokens entry \"<pad>\" has id -5", d -> List.of("init", "--config", liquid.resolve("config.json").toString(), "--tokenizer",
                 badTok.resolve("tokenizer.json").toString(), "--out", d.resolve("model").toString())));
+        c.add(new Case("vq train batch beyond memory", 1, "--batch-size 2000000000 of 16×16 images .* needs .* available", d -> List.of("vq", "train", "--images", fixtures.toString(),
+                "--config", vq.resolve("config.json").toString(), "--out", d.resolve("vq").toString(), "--batch-size", "2000000000")));
+        c.add(new Case("vq train negative lr", 1, "--lr -1\\.0", d -> List.of("vq", "train", "--images", fixtures.toString(),
+                "--config", vq.resolve("config.json").toString(), "--out", d.resolve("vq").toString(), "--lr", "-1")));
+        c.add(new Case("liquid.json grid overflows", 1, "liquid\\.json: image_grid \\[100000, 100000\\] is 10000000000 codes per image", d -> List.of("imagine", "--model", hugeGrid.toString(),
+                "--prompt", "a", "--codes-out", d.resolve("c.json").toString())));
         return c;
     }
 
