@@ -10,6 +10,9 @@ import io.liquid4j.image.Preprocess;
 import io.liquid4j.liquid.LiquidLayout;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.transformer.ConfigParser;
+import io.liquid4j.nn.transformer.ModelConfig;
+import io.liquid4j.tensor.DType;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.GradMode;
@@ -48,8 +51,8 @@ final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "Q", description = "A question about the image (asked in the family's chat template).")
     String prompt;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Most tokens to write (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens to write (default 64, cut to what the context leaves; an explicit value beyond it is an error).")
+    Integer maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
     double temperature;
@@ -62,26 +65,31 @@ final class CaptionCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     @Override public Integer call() throws IOException {
+        SamplingParams sampling = CliChecks.sampling(temperature, 0, 1, seed);
+        DType weightType = GenerateCommand.parseDType(dtype);
+        CliChecks.inputFile(source.image, "--image");
+        CliChecks.inputFile(source.codes, "--codes");
         Device dev = deviceOption.device();
         LiquidFiles files = LiquidFiles.load(model);
         LiquidLayout layout = files.layout();
         Tokenizer tokenizer = files.tokenizer();
-        int[] codes = files.checkedCodes(source.codes != null ? ImageCodesFile.readFirst(source.codes) : encode(model, source.image, layout, dev));
+        int[] codes = files.checkedCodes(source.codes != null ? ImageCodesFile.readFirst(source.codes) : encode(model, source.image, layout, dev, checkOption.check()));
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         int[] input = prompt == null ? seq.captionPrompt(codes) : seq.chatPrompt(codes, prompt);
-        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        ModelConfig config = ConfigParser.load(model);
+        int limit = CliChecks.newTokens(maxNewTokens, 64, input.length, config.maxPositions());
+        CliChecks.kvCacheFits(config, 1, (long) input.length + Math.max(limit, 1), dev);
+        CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         int endOfTurn = prompt == null ? -1 : tokenizer.tokenToId(io.liquid4j.liquid.ChatTemplate.of(tokenizer).endOfTurn());
         if (endOfTurn >= 0) {
             stops = java.util.Arrays.copyOf(stops, stops.length + 1);
             stops[stops.length - 1] = endOfTurn;
         }
-        int room = lm.config().maxPositions() > 0 ? lm.config().maxPositions() - input.length : maxNewTokens;
-        if (room <= 0) throw new IllegalArgumentException("the prompt (" + input.length + " tokens) fills the model's context of " + lm.config().maxPositions());
-        int limit = Math.min(maxNewTokens, room);
-        if (limit < maxNewTokens) System.err.println("note: the model's context leaves room for " + limit + " new tokens");
-        GenerationConfig cfg = new GenerationConfig(limit, new SamplingParams(temperature, 0, 1, seed), stops, 0);
+        GenerationConfig cfg = new GenerationConfig(limit, sampling, stops, 0);
         GenerationResult r = new TextGenerator(lm, io.liquid4j.tensor.DType.F32, layout.textVocabSize()).generate(List.of(input), cfg, new GenerateCommand.TextStream(tokenizer, System.out));
         System.out.println();
         System.err.printf(Locale.ROOT, "prefill %d tokens: %.1f tok/s; decode %d steps: %.1f tok/s%n",
@@ -91,11 +99,11 @@ final class CaptionCommand implements Callable<Integer> {
 
 
     /** The codes of an image for understanding: Liquid's pad-to-square (122,116,104), Lanczos to the VQGAN's size, encode. */
-    static int[] encode(Path model, Path image, LiquidLayout layout, Device dev) {
+    static int[] encode(Path model, Path image, LiquidLayout layout, Device dev, boolean checkWeights) {
         Path vq = layout.vqganDir(model);
         if (vq == null || !Files.isDirectory(vq)) throw new IllegalArgumentException(model + ": --image needs the model's VQGAN (liquid.json names "
                 + (vq == null ? "none" : vq + ", which does not exist") + "); give --codes instead");
-        VQModel m = VQModel.load(vq);
+        VQModel m = VQModel.load(vq, checkWeights);
         if (!dev.isCpu()) m.to(null, dev);
         try (var ng = GradMode.noGrad()) {
             var img = Preprocess.liquidSquare(ImageFiles.read(image), m.config().resolution());

@@ -6,6 +6,9 @@ import io.liquid4j.liquid.ChatTemplate;
 import io.liquid4j.liquid.LiquidLayout;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.transformer.ConfigParser;
+import io.liquid4j.nn.transformer.ModelConfig;
+import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.BufferedReader;
@@ -34,8 +37,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--codes", paramLabel = "FILE", description = "An image as codes JSON (imagine --codes-out or vq encode --out), instead of --image.")
     Path codes;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "256", description = "Longest reply (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Longest reply (default 256, or less when the model's context is shorter; "
+            + "an explicit value beyond the context is an error).")
+    Integer maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
     double temperature;
@@ -51,22 +55,36 @@ final class ChatCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     @Override public Integer call() throws IOException {
+        if (imageFile != null && codes != null) throw new IllegalArgumentException("give --image or --codes, not both");
+        SamplingParams sampling = CliChecks.sampling(temperature, 0, topP, seed);
+        DType weightType = GenerateCommand.parseDType(dtype);
+        CliChecks.inputFile(imageFile, "--image");
+        CliChecks.inputFile(codes, "--codes");
+        if (maxNewTokens != null && maxNewTokens < 1) throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + ": must be at least 1");
         Device dev = deviceOption.device();
+        ModelConfig config = ConfigParser.load(model);
+        int context = config.maxPositions() > 0 ? config.maxPositions() : 8192;
+        if (maxNewTokens != null && maxNewTokens >= context) {
+            throw new IllegalArgumentException("--max-new-tokens " + maxNewTokens + ": the model's context is " + context + " positions (max_position_embeddings), "
+                    + "so a reply has at most " + (context - 1) + " tokens");
+        }
+        int replyTokens = maxNewTokens != null ? maxNewTokens : Math.min(256, context - 1);
+
         LiquidFiles files = LiquidFiles.load(model);
         LiquidLayout layout = files.layout();
         Tokenizer tokenizer = files.tokenizer();
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
-        if (imageFile != null && codes != null) throw new IllegalArgumentException("give --image or --codes, not both");
-        int[] image = codes != null ? ImageCodesFile.readFirst(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev) : null;
+        int[] image = codes != null ? ImageCodesFile.readFirst(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev, checkOption.check()) : null;
         if (image != null) files.checkedCodes(image);
         ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
-        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        CliChecks.kvCacheFits(config, 1, context, dev);
+        CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         stops = Arrays.copyOf(stops, stops.length + 1);
         stops[stops.length - 1] = tokenizer.tokenToId(template.endOfTurn());
-        int context = lm.config().maxPositions() > 0 ? lm.config().maxPositions() : 8192;
-        SamplingParams sampling = new SamplingParams(temperature, 0, topP, seed);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         boolean interactive = System.console() != null;
         ChatSession chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context);
@@ -90,7 +108,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 int[] turn = first ? seq.chatPrompt(image, message) : seq.chatTurn(message);
                 first = false;
-                chat.send(turn, maxNewTokens, new GenerateCommand.TextStream(tokenizer, System.out));
+                chat.send(turn, replyTokens, new GenerateCommand.TextStream(tokenizer, System.out));
                 System.out.println();
                 System.out.flush();
                 if (!interactive) break;

@@ -6,6 +6,8 @@ import io.liquid4j.generate.SamplingParams;
 import io.liquid4j.generate.TextGenerator;
 import io.liquid4j.generate.TokenListener;
 import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.transformer.ConfigParser;
+import io.liquid4j.nn.transformer.ModelConfig;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tokenizer.Tokenizer;
@@ -42,8 +44,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--print-ids", description = "Print the generated ids (comma-separated, one line per prompt) instead of text.")
     boolean printIds;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64", description = "Most tokens to generate per prompt (default ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Option(names = "--max-new-tokens", paramLabel = "N", description = "Most tokens to generate per prompt (default 64, cut to what the context leaves; "
+            + "an explicit value beyond the context is an error).")
+    Integer maxNewTokens;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default); > 0 samples.")
     double temperature;
@@ -65,16 +68,20 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     @Override public Integer call() throws IOException {
         if (prompts.isEmpty() == promptIds.isEmpty()) throw new IllegalArgumentException("give either --prompt or --prompt-ids (not both, not neither)");
-        Device dev = deviceOption.device();   // before loading: a bad device fails in milliseconds, not after the weights
+        // everything that can be checked without the weights is checked first: a bad option fails in milliseconds
+        SamplingParams sampling = CliChecks.sampling(temperature, topK, topP, seed);
+        DType weightType = parseDType(dtype);
+        int[] explicitStops = stopIds != null ? parseIds(stopIds, "--stop-ids") : null;
+        Device dev = deviceOption.device();
         PrintStream err = System.err;
-        long t0 = System.nanoTime();
-        CausalLM lm = CausalLM.fromPretrained(model, parseDType(dtype), dev);
+        ModelConfig config = ConfigParser.load(model);
         Tokenizer tokenizer = loadTokenizer(model);
-        err.printf(Locale.ROOT, "loaded %s (%,d parameters) on %s in %.1f s%n", lm.config(), lm.parameterCount(), dev, (System.nanoTime() - t0) / 1e9);
-        if (tokenizer != null && tokenizer.vocabSize() > lm.config().vocabSize()) {
-            throw new IllegalArgumentException(model + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocab_size is " + lm.config().vocabSize());
+        if (tokenizer != null && tokenizer.vocabSize() > config.vocabSize()) {
+            throw new IllegalArgumentException(model + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model's vocab_size is " + config.vocabSize());
         }
         List<int[]> batch = new ArrayList<>();
         if (!prompts.isEmpty()) {
@@ -83,17 +90,22 @@ final class GenerateCommand implements Callable<Integer> {
         } else {
             for (String p : promptIds) batch.add(parseIds(p, "--prompt-ids"));
         }
-        boolean ids = printIds || tokenizer == null;
-        int[] stops = stopIds != null ? parseIds(stopIds, "--stop-ids") : defaultStops(lm, tokenizer);
-        int pad = lm.config().padTokenId() >= 0 ? lm.config().padTokenId() : 0;
-        int longest = batch.stream().mapToInt(p -> p.length).max().orElse(0), context = lm.config().maxPositions();
-        int limit = maxNewTokens;
-        if (context > 0 && longest + maxNewTokens > context) {
-            if (longest >= context) throw new IllegalArgumentException("the prompt (" + longest + " tokens) fills the model's context of " + context + " positions");
-            limit = context - longest;
-            err.printf(Locale.ROOT, "note: the model's context of %d positions leaves room for %d new tokens, not %d%n", context, limit, maxNewTokens);
+        for (int[] p : batch) {
+            for (int id : p) {
+                if (id >= config.vocabSize()) throw new IllegalArgumentException("--prompt-ids: token id " + id + " is outside the model's vocabulary [0, " + config.vocabSize() + ")");
+            }
         }
-        GenerationConfig cfg = new GenerationConfig(limit, new SamplingParams(temperature, topK, topP, seed), stops, pad);
+        int longest = batch.stream().mapToInt(p -> p.length).max().orElse(0);
+        int limit = CliChecks.newTokens(maxNewTokens, 64, longest, config.maxPositions());
+        CliChecks.kvCacheFits(config, batch.size(), (long) longest + Math.max(limit, 1), dev);
+
+        long t0 = System.nanoTime();
+        CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
+        err.printf(Locale.ROOT, "loaded %s (%,d parameters) on %s in %.1f s%n", lm.config(), lm.parameterCount(), dev, (System.nanoTime() - t0) / 1e9);
+        boolean ids = printIds || tokenizer == null;
+        int[] stops = explicitStops != null ? explicitStops : defaultStops(lm, tokenizer);
+        int pad = lm.config().padTokenId() >= 0 ? lm.config().padTokenId() : 0;
+        GenerationConfig cfg = new GenerationConfig(limit, sampling, stops, pad);
 
         // a single prompt streams as it is generated; a batch prints when done
         TokenListener listener = !ids && batch.size() == 1 ? new TextStream(tokenizer, System.out) : TokenListener.NONE;

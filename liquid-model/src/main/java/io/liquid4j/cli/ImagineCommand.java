@@ -9,6 +9,8 @@ import io.liquid4j.image.RgbImage;
 import io.liquid4j.liquid.LiquidLayout;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.transformer.ConfigParser;
+import io.liquid4j.nn.transformer.ModelConfig;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
@@ -70,10 +72,21 @@ final class ImagineCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
+    /** More images than this in one run is almost certainly a typo (each is a row pair of the CFG batch). */
+    static final int MAX_IMAGES = 1024;
+
     @Override public Integer call() throws IOException {
         if (out == null && codesOut == null) throw new IllegalArgumentException("give --out (a PNG) and/or --codes-out (a JSON file): otherwise nothing is kept");
         if (n <= 0) throw new IllegalArgumentException("--n must be at least 1, got " + n);
+        if (n > MAX_IMAGES) throw new IllegalArgumentException("--n " + n + ": at most " + MAX_IMAGES + " images per run (run it several times with different --seed)");
+        if (!(cfg >= 0) || Double.isInfinite(cfg)) throw new IllegalArgumentException("--cfg " + cfg + ": must be a finite number ≥ 0 (1 = no guidance)");
         Device dev = deviceOption.device();
+        SamplingParams sampling = CliChecks.sampling(temperature, topK, topP, seed);
+        DType weightType = GenerateCommand.parseDType(dtype);
+        CliChecks.outputFile(out, "--out");
+        CliChecks.outputFile(codesOut, "--codes-out");
         LiquidFiles files = LiquidFiles.load(model);
         LiquidLayout layout = files.layout();
         Path vqDir = out == null ? null : layout.vqganDir(model);
@@ -83,12 +96,18 @@ final class ImagineCommand implements Callable<Integer> {
         }
         Tokenizer tokenizer = files.tokenizer();
         long t0 = System.nanoTime();
-        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        ModelConfig config = ConfigParser.load(model);
+        long promptLength = SequenceBuilder.of(tokenizer, layout).imagePrompt(prompt).length;
+        if (config.maxPositions() > 0 && promptLength + layout.tokensPerImage() > config.maxPositions()) {
+            throw new IllegalArgumentException("the prompt (" + promptLength + " tokens) and an image of " + layout.tokensPerImage() + " codes exceed the model's context of "
+                    + config.maxPositions() + " positions");
+        }
+        CliChecks.kvCacheFits(config, 2 * n, promptLength + layout.tokensPerImage(), dev);
+        CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         System.err.printf(Locale.ROOT, "loaded %s on %s in %.1f s%n", model, dev, (System.nanoTime() - t0) / 1e9);
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         int steps = layout.tokensPerImage();
         int pad = Math.max(tokenizer.tokenToId("<pad>"), 0);
-        SamplingParams sampling = new SamplingParams(temperature, topK, topP, seed);
         StepProgress bar = new StepProgress(System.err, "imagine", steps);
         t0 = System.nanoTime();
         int[][] codes = new ImageGenerator(lm, layout.textVocabSize(), layout.imageCodes(), !fullHead, DType.F32)
@@ -106,7 +125,7 @@ final class ImagineCommand implements Callable<Integer> {
 
 
     private void writeGrid(Path file, Path vqDir, LiquidLayout layout, int[][] codes, Device dev) {
-        VQModel vq = VQModel.load(vqDir);
+        VQModel vq = VQModel.load(vqDir, checkOption.check());
         if (!dev.isCpu()) vq.to(null, dev);
         List<RgbImage> images = new ArrayList<>();
         try (var ng = GradMode.noGrad()) {

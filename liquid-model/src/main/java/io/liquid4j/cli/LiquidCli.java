@@ -1,5 +1,6 @@
 package io.liquid4j.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,10 +32,27 @@ public final class LiquidCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             boolean debug = debugAnywhere(parse);
             if (debug) ex.printStackTrace(System.err);
-            else System.err.println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            else System.err.println("error: " + message(ex));
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // an Error is not an Exception: picocli lets it through, and the JVM would print its trace
+            if (List.of(args).contains("--debug")) e.printStackTrace(System.err);
+            else System.err.println("error: " + message(e));
+            return 1;
+        }
+    }
+
+    /** The one line a failure prints: its message, or for a JVM error what to do about it. */
+    static String message(Throwable ex) {
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + ex.getMessage() + "; the heap limit is " + Math.max(1, Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): ask for less (a smaller batch, sequence or image), or give the JVM more with LIQUID_JAVA_OPTS=-Xmx…";
+        }
+        if (ex instanceof StackOverflowError) return "stack overflow (deeply nested input?); rerun with --debug for the trace";
+        return ex.getMessage() == null ? ex.toString() : ex.getMessage();
     }
 
     /** Whether --debug was given on the command line at any level (`liquid --debug train …` or `liquid train … --debug`). */

@@ -33,10 +33,22 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     @Override public Integer call() {
         int[] seq = GenerateCommand.parseIds(ids, "--ids");
+        io.liquid4j.tensor.DType weightType = GenerateCommand.parseDType(dtype);
         Device dev = deviceOption.device();
-        CausalLM lm = CausalLM.fromPretrained(model, GenerateCommand.parseDType(dtype), dev);
+        CliChecks.outputFile(out, "--out");
+        var config = io.liquid4j.nn.transformer.ConfigParser.load(model);
+        if (config.maxPositions() > 0 && seq.length > config.maxPositions()) {
+            throw new IllegalArgumentException("--ids: " + seq.length + " tokens exceed the model's context of " + config.maxPositions() + " positions");
+        }
+        for (int id : seq) {
+            if (id >= config.vocabSize()) throw new IllegalArgumentException("--ids: token id " + id + " is outside the model's vocabulary [0, " + config.vocabSize() + ")");
+        }
+        CliChecks.fitsInMemory("the logits [1, " + seq.length + ", " + config.vocabSize() + "]", CliChecks.product("the logits", seq.length, config.vocabSize(), 4));
+        CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         int vocab = lm.config().vocabSize();
         long[] longs = new long[seq.length];
         for (int i = 0; i < seq.length; i++) {

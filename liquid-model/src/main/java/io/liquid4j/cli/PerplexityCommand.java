@@ -43,16 +43,23 @@ final class PerplexityCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     @Override public Integer call() throws IOException {
+        if (seqLen != null && seqLen < 2) throw new IllegalArgumentException("--seq-len " + seqLen + ": must be at least 2");
+        if (stride != null && stride < 1) throw new IllegalArgumentException("--stride " + stride + ": must be at least 1");
+        if (batchSize < 1) throw new IllegalArgumentException("--batch-size " + batchSize + ": must be at least 1");
         Device dev = deviceOption.device();
         List<String> docs = documents(data);
         Tokenizer tokenizer = GenerateCommand.loadTokenizer(model);
         if (tokenizer == null) throw new IllegalArgumentException(model + " holds no tokenizer.json or tokenizer.bin: perplexity needs the text tokenized");
-        CausalLM lm = CausalLM.fromPretrained(model, DType.F32, dev);
-        int context = lm.config().maxPositions() > 0 ? lm.config().maxPositions() : 2048;
+        var config = io.liquid4j.nn.transformer.ConfigParser.load(model);
+        int context = config.maxPositions() > 0 ? config.maxPositions() : 2048;
         int len = seqLen != null ? seqLen : Math.min(context, 2048);
         if (len > context) throw new IllegalArgumentException("--seq-len " + len + " exceeds the model's context of " + context);
         int step = stride != null ? stride : Math.max(1, len / 2);
+        if (step > len) throw new IllegalArgumentException("--stride " + step + " is longer than the window (--seq-len " + len + "): tokens would be skipped");
+        CausalLM lm = CausalLM.fromPretrained(model, DType.F32, dev, checkOption.check());
         List<int[]> ids = new ArrayList<>(docs.size());
         for (String d : docs) ids.add(tokenizer.encode(d, true));
         StepProgress bar = new StepProgress(System.err, "perplexity", Perplexity.windowCount(ids, len, step));

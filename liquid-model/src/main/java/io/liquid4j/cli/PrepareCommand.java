@@ -48,8 +48,11 @@ final class PrepareCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     @Override public Integer call() throws IOException {
         if (!Files.isRegularFile(data)) throw new IllegalArgumentException(data + ": no such data file");
+        CliChecks.outputFile(out, "--out");
         Device dev = deviceOption.device();
         LiquidLayout layout = LiquidLayout.load(model);
         Path vqDir = layout.vqganDir(model);
@@ -62,7 +65,7 @@ final class PrepareCommand implements Callable<Integer> {
             SequenceBuilder builder = SequenceBuilder.of(Tokenizer.load(model), layout);
             factory = new SampleFactory(builder, new DataOptions(t2iRatio, uncondProb, seed, Integer.MAX_VALUE, false, layout.imageCodes()));
         }
-        VQModel vq = VQModel.load(vqDir);
+        VQModel vq = VQModel.load(vqDir, checkOption.check());
         if (!dev.isCpu()) vq.to(null, dev);
         StepProgress bar = new StepProgress(System.err, "prepare", DataPreparer.countLines(data));
         long t0 = System.nanoTime();

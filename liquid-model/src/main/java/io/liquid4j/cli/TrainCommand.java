@@ -113,6 +113,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Mixin DeviceOption deviceOption;
 
+    @Mixin WeightCheckOption checkOption;
+
     /** Prebuilt input_ids are only checked to be >= 0 when read: here against the model. */
     private static void checkIds(TrainingData set, int vocab, String option) {
         for (int i = 0; i < set.size(); i++) {
@@ -139,6 +141,12 @@ final class TrainCommand implements Callable<Integer> {
         };
         if (!schedule.equals("cosine") && !schedule.equals("constant")) throw new IllegalArgumentException("--schedule must be constant or cosine, got " + schedule);
         if (batchSize <= 0 || gradAccum <= 0) throw new IllegalArgumentException("--batch-size and --grad-accum must be at least 1");
+        if (steps != null && steps < 1) throw new IllegalArgumentException("--steps " + steps + ": must be at least 1");
+        if (steps == null && !(epochs > 0 && epochs <= 1e6)) throw new IllegalArgumentException("--epochs " + epochs + ": must be in (0, 1e6]");
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr " + lr + ": must be a finite number > 0");
+        if (seqLen != null && seqLen < 2) throw new IllegalArgumentException("--seq-len " + seqLen + ": must be at least 2");
+        for (Path d : data) CliChecks.inputFile(d, "--data");
+        if (evalData != null) for (Path d : evalData) CliChecks.inputFile(d, "--eval-data");
         RunDirectory run = new RunDirectory(out);
         Optional<RunDirectory.Saved> saved = resume ? run.latest() : Optional.empty();
         if (resume && saved.isEmpty()) throw new IllegalArgumentException(out + ": --resume found no complete checkpoint to continue from");
@@ -151,10 +159,11 @@ final class TrainCommand implements Callable<Integer> {
         if (layout == null) System.err.println(model + ": a text LM (no " + LiquidLayout.FILE + "): text and input_ids records only");
         Tokenizer tokenizer = files.tokenizer();
         Path weightsDir = saved.map(RunDirectory.Saved::dir).orElse(model);
-        CausalLM lm = CausalLM.fromPretrained(weightsDir, weights, dev);
-        int context = lm.config().maxPositions() > 0 ? lm.config().maxPositions() : 2048;
+        int context = io.liquid4j.nn.transformer.ConfigParser.load(weightsDir).maxPositions();
+        context = context > 0 ? context : 2048;
         int len = seqLen != null ? seqLen : context;
         if (len > context) throw new IllegalArgumentException("--seq-len " + len + " exceeds the model's context of " + context);
+        CausalLM lm = CausalLM.fromPretrained(weightsDir, weights, dev, checkOption.check());
 
         int imageCodes = layout == null ? 0 : layout.imageCodes();
         TrainingData td = TrainingData.load(data, files.sequences(), new DataOptions(t2iRatio, uncondProb, seed, len, truncate, imageCodes));
@@ -171,6 +180,7 @@ final class TrainCommand implements Callable<Integer> {
                 td.size(), td.taskCounts(), td.skippedLines(), total, gradAccum, batchSize, len, pack ? ", packed" : "", weights, dev);
 
         Trainer.Options opts = new Trainer.Options(maxGradNorm, zLoss, weightDecay, new LrSchedule(lr, warm, total, schedule.equals("cosine")));
+        run.create();   // only now: a run that fails its checks leaves no RUN directory behind
         try (Trainer trainer = new Trainer(lm, opts)) {
             int start = 0;
             if (saved.isPresent()) {

@@ -23,7 +23,19 @@ final class VqDecodeCommand implements Runnable {
 
     @Override public void run() {
         model.device();   // a device that cannot run fails first, like in the other commands
+        CliChecks.inputFile(codes, "--codes");
+        CliChecks.outputFile(out, "--out");
         CodeGrid grid = CodeGrid.read(codes);
+        int f = model.config().downFactor();
+        model.checkImageSize((long) grid.height() * f, (long) grid.width() * f, "decoding " + grid.height() + "×" + grid.width() + " codes");
+        long nEmbed = model.config().nEmbed();
+        for (int i = 0; i < grid.codes().length; i++) {
+            long c = grid.codes()[i];
+            if (c < 0 || c >= nEmbed) {
+                throw new IllegalArgumentException(codes + ": code " + c + " at row " + i / grid.width() + ", column " + i % grid.width()
+                        + " is outside the codebook [0, " + nEmbed + ")");
+            }
+        }
         VQModel m = model.load();
         try (var ng = GradMode.noGrad()) {
             long t0 = System.nanoTime();

@@ -21,6 +21,10 @@ final class VqEncodeCommand implements Runnable {
     Path out;
 
     @Override public void run() {
+        model.device();
+        CliChecks.inputFile(image, "--image");
+        CliChecks.outputFile(out, "--out");
+        model.encodeSide();
         VQModel m = model.load();
         RgbImage img = model.image(image, m);
         CodeGrid grid;

@@ -24,6 +24,10 @@ final class VqRoundtripCommand implements Runnable {
     Path out;
 
     @Override public void run() {
+        model.device();
+        CliChecks.inputFile(image, "--image");
+        CliChecks.outputFile(out, "--out");
+        model.encodeSide();
         VQModel m = model.load();
         RgbImage in = model.image(image, m);
         try (var ng = GradMode.noGrad()) {

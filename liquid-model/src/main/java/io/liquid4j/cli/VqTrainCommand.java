@@ -93,6 +93,13 @@ final class VqTrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !CliFiles.isEmptyDirectory(out)) throw new IllegalArgumentException("--out " + out + " already exists: choose a new directory");
         if (!Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such file");
         VqConfig cfg = VqConfig.read(config);
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr " + lr + ": must be a finite number > 0");
+        {
+            // a training step keeps every activation for the backward: at least ~8 full-resolution maps of the first level per image
+            long res = cfg.resolution(), width = (long) cfg.ch() * cfg.chMult()[0];
+            long bytes = CliChecks.product("--batch-size " + batchSize + " at " + res + " px", batchSize, res, res, width, 8, 4);
+            if (dev.isCpu()) CliChecks.fitsInMemory("--batch-size " + batchSize + " of " + res + "×" + res + " images (" + width + " channels at full resolution)", bytes);
+        }
         List<Path> files = imageFiles(images);
         if (files.size() <= evalImages) throw new IllegalArgumentException(images + ": " + files.size() + " images, need more than --eval-images " + evalImages);
 

@@ -24,6 +24,8 @@ import java.util.Map;
 public record LiquidLayout(int textVocabSize, int imageCodes, int boiId, int eoiId, int unconditionalId,
                            int gridRows, int gridCols, String vqgan) {
     public static final String FILE = "liquid.json";
+    /** The most codes one image may take (1 << 20: a 1024×1024 grid; an int product beyond this is a typo, not a model). */
+    public static final int MAX_TOKENS_PER_IMAGE = 1 << 20;
     /** The image codes of the released Liquid_V1_7B (its VQGAN's codebook size). */
     public static final int RELEASED_IMAGE_CODES = 8192;
     public static final String BOI = "<boi>", EOI = "<eoi>", UNCONDITIONAL = "<unconditional>";
@@ -44,6 +46,10 @@ public record LiquidLayout(int textVocabSize, int imageCodes, int boiId, int eoi
             throw new IllegalArgumentException("boi_id, eoi_id and unconditional_id must differ, got " + boiId + ", " + eoiId + ", " + unconditionalId);
         }
         if (gridRows <= 0 || gridCols <= 0) throw new IllegalArgumentException("image_grid must be two positive integers, got [" + gridRows + ", " + gridCols + "]");
+        if ((long) gridRows * gridCols > MAX_TOKENS_PER_IMAGE) {
+            throw new IllegalArgumentException("image_grid [" + gridRows + ", " + gridCols + "] is " + (long) gridRows * gridCols + " codes per image, more than "
+                    + MAX_TOKENS_PER_IMAGE + " (Liquid's 32x32 is 1024)");
+        }
     }
 
     private static void checkTextId(String key, int id, int textVocabSize) {

@@ -39,16 +39,30 @@ final class HfTokenizerLoader {
         Map<String, Object> vocabJson = model.get("vocab").asMap();
         Map<String, Integer> vocab = HashMap.newHashMap(vocabJson.size());
         int maxId = -1;
+        // ids are dense in practice; one far beyond the number of tokens would size every id table after it
+        long idLimit = (long) vocabJson.size() + (root.isNull("added_tokens") ? 0 : root.list("added_tokens").size());
         for (Map.Entry<String, Object> e : vocabJson.entrySet()) {
             if (!(e.getValue() instanceof Long id) || id < 0 || id > Integer.MAX_VALUE - 8) {
                 throw new TokenizerFormatException(name + ": model.vocab[\"" + e.getKey() + "\"] must be a non-negative integer id");
+            }
+            if (id >= idLimit) {
+                throw new TokenizerFormatException(name + ": model.vocab[\"" + e.getKey() + "\"] has id " + id + ", beyond the " + idLimit
+                        + " tokens the file defines (model.vocab and added_tokens)");
             }
             vocab.put(e.getKey(), (int) (long) id);
             maxId = Math.max(maxId, (int) (long) id);
         }
         List<AddedToken> added = new ArrayList<>();
         if (!root.isNull("added_tokens")) for (ConfigNode t : root.list("added_tokens")) added.add(AddedToken.fromJson(t));
-        for (AddedToken t : added) maxId = Math.max(maxId, t.id());
+        // added tokens extend the vocabulary: an id beyond vocab + added tokens, or a negative one, is a typo, not a table to allocate
+        long limit = (long) maxId + 1 + added.size();
+        for (AddedToken t : added) {
+            if (t.id() < 0 || t.id() >= limit) {
+                throw new TokenizerFormatException(name + ": added_tokens entry \"" + t.content() + "\" has id " + t.id()
+                        + ", outside [0, " + limit + ") (model.vocab has " + vocab.size() + " tokens, added_tokens " + added.size() + ")");
+            }
+            maxId = Math.max(maxId, t.id());
+        }
 
         String[] tokens = new String[maxId + 1];
         for (Map.Entry<String, Integer> e : vocab.entrySet()) tokens[e.getValue()] = e.getKey();

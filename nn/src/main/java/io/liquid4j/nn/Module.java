@@ -5,6 +5,7 @@ import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.io.Checkpoint;
+import io.liquid4j.tensor.io.WeightCheck;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -133,6 +134,16 @@ public abstract class Module {
      * satisfied by any one of its names.
      */
     public final void load(Checkpoint ckpt, DType dtype, Device device, boolean strict) {
+        load(ckpt, dtype, device, strict, true);
+    }
+
+    /**
+     * {@link #load(Checkpoint, DType, Device, boolean)}; with checkWeights (the default) every
+     * tensor loaded must be stored as a floating-point dtype and hold only finite values
+     * ({@link WeightCheck}: one vectorised scan of the stored bytes, before any copy), else the
+     * load fails naming the tensors. The CLI's {@code --no-check} passes false.
+     */
+    public final void load(Checkpoint ckpt, DType dtype, Device device, boolean strict, boolean checkWeights) {
         Map<String, Parameter> named = namedParameters();
         Map<Parameter, List<String>> names = new java.util.IdentityHashMap<>();
         for (var e : named.entrySet()) names.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
@@ -160,6 +171,7 @@ public abstract class Module {
         if (!err.isEmpty()) {
             throw new IllegalArgumentException(ckpt.path() + ": " + err.substring(0, err.length() - 2));
         }
+        if (checkWeights) WeightCheck.requireFiniteFloats(ckpt, new java.util.TreeSet<>(source.values()));
         try (var ng = GradMode.noGrad()) {
             for (var e : source.entrySet()) {
                 Tensor t = MMAP_WEIGHTS ? ckpt.tensor(e.getValue(), dtype, device) : ckpt.tensorCopy(e.getValue(), dtype, device);

@@ -36,13 +36,19 @@ public final class RunDirectory {
 
     private final Path run;
 
+    /** The run directory at run; nothing is created until {@link #create()} (a command that fails first leaves no empty RUN behind). */
     public RunDirectory(Path run) {
         this.run = run;
+    }
+
+    /** Creates RUN/checkpoints/ (and RUN) if missing; returns this. */
+    public RunDirectory create() {
         try {
             Files.createDirectories(run.resolve("checkpoints"));
         } catch (IOException e) {
             throw new UncheckedIOException(run + ": cannot create the run directory: " + e.getMessage(), e);
         }
+        return this;
     }
 
     public Path path() { return run; }
@@ -147,6 +153,7 @@ public final class RunDirectory {
     /** The newest complete checkpoint, after removing half-written ones. */
     public Optional<Saved> latest() {
         Path dir = run.resolve("checkpoints");
+        if (!Files.isDirectory(dir)) return Optional.empty();
         try (Stream<Path> s = Files.list(dir)) {
             List<Path> all = s.toList();
             for (Path p : all) if (p.getFileName().toString().endsWith(".tmp")) deleteTree(p);

@@ -48,10 +48,15 @@ public final class CausalLM extends Module {
      * unexpected or mis-shaped tensors fail with one message listing them.
      */
     public static CausalLM fromPretrained(Path dir, DType dtype, Device device) {
+        return fromPretrained(dir, dtype, device, true);
+    }
+
+    /** {@link #fromPretrained(Path, DType, Device)}; checkWeights false skips the non-finite / dtype check of Module.load. */
+    public static CausalLM fromPretrained(Path dir, DType dtype, Device device, boolean checkWeights) {
         ModelConfig config = ConfigParser.load(dir);
         CausalLM m = new CausalLM(config, Init.placeholders());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            m.load(ckpt, dtype, device, true);
+            m.load(ckpt, dtype, device, true, checkWeights);
         }
         return m;
     }

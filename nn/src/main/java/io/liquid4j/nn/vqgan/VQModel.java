@@ -32,9 +32,14 @@ public final class VQModel extends Module {
 
     /** Loads DIR/config.json and DIR/model.safetensors (F32 on the CPU, strict names), in eval mode. */
     public static VQModel load(Path dir) {
+        return load(dir, true);
+    }
+
+    /** {@link #load(Path)}; checkWeights false skips the non-finite / dtype check of Module.load. */
+    public static VQModel load(Path dir, boolean checkWeights) {
         VQModel m = new VQModel(VqConfig.read(dir), new Generator(0));
         try (Checkpoint ckpt = Checkpoint.open(dir.resolve("model.safetensors"))) {
-            m.load(ckpt, DType.F32, Device.CPU, true);
+            m.load(ckpt, DType.F32, Device.CPU, true, checkWeights);
         }
         m.train(false);
         return m;

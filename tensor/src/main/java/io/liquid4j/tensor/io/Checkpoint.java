@@ -43,7 +43,14 @@ public final class Checkpoint implements AutoCloseable {
     /** The stored dtype, or null when the file's dtype has no liquid4j equivalent. */
     public DType dtype(String name) { return entry(name).dtype(); }
 
-    private SafetensorsFile.Entry entry(String name) {
+    /** The stored bytes of a tensor (the file mapping; for the load-time {@link WeightCheck}). */
+    synchronized MemorySegment data(String name) {
+        if (closeRequested) throw new IllegalStateException(files.path() + ": checkpoint already closed");
+        entry(name);
+        return files.data(name);
+    }
+
+    SafetensorsFile.Entry entry(String name) {
         if (!files.contains(name)) throw new SafetensorsException(files.path(), "no tensor named '" + name + "'");
         return files.entry(name);
     }

@@ -18,12 +18,23 @@ final class DtypeCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors file or a model directory.")
     Path in;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output file (for a file) or directory (for a directory).")
+    @Parameters(index = "1", paramLabel = "OUT", description = "Output file (for a file) or directory (for a directory); an existing one "
+            + "needs --force. Written under a temporary name and renamed when complete.")
     Path out;
+
+    @Option(names = "--force", description = "Replace the output if it exists (only once the new one is complete).")
+    boolean force;
 
     @Override public void run() {
         DType target = DtypeConverter.parseTarget(to);
-        List<Path> written = DtypeConverter.convert(in, out, target, System.err);
+        if (!java.nio.file.Files.exists(in)) throw new ConversionException(in, "no such file or directory");
+        List<Path> written;
+        if (java.nio.file.Files.isDirectory(in)) {
+            written = ConversionOutput.writeDirectory(out, force, "OUT", System.err, dir -> DtypeConverter.convert(in, dir, target, System.err));
+        } else {
+            ConversionOutput.claim(java.nio.file.Files.isDirectory(out) ? out.resolve(in.getFileName()) : out, force, "OUT", System.err);
+            written = DtypeConverter.convert(in, out, target, System.err);
+        }
         System.err.println("wrote " + written.size() + " file(s) under " + out + " with " + target + " weights");
     }
 }

@@ -36,6 +36,7 @@ final class ExtendVocabCommand implements Runnable {
 
     @Override public void run() {
         int[] g = VocabExtender.parseGrid(grid);
+        ConversionOutput.removeStaleTemps(out.toAbsolutePath().normalize().getParent(), System.err);
         LiquidLayout l = VocabExtender.extend(new VocabExtender.Request(model, codes, g[0], g[1], vqgan, out, force), System.err);
         System.err.printf("wrote %s: text_vocab_size %d + %d image codes = vocab_size %d; <boi> %d, <eoi> %d, <unconditional> %d%n",
                 out, l.textVocabSize(), l.imageCodes(), l.totalVocabSize(), l.boiId(), l.eoiId(), l.unconditionalId());

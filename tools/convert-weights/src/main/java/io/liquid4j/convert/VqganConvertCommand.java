@@ -16,15 +16,19 @@ public final class VqganConvertCommand implements Runnable {
     @Option(names = "--config", required = true, paramLabel = "YAML", description = "The vqgan.yaml that goes with it.")
     Path config;
 
-    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output model directory.")
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output model directory (must not exist or be empty, unless --force; "
+            + "written to DIR.tmp-PID and renamed when complete).")
     Path out;
+
+    @Option(names = "--force", description = "Replace the output if it exists (only once the new one is complete).")
+    boolean force;
 
     @Option(names = "--skip-unknown-objects", description = "Replace objects of classes outside the allow-list (e.g. training "
             + "callbacks) by inert placeholders instead of failing; they are never imported or run.")
     boolean lenient;
 
     @Override public void run() {
-        var r = VqganImporter.convert(ckpt, config, out, lenient, System.err);
+        var r = ConversionOutput.writeDirectory(out, force, "--out", System.err, dir -> VqganImporter.convert(ckpt, config, dir, lenient, System.err));
         System.err.printf("wrote %s/model.safetensors (%d tensors, %,d parameters) and config.json%n", out, r.tensors(), r.parameters());
         if (!r.dropped().isEmpty()) System.err.println("dropped " + r.dropped().size() + " tensors that are not part of the VQModel: " + r.dropped());
     }
