@@ -73,6 +73,17 @@ public interface Backend {
      */
     void matmul(Tensor a, Tensor w, Tensor out, boolean accumulate);
 
+    /**
+     * out = x·Wᵀ for x contiguous F32 [m, k] and a quantized W [n, k] ({@link F#linear(Tensor,
+     * QuantizedWeight, Tensor)}), out contiguous F32 [m, n]. The default dequantizes W to F32 and
+     * multiplies: the composed reference.
+     */
+    default void matmulQuantized(Tensor x, QuantizedWeight w, Tensor out) {
+        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            out.copyFrom(x.matmul(w.dequantize().t()));
+        }
+    }
+
     // ---- fused row kernels (contiguous, over the last dimension) -------------------------
 
     /** out = softmax(x) or log_softmax(x) over the last dim. */

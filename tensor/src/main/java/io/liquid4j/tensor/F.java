@@ -23,6 +23,31 @@ public final class F {
         return b == null ? y : y.add(b);
     }
 
+    /**
+     * y = x·Wᵀ + b for a quantized weight W [n, k] ({@link QuantizedWeight}): x [..., k] of any
+     * floating dtype → F32 [..., n]. The codes are decoded inside the kernel (the CPU's GEMV for
+     * decode-sized inputs). The weight takes no gradient; x does (through the dequantized W).
+     */
+    public static Tensor linear(Tensor x, QuantizedWeight w, Tensor b) {
+        if (x.size(-1) != w.cols()) {
+            throw new IllegalArgumentException("linear: input has " + x.size(-1) + " features, the " + w.format().id() + " weight [" + w.rows() + ", "
+                    + w.cols() + "] expects " + w.cols());
+        }
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException("linear needs a floating input, got " + x.describe());
+        if (!x.device().equals(w.device())) throw new IllegalArgumentException("linear: input on " + x.device() + ", quantized weight on " + w.device());
+        int[] shape = x.shape().clone();
+        shape[shape.length - 1] = w.rows();
+        int m = (int) (x.numel() / Math.max(1, w.cols()));
+        Tensor x2 = noGrad(() -> x.to(DType.F32).contiguous().reshape(m, w.cols()));
+        Tensor out = Tensor.empty(DType.F32, x.device(), m, w.rows());
+        if (m > 0) x.backend().matmulQuantized(x2, w, out);
+        Tensor y = Autograd.record(out.reshape(shape), "linear_quantized", g -> {
+            Tensor gx = g.reshape(m, w.rows()).matmul(w.dequantize()).reshape(x.shape());
+            return new Tensor[] {gx.to(x.dtype())};
+        }, x);
+        return b == null ? y : y.add(b);
+    }
+
     /** Rows of weight [vocab, dim] for integer ids of any shape → [..., dim]. */
     public static Tensor embedding(Tensor ids, Tensor weight) {
         int[] s = Arrays.copyOf(ids.shape(), ids.dim() + 1);
