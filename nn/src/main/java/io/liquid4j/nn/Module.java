@@ -45,6 +45,28 @@ public abstract class Module {
         return p;
     }
 
+    /**
+     * Removes a registered parameter (a layer whose weight is replaced by a form the state dict
+     * does not hold as a parameter, e.g. quantized codes): it no longer loads, saves or trains.
+     */
+    protected final void unregister(String name) {
+        if (params.remove(name) == null) throw new IllegalArgumentException("no parameter '" + name + "' to remove");
+    }
+
+    /** Every module below this one (itself excluded) by its dotted path, depth first. */
+    public final Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String prefix, Map<String, Module> out) {
+        for (var e : children.entrySet()) {
+            out.put(prefix + e.getKey(), e.getValue());
+            e.getValue().collectModules(prefix + e.getKey() + ".", out);
+        }
+    }
+
     private void checkName(String name) {
         if (name.isEmpty() || name.contains(".")) throw new IllegalArgumentException("bad module/parameter name '" + name + "'");
         if (params.containsKey(name) || children.containsKey(name)) throw new IllegalArgumentException("name '" + name + "' registered twice");
@@ -144,6 +166,15 @@ public abstract class Module {
      * load fails naming the tensors. The CLI's {@code --no-check} passes false.
      */
     public final void load(Checkpoint ckpt, DType dtype, Device device, boolean strict, boolean checkWeights) {
+        load(ckpt, dtype, device, strict, checkWeights, Set.of());
+    }
+
+    /**
+     * {@link #load(Checkpoint, DType, Device, boolean, boolean)} for a checkpoint some of whose
+     * tensors were already consumed by other means (quantized codes and scales): those names are
+     * not "unexpected".
+     */
+    public final void load(Checkpoint ckpt, DType dtype, Device device, boolean strict, boolean checkWeights, Set<String> consumed) {
         Map<String, Parameter> named = namedParameters();
         Map<Parameter, List<String>> names = new java.util.IdentityHashMap<>();
         for (var e : named.entrySet()) names.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(e.getKey());
@@ -164,6 +195,7 @@ public abstract class Module {
         }
         Set<String> unexpected = new LinkedHashSet<>(ckpt.names());
         unexpected.removeAll(named.keySet());
+        unexpected.removeAll(consumed);
         StringBuilder err = new StringBuilder();
         if (!missing.isEmpty()) err.append("missing tensors ").append(limit(missing)).append("; ");
         if (strict && !unexpected.isEmpty()) err.append("unexpected tensors ").append(limit(new ArrayList<>(unexpected))).append("; ");

@@ -88,6 +88,26 @@ public final class QuantizedWeight {
         int rowBytes = (int) format.rowBytes(k);
         byte[] q = new byte[n * rowBytes];
         short[] s = new short[n * blocks];
+        quantizeRows(v, n, k, format, q, s);
+        byte[] sb = new byte[2 * s.length];
+        for (int i = 0; i < s.length; i++) {
+            sb[2 * i] = (byte) s[i];
+            sb[2 * i + 1] = (byte) (s[i] >> 8);
+        }
+        Tensor codes = Tensor.fromArray(q, n, rowBytes);
+        Tensor scales = Tensor.fromBytes(sb, DType.F16, Device.CPU, n, blocks);
+        return new QuantizedWeight(format, codes, scales, n, k).to(w.device());
+    }
+
+    /**
+     * Quantizes rows × k F32 values (row-major) into format: codes[rows · rowBytes] and F16 scale
+     * bits[rows · k/32] (what {@link #quantize} and the file converter both use). Scales are
+     * rounded to F16 first and the codes computed against the rounded scale, so dequantization
+     * reproduces the intended grid; a non-finite value is an error naming its position.
+     */
+    public static void quantizeRows(float[] v, int n, int k, QuantFormat format, byte[] q, short[] s) {
+        int blocks = k / QuantFormat.BLOCK;
+        int rowBytes = (int) format.rowBytes(k);
         for (int r = 0; r < n; r++) {
             for (int b = 0; b < blocks; b++) {
                 int at = r * k + b * QuantFormat.BLOCK;
@@ -116,14 +136,6 @@ public final class QuantizedWeight {
                 }
             }
         }
-        byte[] sb = new byte[2 * s.length];
-        for (int i = 0; i < s.length; i++) {
-            sb[2 * i] = (byte) s[i];
-            sb[2 * i + 1] = (byte) (s[i] >> 8);
-        }
-        Tensor codes = Tensor.fromArray(q, n, rowBytes);
-        Tensor scales = Tensor.fromBytes(sb, DType.F16, Device.CPU, n, blocks);
-        return new QuantizedWeight(format, codes, scales, n, k).to(w.device());
     }
 
     /** W as F32 [n, k] on this weight's device (decoded on the host). */

@@ -54,7 +54,7 @@ public final class Attention extends Module {
         Tensor q = qProj.forward(x).reshape(b, l, heads, headDim).transpose(1, 2);
         Tensor k = kProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
         Tensor v = vProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
-        DType weights = qProj.weight().value().dtype();
+        DType weights = qProj.quantized() != null ? DType.F32 : qProj.weight().value().dtype();
         if (weights == DType.BF16 || weights == DType.F16) {
             // 16-bit weights: attention in their dtype (as HF runs a BF16 model), which is what the
             // GPU's tensor-core attention kernels take; scores and softmax still accumulate in F32

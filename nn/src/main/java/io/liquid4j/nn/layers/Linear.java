@@ -3,6 +3,7 @@ package io.liquid4j.nn.layers;
 import io.liquid4j.nn.Module;
 import io.liquid4j.nn.Parameter;
 import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.QuantizedWeight;
 import io.liquid4j.tensor.Tensor;
 
 /**
@@ -12,6 +13,7 @@ import io.liquid4j.tensor.Tensor;
 public final class Linear extends Module {
     private final Parameter weight;
     private final Parameter bias;
+    private QuantizedWeight quantized;
 
     /** A layer with weights ~ N(0, std²) and a zero bias (when bias is true). */
     public Linear(int in, int out, boolean bias, double std, Init init) {
@@ -26,12 +28,29 @@ public final class Linear extends Module {
     }
 
     public Tensor forward(Tensor x) {
+        if (quantized != null) return F.linear(x, quantized, bias == null ? null : bias.value());
         return F.linear(x, weight.value(), bias == null ? null : bias.value());
     }
 
+    /**
+     * Replaces the weight by quantized codes (inference only: the layer's "weight" parameter is
+     * unregistered, so it no longer loads, saves or trains; a bias stays). The codes must have
+     * this layer's shape; they belong to the layer from now on.
+     */
+    public void quantize(QuantizedWeight q) {
+        if (q.rows() != outFeatures() || q.cols() != inFeatures()) {
+            throw new IllegalArgumentException("quantized weight [" + q.rows() + ", " + q.cols() + "] does not fit a Linear [" + outFeatures() + ", " + inFeatures() + "]");
+        }
+        if (quantized == null) unregister("weight");
+        quantized = q;
+    }
+
+    /** The quantized weight, or null for a plain one. */
+    public QuantizedWeight quantized() { return quantized; }
+
     public Parameter weight() { return weight; }
 
-    public int inFeatures() { return weight.shape()[1]; }
+    public int inFeatures() { return quantized != null ? quantized.cols() : weight.shape()[1]; }
 
-    public int outFeatures() { return weight.shape()[0]; }
+    public int outFeatures() { return quantized != null ? quantized.rows() : weight.shape()[0]; }
 }

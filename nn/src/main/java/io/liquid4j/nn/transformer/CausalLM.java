@@ -56,7 +56,8 @@ public final class CausalLM extends Module {
         ModelConfig config = ConfigParser.load(dir);
         CausalLM m = new CausalLM(config, Init.placeholders());
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
-            m.load(ckpt, dtype, device, true, checkWeights);
+            java.util.Set<String> consumed = QuantizedLinears.attach(m, dir, ckpt, device);
+            m.load(ckpt, dtype, device, true, checkWeights, consumed);
         }
         return m;
     }
@@ -154,6 +155,7 @@ public final class CausalLM extends Module {
         if (from < 0 || count <= 0 || from + count > vocab) {
             throw new IllegalArgumentException("logit rows [" + from + ", " + (from + count) + ") are not inside the vocabulary [0, " + vocab + ")");
         }
+        if (lmHead.quantized() != null) return softcap(F.linear(hidden, lmHead.quantized().narrowRows(from, count), null));
         return softcap(F.linear(hidden, lmHead.weight().value().narrow(0, from, count), null));
     }
 
@@ -178,6 +180,7 @@ public final class CausalLM extends Module {
      * mask and segments as in {@link #hiddenStates(Tensor, int[][], int[][], KVCache)}.
      */
     public Tensor loss(Tensor ids, Tensor targets, int[][] mask, int[][] segments, int ignoreIndex, double zLoss) {
+        if (lmHead.quantized() != null) throw new IllegalStateException("this model's lm_head is quantized: quantized models are for inference, not training");
         Tensor h = hiddenStates(ids, mask, segments, null);
         Tensor rows = h.reshape(h.size(0) * h.size(1), config.hiddenSize());
         return F.linearCrossEntropy(rows, lmHead.weight().value(), targets.reshape(-1), ignoreIndex, zLoss, config.finalSoftcap());

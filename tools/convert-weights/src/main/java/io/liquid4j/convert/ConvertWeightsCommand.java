@@ -12,7 +12,7 @@ import java.util.List;
  */
 @Command(name = "convert-weights", mixinStandardHelpOptions = true,
         description = "Import and convert checkpoints: inspect, llama2c, dtype, vqgan, extend-vocab.",
-        subcommands = {InspectCommand.class, Llama2cCommand.class, DtypeCommand.class, VqganConvertCommand.class, ExtendVocabCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, Llama2cCommand.class, DtypeCommand.class, QuantizeCommand.class, VqganConvertCommand.class, ExtendVocabCommand.class, CommandLine.HelpCommand.class})
 public final class ConvertWeightsCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
