@@ -27,6 +27,9 @@ public final class DecodeBench {
         long t0 = System.nanoTime();
         CausalLM model = CausalLM.fromPretrained(dir, null, Device.CPU);
         String dtype = model.backbone().embedTokens().weight().value().dtype().toString();
+        if (model.namedModules().get("model.layers.0.mlp.up_proj") instanceof io.liquid4j.nn.layers.Linear l && l.quantized() != null) {
+            dtype = l.quantized().format().name();   // Q8_0 / Q4_0 decoder and head, embedding as stored
+        }
         System.err.printf("liquid4j: loaded %s (%s) in %.1f s%n", dir, dtype, (System.nanoTime() - t0) / 1e9);
         int[] prompt = DecodeBenchResult.prompt(promptLen, model.config().vocabSize());
         double[] prefill = new double[runs], decode = new double[runs];

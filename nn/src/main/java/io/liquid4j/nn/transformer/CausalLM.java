@@ -180,10 +180,30 @@ public final class CausalLM extends Module {
      * mask and segments as in {@link #hiddenStates(Tensor, int[][], int[][], KVCache)}.
      */
     public Tensor loss(Tensor ids, Tensor targets, int[][] mask, int[][] segments, int ignoreIndex, double zLoss) {
-        if (lmHead.quantized() != null) throw new IllegalStateException("this model's lm_head is quantized: quantized models are for inference, not training");
         Tensor h = hiddenStates(ids, mask, segments, null);
         Tensor rows = h.reshape(h.size(0) * h.size(1), config.hiddenSize());
+        if (lmHead.quantized() != null) return quantizedHeadLoss(rows, targets.reshape(-1), ignoreIndex, zLoss);
         return F.linearCrossEntropy(rows, lmHead.weight().value(), targets.reshape(-1), ignoreIndex, zLoss, config.finalSoftcap());
+    }
+
+    /**
+     * The loss of {@link #loss} for a quantized lm_head (evaluation: the codes take no gradient):
+     * logits of row chunks of at most 2^24 elements through {@link F#crossEntropy}, each chunk's
+     * mean weighted by its counted rows, all as tensor ops (no host sync).
+     */
+    private Tensor quantizedHeadLoss(Tensor rows, Tensor targets, int ignoreIndex, double zLoss) {
+        int n = rows.size(0), chunk = Math.max(1, (1 << 24) / config.vocabSize());
+        Tensor sum = null, count = null;
+        for (int r = 0; r < n; r += chunk) {
+            int len = Math.min(chunk, n - r);
+            Tensor t = targets.narrow(0, r, len);
+            Tensor counted = t.ne(ignoreIndex).to(DType.F32).sum();
+            Tensor part = F.crossEntropy(logits(rows.narrow(0, r, len)), t, ignoreIndex, zLoss).mul(counted);
+            sum = sum == null ? part : sum.add(part);
+            count = count == null ? counted : count.add(counted);
+        }
+        if (sum == null) return Tensor.scalar(0, DType.F32, rows.device());
+        return sum.div(count.maximum(Tensor.scalar(1, DType.F32, rows.device())));
     }
 
     /** A KV cache for this model: batch rows, capacity slots, F32 on the model's device. */

@@ -90,8 +90,8 @@ public final class CpuBackend implements Backend {
      * than BF16 holds, and both paths must agree).
      */
     @Override public void matmulQuantized(Tensor x, io.liquid4j.tensor.QuantizedWeight w, Tensor out) {
-        if (x.size(0) <= QuantGemv.MAX_M && QuantGemv.PREFERRED.usable()) {
-            QuantGemv.PREFERRED.multiply(x, w, out);
+        if (x.size(0) <= QuantGemv.MAX_M && QuantGemv.usable()) {
+            QuantGemv.multiply(x, w, out);
             return;
         }
         try (var ng = io.liquid4j.tensor.GradMode.noGrad(); var scope = io.liquid4j.tensor.TensorScope.open()) {

@@ -19,30 +19,33 @@ import jdk.incubator.vector.VectorSpecies;
  * product is scaled by the block's F16 scale into the row's accumulator. Four W rows at a time
  * share each x vector; each x row re-reads those four rows from L1.
  *
- * <p>A record over its species so that tests run the AVX-512 (16 float lanes) and AVX2 (8
- * lanes) shapes on any machine; {@link #PREFERRED} is the machine's, held in a static final so
- * C2 folds the species (record fields are trusted finals). Shapes below 8 float lanes have no
- * byte species of V lanes: {@link #usable()} is false there and the backend dequantizes instead.
+ * <p>The species are static finals (the Vector API compiles to vector instructions only for
+ * species C2 sees as constants: held in an object's field, this kernel measured 1.4 tok/s instead
+ * of tens). The preferred shape is the machine's: 16 float lanes on AVX-512, 8 on AVX2 — the test
+ * suite runs the CPU kernel tests a second time under {@code -XX:MaxVectorSize=32} for the AVX2
+ * shape. Shapes below 8 float lanes have no byte species of V lanes: {@link #usable()} is false
+ * there and the backend dequantizes instead.
  */
-record QuantGemv(VectorSpecies<Float> f, VectorSpecies<Byte> b) {
+final class QuantGemv {
     /** Largest number of x rows served here; more rows dequantize W once and take the GEMM. */
     static final int MAX_M = 8;
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of codes per parallel chunk taken in turn by the workers. */
     private static final long CHUNK_BYTES = 128 << 10;
 
-    static final QuantGemv PREFERRED = of(FloatVector.SPECIES_PREFERRED);
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    /** Bytes with as many lanes as F (64- or 128-bit), or null for shapes without one. */
+    private static final VectorSpecies<Byte> B = F.length() == 8 || F.length() == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8)) : null;
 
-    static QuantGemv of(VectorSpecies<Float> f) {
-        int lanes = f.length();
-        VectorSpecies<Byte> b = lanes == 8 || lanes == 16 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(lanes * 8)) : null;
-        return new QuantGemv(f, b);
-    }
+    private QuantGemv() {}
 
-    boolean usable() { return b != null; }
+    static boolean usable() { return B != null; }
+
+    /** Float lanes of the shape in use. */
+    static int lanes() { return F.length(); }
 
     /** out [m, n] = x [m, k] · Wᵀ; x and out contiguous F32 on the CPU, m ≤ MAX_M. */
-    void multiply(Tensor x, QuantizedWeight w, Tensor out) {
+    static void multiply(Tensor x, QuantizedWeight w, Tensor out) {
         int m = x.size(0), k = w.cols(), n = w.rows();
         float[] xs = x.toFloatArray();
         MemorySegment codes = CpuElementwise.seg(w.codes()), scales = CpuElementwise.seg(w.scales()), o = CpuElementwise.seg(out);
@@ -72,20 +75,20 @@ record QuantGemv(VectorSpecies<Float> f, VectorSpecies<Byte> b) {
         });
     }
 
-    private FloatVector q8(MemorySegment seg, long off) {
-        return (FloatVector) ByteVector.fromMemorySegment(b, seg, off, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, f, 0);
+    private static FloatVector q8(MemorySegment seg, long off) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, seg, off, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
     }
 
     private static float scale(MemorySegment seg, long off) { return Float.float16ToFloat(seg.get(I16_LE, off)); }
 
     /** dots[r] = x·W_r for the four Q8_0 rows at c + r·rowBytes (scales at s + r·scaleRow). */
-    void q8Rows4(float[] x, int xi, MemorySegment cs, long c, long rowBytes, MemorySegment ss, long s, long scaleRow, int k, float[] dots) {
-        int v = f.length();
-        FloatVector a0 = FloatVector.zero(f), a1 = FloatVector.zero(f), a2 = FloatVector.zero(f), a3 = FloatVector.zero(f);
+    static void q8Rows4(float[] x, int xi, MemorySegment cs, long c, long rowBytes, MemorySegment ss, long s, long scaleRow, int k, float[] dots) {
+        int v = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
-            FloatVector t0 = FloatVector.zero(f), t1 = FloatVector.zero(f), t2 = FloatVector.zero(f), t3 = FloatVector.zero(f);
+            FloatVector t0 = FloatVector.zero(F), t1 = FloatVector.zero(F), t2 = FloatVector.zero(F), t3 = FloatVector.zero(F);
             for (int e = 0; e < QuantFormat.BLOCK; e += v) {
-                FloatVector xv = FloatVector.fromArray(f, x, xi + p + e);
+                FloatVector xv = FloatVector.fromArray(F, x, xi + p + e);
                 long at = c + p + e;
                 t0 = q8(cs, at).fma(xv, t0);
                 t1 = q8(cs, at + rowBytes).fma(xv, t1);
@@ -93,10 +96,10 @@ record QuantGemv(VectorSpecies<Float> f, VectorSpecies<Byte> b) {
                 t3 = q8(cs, at + 3 * rowBytes).fma(xv, t3);
             }
             long sb = s + 2L * blk;
-            a0 = t0.fma(FloatVector.broadcast(f, scale(ss, sb)), a0);
-            a1 = t1.fma(FloatVector.broadcast(f, scale(ss, sb + scaleRow)), a1);
-            a2 = t2.fma(FloatVector.broadcast(f, scale(ss, sb + 2 * scaleRow)), a2);
-            a3 = t3.fma(FloatVector.broadcast(f, scale(ss, sb + 3 * scaleRow)), a3);
+            a0 = t0.fma(FloatVector.broadcast(F, scale(ss, sb)), a0);
+            a1 = t1.fma(FloatVector.broadcast(F, scale(ss, sb + scaleRow)), a1);
+            a2 = t2.fma(FloatVector.broadcast(F, scale(ss, sb + 2 * scaleRow)), a2);
+            a3 = t3.fma(FloatVector.broadcast(F, scale(ss, sb + 3 * scaleRow)), a3);
         }
         dots[0] = a0.reduceLanes(VectorOperators.ADD);
         dots[1] = a1.reduceLanes(VectorOperators.ADD);
@@ -104,38 +107,38 @@ record QuantGemv(VectorSpecies<Float> f, VectorSpecies<Byte> b) {
         dots[3] = a3.reduceLanes(VectorOperators.ADD);
     }
 
-    float q8Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
-        int v = f.length();
-        FloatVector a = FloatVector.zero(f);
+    static float q8Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
+        int v = F.length();
+        FloatVector a = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
-            FloatVector t = FloatVector.zero(f);
-            for (int e = 0; e < QuantFormat.BLOCK; e += v) t = q8(cs, c + p + e).fma(FloatVector.fromArray(f, x, xi + p + e), t);
-            a = t.fma(FloatVector.broadcast(f, scale(ss, s + 2L * blk)), a);
+            FloatVector t = FloatVector.zero(F);
+            for (int e = 0; e < QuantFormat.BLOCK; e += v) t = q8(cs, c + p + e).fma(FloatVector.fromArray(F, x, xi + p + e), t);
+            a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
         return a.reduceLanes(VectorOperators.ADD);
     }
 
     /** Low nibbles − 8 of the V bytes (elements j..j+V of a block) as floats. */
-    private FloatVector lo(ByteVector v) {
-        return (FloatVector) v.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, f, 0);
+    private static FloatVector lo(ByteVector v) {
+        return (FloatVector) v.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** High nibbles − 8 (elements 16+j..16+j+V). */
-    private FloatVector hi(ByteVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, f, 0);
+    private static FloatVector hi(ByteVector v) {
+        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, F, 0);
     }
 
-    private ByteVector bytes(MemorySegment seg, long off) { return ByteVector.fromMemorySegment(b, seg, off, ByteOrder.LITTLE_ENDIAN); }
+    private static ByteVector bytes(MemorySegment seg, long off) { return ByteVector.fromMemorySegment(B, seg, off, ByteOrder.LITTLE_ENDIAN); }
 
     /** dots[r] = x·W_r for the four Q4_0 rows at c + r·rowBytes. */
-    void q4Rows4(float[] x, int xi, MemorySegment cs, long c, long rowBytes, MemorySegment ss, long s, long scaleRow, int k, float[] dots) {
-        int v = f.length();
-        FloatVector a0 = FloatVector.zero(f), a1 = FloatVector.zero(f), a2 = FloatVector.zero(f), a3 = FloatVector.zero(f);
+    static void q4Rows4(float[] x, int xi, MemorySegment cs, long c, long rowBytes, MemorySegment ss, long s, long scaleRow, int k, float[] dots) {
+        int v = F.length();
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
-            FloatVector t0 = FloatVector.zero(f), t1 = FloatVector.zero(f), t2 = FloatVector.zero(f), t3 = FloatVector.zero(f);
+            FloatVector t0 = FloatVector.zero(F), t1 = FloatVector.zero(F), t2 = FloatVector.zero(F), t3 = FloatVector.zero(F);
             long cb = c + p / 2;
             for (int j = 0; j < 16; j += v) {
-                FloatVector xl = FloatVector.fromArray(f, x, xi + p + j), xh = FloatVector.fromArray(f, x, xi + p + 16 + j);
+                FloatVector xl = FloatVector.fromArray(F, x, xi + p + j), xh = FloatVector.fromArray(F, x, xi + p + 16 + j);
                 ByteVector b0 = bytes(cs, cb + j), b1 = bytes(cs, cb + j + rowBytes), b2 = bytes(cs, cb + j + 2 * rowBytes), b3 = bytes(cs, cb + j + 3 * rowBytes);
                 t0 = hi(b0).fma(xh, lo(b0).fma(xl, t0));
                 t1 = hi(b1).fma(xh, lo(b1).fma(xl, t1));
@@ -143,10 +146,10 @@ record QuantGemv(VectorSpecies<Float> f, VectorSpecies<Byte> b) {
                 t3 = hi(b3).fma(xh, lo(b3).fma(xl, t3));
             }
             long sb = s + 2L * blk;
-            a0 = t0.fma(FloatVector.broadcast(f, scale(ss, sb)), a0);
-            a1 = t1.fma(FloatVector.broadcast(f, scale(ss, sb + scaleRow)), a1);
-            a2 = t2.fma(FloatVector.broadcast(f, scale(ss, sb + 2 * scaleRow)), a2);
-            a3 = t3.fma(FloatVector.broadcast(f, scale(ss, sb + 3 * scaleRow)), a3);
+            a0 = t0.fma(FloatVector.broadcast(F, scale(ss, sb)), a0);
+            a1 = t1.fma(FloatVector.broadcast(F, scale(ss, sb + scaleRow)), a1);
+            a2 = t2.fma(FloatVector.broadcast(F, scale(ss, sb + 2 * scaleRow)), a2);
+            a3 = t3.fma(FloatVector.broadcast(F, scale(ss, sb + 3 * scaleRow)), a3);
         }
         dots[0] = a0.reduceLanes(VectorOperators.ADD);
         dots[1] = a1.reduceLanes(VectorOperators.ADD);
@@ -154,16 +157,16 @@ record QuantGemv(VectorSpecies<Float> f, VectorSpecies<Byte> b) {
         dots[3] = a3.reduceLanes(VectorOperators.ADD);
     }
 
-    float q4Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
-        int v = f.length();
-        FloatVector a = FloatVector.zero(f);
+    static float q4Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
+        int v = F.length();
+        FloatVector a = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
-            FloatVector t = FloatVector.zero(f);
+            FloatVector t = FloatVector.zero(F);
             for (int j = 0; j < 16; j += v) {
                 ByteVector bv = bytes(cs, c + p / 2 + j);
-                t = hi(bv).fma(FloatVector.fromArray(f, x, xi + p + 16 + j), lo(bv).fma(FloatVector.fromArray(f, x, xi + p + j), t));
+                t = hi(bv).fma(FloatVector.fromArray(F, x, xi + p + 16 + j), lo(bv).fma(FloatVector.fromArray(F, x, xi + p + j), t));
             }
-            a = t.fma(FloatVector.broadcast(f, scale(ss, s + 2L * blk)), a);
+            a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
         return a.reduceLanes(VectorOperators.ADD);
     }
