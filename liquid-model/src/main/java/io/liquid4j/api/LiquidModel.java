@@ -125,7 +125,7 @@ public final class LiquidModel {
 
     /** Fails with the reason when {@code device} cannot run here (no CUDA driver, no kernels, no such GPU). */
     static void requireDevice(Device device) {
-        JvmFlags.check();
+        Backends.requireJvmFlags();
         if (device.isCpu() || Backends.isAvailable(device)) return;
         String why = Backends.probeCuda();
         if (why != null) throw new IllegalStateException(device + " is not available: " + why);

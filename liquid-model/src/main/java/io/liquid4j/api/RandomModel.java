@@ -6,6 +6,7 @@ import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.nn.transformer.ConfigParser;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.nn.vqgan.VqConfig;
+import io.liquid4j.tensor.Backends;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.io.Json;
 import io.liquid4j.tokenizer.BpeTrainer;
@@ -46,6 +47,7 @@ public final class RandomModel {
      * Liquid model liquid.json and vqgan/.
      */
     public Path writeTo(Path dir) {
+        Backends.requireJvmFlags();
         try {
             if (Files.exists(dir)) {
                 try (var s = Files.list(dir)) {
