@@ -29,7 +29,7 @@ done
 [[ -z "$JAVA" ]] && { echo "no Java 25 here and no carried .gpu-carry/jre: run bench/gpu-check-prepare.sh and carry .gpu-carry"; exit 2; }
 echo "java: $JAVA"
 
-if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor,nn,liquid-model,cli -am install -DskipTests >"$LOG/build.log" 2>&1; then
+if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor,nn,liquid-model,cli -am install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true >"$LOG/build.log" 2>&1; then
     echo "== gpu tests (maven)"
     # failures ignored by Maven so that a failing op test does not skip the model tests (nn needs tensor): counted below
     timeout 300 mvn -B -o -pl tensor,nn,liquid-model,cli test -Dtest.excludedGroups= -Dgroups=gpu -Dsurefire.failIfNoSpecifiedTests=false \
