@@ -61,10 +61,10 @@ public final class Backends {
         return b;
     }
 
-    /** Called by a device backend once it has initialised. */
+    /** Called by a device backend once it has initialised (backend use, not API). */
     public static void register(Backend backend) { REGISTERED.put(backend.device(), backend); }
 
-    /** Records why CUDA devices are unavailable (shown by `liquid info` and in errors). */
+    /** Records why CUDA devices are unavailable (shown by `liquid info` and in errors; backend use, not API). */
     public static void setCudaUnavailableReason(String reason) { cudaUnavailableReason = reason; }
 
     public static String cudaUnavailableReason() { return cudaUnavailableReason; }
