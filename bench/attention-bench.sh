@@ -48,7 +48,7 @@ grep -o -m1 -w -E 'avx512f|avx2' /proc/cpuinfo | sort -u | paste -sd' ' | sed 's
 date -u
 
 echo "== build"
-mvn -q -DskipTests package -pl bench -am
+mvn -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package -pl bench -am
 $JAVA -cp bench/target/benchmarks.jar io.liquid4j.bench.AttentionBench info 2>&1 | grep -v '^WARNING'
 
 echo "== PyTorch, 2 threads $(load)"

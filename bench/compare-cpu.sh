@@ -28,7 +28,7 @@ lscpu | grep -E '^(Model name|CPU\(s\)|Thread\(s\) per core|L2 cache|L3 cache):'
 date
 
 echo "== build"
-mvn -q -DskipTests package -pl bench -am
+mvn -q -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true package -pl bench -am
 
 for n in $SIZES; do
     echo "== SGEMM $n: numpy $(load)"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # THE device check for a lent GPU machine (H100/H200, CUDA 13, PyTorch in python3, no network).
 #  1. build: Maven offline when this machine has mvn + JDK 25, else the carried build
-#     (tensor/target, nn/target, liquid-model/target + .gpu-carry from bench/gpu-check-prepare.sh);
+#     (tensor/target, nn/target, liquid-model/target, cli/target + .gpu-carry from bench/gpu-check-prepare.sh);
 #  2. every @Tag("gpu") test: ops (tensor), the golden models and the VQGAN (nn), the CLI with
-#     --device cuda (liquid-model), each on cuda:0 against the CPU;
+#     --device cuda (cli), each on cuda:0 against the CPU;
 #  3. GPU benchmarks (bench/gpu/GpuBench.java) + torch.matmul / torch copy baselines, same run;
 #  4. a short table, last. Logs go to $OUT when set. Budget: < 8 minutes.
 set -uo pipefail
@@ -29,10 +29,10 @@ done
 [[ -z "$JAVA" ]] && { echo "no Java 25 here and no carried .gpu-carry/jre: run bench/gpu-check-prepare.sh and carry .gpu-carry"; exit 2; }
 echo "java: $JAVA"
 
-if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor,nn,liquid-model -am install -DskipTests >"$LOG/build.log" 2>&1; then
+if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor,nn,liquid-model,cli -am install -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true >"$LOG/build.log" 2>&1; then
     echo "== gpu tests (maven)"
     # failures ignored by Maven so that a failing op test does not skip the model tests (nn needs tensor): counted below
-    timeout 300 mvn -B -o -pl tensor,nn,liquid-model test -Dtest.excludedGroups= -Dgroups=gpu -Dsurefire.failIfNoSpecifiedTests=false \
+    timeout 300 mvn -B -o -pl tensor,nn,liquid-model,cli test -Dtest.excludedGroups= -Dgroups=gpu -Dsurefire.failIfNoSpecifiedTests=false \
         -Dmaven.test.failure.ignore=true -DargLine="$JFLAGS" 2>&1 | tee "$LOG/gpu-tests.log" | grep -E "Tests run|FAIL|ERROR|^MODEL_PARITY" || true
     grep -q "BUILD SUCCESS" "$LOG/gpu-tests.log" && ! grep -qE "Tests run:.*(Failures|Errors): [1-9]" "$LOG/gpu-tests.log" || status=1
     mkdir -p .gpu-carry/bench-classes
@@ -40,7 +40,7 @@ if command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 2
 else
     echo "== gpu tests (carried build, no maven here)"
     CP="$(ls .gpu-carry/lib/*.jar | tr '\n' ':')"
-    for m in tensor nn liquid-model; do
+    for m in tensor nn liquid-model cli; do
         [[ -d $m/target/test-classes ]] || { echo "MISSING $m/target: carry it (bench/gpu-check-prepare.sh builds it)"; status=1; }
         CP="$m/target/classes:$m/target/test-classes:$CP"
     done

@@ -51,6 +51,9 @@ public final class ImageFiles {
         }
     }
 
+    /** An image already in memory, as {@link #read} decodes a file (transparency blended onto white). */
+    public static RgbImage fromBufferedImage(BufferedImage image) { return whiten(image); }
+
     /**
      * RGB with transparency blended onto white: (1−α)·255 + α·rgb with α = a/255, truncated
      * (Chameleon's _whiten_transparency). Grey images are read from their samples, not through

@@ -24,7 +24,7 @@ import java.util.Map;
 public record LiquidLayout(int textVocabSize, int imageCodes, int boiId, int eoiId, int unconditionalId,
                            int gridRows, int gridCols, String vqgan) {
     public static final String FILE = "liquid.json";
-    /** The most codes one image may take (1 << 20: a 1024×1024 grid; an int product beyond this is a typo, not a model). */
+    /** The most codes one image may take ({@code 1 << 20}: a 1024×1024 grid; an int product beyond this is a typo, not a model). */
     public static final int MAX_TOKENS_PER_IMAGE = 1 << 20;
     /** The image codes of the released Liquid_V1_7B (its VQGAN's codebook size). */
     public static final int RELEASED_IMAGE_CODES = 8192;

@@ -12,6 +12,9 @@ import java.lang.foreign.MemorySegment;
  * broadcast dims). Outputs are contiguous tensors that the caller allocated with
  * {@link #allocate}. Floating kernels compute in f32 (reductions accumulate in f32 or better),
  * reading and writing BF16/F16 with on-the-fly conversion.
+ *
+ * <p>Not API: public only for the backend packages ({@code tensor.cpu}, {@code tensor.cuda});
+ * applications use {@link Tensor} and {@link F}, and this may change in any version.
  */
 public interface Backend {
     Device device();

@@ -12,10 +12,14 @@ public final class Backends {
     private static final Map<Device, Backend> REGISTERED = new ConcurrentHashMap<>();
     private static volatile String cudaUnavailableReason = "the CUDA backend is not built into this version of liquid4j";
 
+    /** Null when the JVM runs with both flags the engine needs, else the one line that says which to add. */
+    private static final String MISSING_JVM_FLAG = missingJvmFlag();
+
     static {
         // After the fields above: registers cuda:0 or records why it is unavailable. Loaded by
         // name so the CPU-only core never links against the CUDA classes it may not need.
-        try {
+        if (MISSING_JVM_FLAG != null) cudaUnavailableReason = MISSING_JVM_FLAG;
+        else try {
             Class.forName("io.liquid4j.tensor.cuda.CudaBackend").getMethod("tryRegister").invoke(null);
         } catch (ReflectiveOperationException | LinkageError e) {
             cudaUnavailableReason = "the CUDA backend failed to initialise: " + e;
@@ -24,17 +28,43 @@ public final class Backends {
 
     private Backends() {}
 
+    /** The JVM flags every run of liquid4j needs (docs/EMBEDDING.md says where to put them). */
+    public static final String JVM_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED";
+
+    private static String missingJvmFlag() {
+        String run = "; run java with " + JVM_FLAGS + " (docs/EMBEDDING.md says where to put them)";
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "liquid4j needs the JVM flag --add-modules jdk.incubator.vector (the Vector API of its CPU kernels)" + run;
+        }
+        Module engine = Backends.class.getModule();
+        if (!engine.isNativeAccessEnabled()) {
+            String flag = engine.isNamed() ? "--enable-native-access=" + engine.getName() : "--enable-native-access=ALL-UNNAMED";
+            return "liquid4j needs the JVM flag " + flag + " (its backends call native code through FFM)" + run;
+        }
+        return null;
+    }
+
+    /**
+     * Throws IllegalStateException with one line naming the missing flag when the JVM was started
+     * without {@link #JVM_FLAGS}; every tensor operation passes through here first, so a missing
+     * flag fails the first call with that line rather than a NoClassDefFoundError.
+     */
+    public static void requireJvmFlags() {
+        if (MISSING_JVM_FLAG != null) throw new IllegalStateException(MISSING_JVM_FLAG);
+    }
+
     public static Backend of(Device device) {
+        if (MISSING_JVM_FLAG != null) throw new IllegalStateException(MISSING_JVM_FLAG);
         if (device.isCpu()) return CpuBackend.INSTANCE;
         Backend b = REGISTERED.get(device);
         if (b == null) throw new IllegalStateException("device " + device + " is not available: " + cudaUnavailableReason);
         return b;
     }
 
-    /** Called by a device backend once it has initialised. */
+    /** Called by a device backend once it has initialised (backend use, not API). */
     public static void register(Backend backend) { REGISTERED.put(backend.device(), backend); }
 
-    /** Records why CUDA devices are unavailable (shown by `liquid info` and in errors). */
+    /** Records why CUDA devices are unavailable (shown by `liquid info` and in errors; backend use, not API). */
     public static void setCudaUnavailableReason(String reason) { cudaUnavailableReason = reason; }
 
     public static String cudaUnavailableReason() { return cudaUnavailableReason; }

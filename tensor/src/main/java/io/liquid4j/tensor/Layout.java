@@ -8,6 +8,9 @@ import java.util.Arrays;
  * dims for kernels, GEMM operand layouts — so the tensor, the CPU loops and the CUDA launch code
  * all agree on it. Immutable: each operation returns a new Layout (or this one when nothing
  * changes).
+ *
+ * <p>Not API: public only for the backend packages ({@code tensor.cpu}, {@code tensor.cuda});
+ * applications use {@link Tensor} and {@link F}, and this may change in any version.
  */
 public final class Layout {
     private final int[] shape;

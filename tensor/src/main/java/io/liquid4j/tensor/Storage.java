@@ -6,6 +6,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A reference-counted block of memory on one device. Tensors (and their views) each hold one
  * reference; the block is freed when the last one is released. Backends subclass this to hold a
  * host MemorySegment or a device pointer — nothing above tensor/ ever sees the memory itself.
+ *
+ * <p>Not API: public only for the backend packages ({@code tensor.cpu}, {@code tensor.cuda});
+ * applications use {@link Tensor} and {@link F}, and this may change in any version.
  */
 public abstract class Storage {
     private final AtomicInteger refs = new AtomicInteger(1);

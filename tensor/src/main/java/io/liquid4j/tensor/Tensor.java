@@ -207,18 +207,23 @@ public final class Tensor implements AutoCloseable {
 
     public long numel() { return layout.numel(); }
 
-    /** Strides in elements (backend use). */
+    /** Strides in elements (backend use; not API, see {@link #storage()}). */
     public long[] strides() { return layout.strides(); }
 
     public long stride(int d) { return layout.stride(d); }
 
-    /** Offset of element 0 in elements of the storage (backend use). */
+    /** Offset of element 0 in elements of the storage (backend use; not API, see {@link #storage()}). */
     public long offset() { return layout.offset(); }
 
-    /** Shape, strides and offset together (backend use: kernel and GEMM layouts). */
+    /** Shape, strides and offset together (backend use: kernel and GEMM layouts; not API, see {@link #storage()}). */
     public Layout layout() { return layout; }
 
-    /** The storage (backend use only: nothing above tensor/ touches it). */
+    /**
+     * The storage (backend use only: nothing above tensor/ touches it). Not API: public only
+     * because Java has no narrower visibility for the backend packages ({@code tensor.cpu},
+     * {@code tensor.cuda}) and {@code tensor.io} that read it; an application must not call it,
+     * and it may change or disappear in any version.
+     */
     public Storage storage() {
         if (closed.get() || !storage.isLive()) throw new IllegalStateException("tensor " + describe() + " was already closed");
         return storage;

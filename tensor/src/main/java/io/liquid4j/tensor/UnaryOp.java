@@ -65,7 +65,7 @@ public enum UnaryOp {
         return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
     }
 
-    /** erf with |error| < 1.2e-7 (Numerical Recipes erfc via Chebyshev), enough for f32 results. */
+    /** erf with |error| &lt; 1.2e-7 (Numerical Recipes erfc via Chebyshev), enough for f32 results. */
     public static double erf(double x) {
         double z = Math.abs(x);
         double t = 1 / (1 + 0.5 * z);

@@ -2,7 +2,7 @@ package io.liquid4j.nn.optim;
 
 /**
  * Learning rate with linear warmup then cosine decay: for step s (0-based),
- * s < warmup: peak·(s + 1)/warmup; after: min + ½(peak − min)(1 + cos(π·(s − warmup)/(total − warmup))).
+ * s &lt; warmup: peak·(s + 1)/warmup; after: min + ½(peak − min)(1 + cos(π·(s − warmup)/(total − warmup))).
  * Past total the rate stays at min.
  */
 public record CosineSchedule(double peak, double min, int warmupSteps, int totalSteps) {

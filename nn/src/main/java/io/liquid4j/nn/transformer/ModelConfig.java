@@ -12,7 +12,7 @@ import java.util.Arrays;
  * @param attentionScaling   multiplier of q·kᵀ (head_dim^-0.5; Gemma 2: query_pre_attn_scalar^-0.5)
  * @param attnSoftcap        Gemma 2 attention logit softcap (0 = none)
  * @param finalSoftcap       Gemma 2 final logit softcap (0 = none)
- * @param slidingWindow      keys visible from query i are those with i − W < j ≤ i on sliding layers
+ * @param slidingWindow      keys visible from query i are those with i − W &lt; j ≤ i on sliding layers
  * @param slidingLayers      per layer: whether it uses the sliding window
  * @param qkvBias            q/k/v projections have a bias (Qwen2, Llama attention_bias)
  * @param outBias            o_proj has a bias (Llama attention_bias)

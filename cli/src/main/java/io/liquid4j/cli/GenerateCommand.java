@@ -3,7 +3,9 @@ package io.liquid4j.cli;
 import io.liquid4j.generate.GenerationConfig;
 import io.liquid4j.generate.GenerationResult;
 import io.liquid4j.generate.SamplingParams;
+import io.liquid4j.generate.StopIds;
 import io.liquid4j.generate.TextGenerator;
+import io.liquid4j.generate.TextStream;
 import io.liquid4j.generate.TokenListener;
 import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.nn.transformer.ConfigParser;
@@ -108,7 +110,7 @@ final class GenerateCommand implements Callable<Integer> {
         GenerationConfig cfg = new GenerationConfig(limit, sampling, stops, pad);
 
         // a single prompt streams as it is generated; a batch prints when done
-        TokenListener listener = !ids && batch.size() == 1 ? new TextStream(tokenizer, System.out) : TokenListener.NONE;
+        TokenListener listener = !ids && batch.size() == 1 ? textStream(tokenizer) : TokenListener.NONE;
         GenerationResult r = new TextGenerator(lm).generate(batch, cfg, listener);
         for (int b = 0; b < batch.size(); b++) {
             int[] out = r.tokens().get(b);
@@ -125,29 +127,12 @@ final class GenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Streams the decoded text of one row: prints what the new token added to the full decoding. */
-    static final class TextStream implements TokenListener {
-        private final Tokenizer tokenizer;
-        private final PrintStream out;
-        private final List<Integer> ids = new ArrayList<>();
-        private int printed;
-
-        TextStream(Tokenizer tokenizer, PrintStream out) {
-            this.tokenizer = tokenizer;
-            this.out = out;
-        }
-
-        @Override public void onToken(int row, int token) {
-            ids.add(token);
-            String text = tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray(), true);
-            // a trailing U+FFFD is usually half of a multi-byte character: wait for the rest
-            int end = text.endsWith("\uFFFD") ? text.length() - 1 : text.length();
-            if (end > printed) {
-                out.print(text.substring(printed, end));
-                out.flush();
-                printed = end;
-            }
-        }
+    /** Streams row 0's text to stdout as it is generated. */
+    static TokenListener textStream(Tokenizer tokenizer) {
+        return new TextStream(tokenizer, text -> {
+            System.out.print(text);
+            System.out.flush();
+        });
     }
 
     static Tokenizer loadTokenizer(Path dir) throws IOException {
@@ -156,11 +141,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     static int[] defaultStops(CausalLM lm, Tokenizer tokenizer) {
-        int[] eos = lm.config().eosTokenIds();
-        if (tokenizer == null || tokenizer.eosId() < 0 || Arrays.stream(eos).anyMatch(e -> e == tokenizer.eosId())) return eos;
-        int[] r = Arrays.copyOf(eos, eos.length + 1);
-        r[eos.length] = tokenizer.eosId();
-        return r;
+        return StopIds.defaults(lm.config(), tokenizer);
     }
 
     /** "2,651, 6037" → ids; the option name goes into the error. */

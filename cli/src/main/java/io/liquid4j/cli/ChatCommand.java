@@ -108,7 +108,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 int[] turn = first ? seq.chatPrompt(image, message) : seq.chatTurn(message);
                 first = false;
-                chat.send(turn, replyTokens, new GenerateCommand.TextStream(tokenizer, System.out));
+                chat.send(turn, replyTokens, GenerateCommand.textStream(tokenizer));
                 System.out.println();
                 System.out.flush();
                 if (!interactive) break;

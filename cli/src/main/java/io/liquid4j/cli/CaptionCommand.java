@@ -90,7 +90,7 @@ final class CaptionCommand implements Callable<Integer> {
             stops[stops.length - 1] = endOfTurn;
         }
         GenerationConfig cfg = new GenerationConfig(limit, sampling, stops, 0);
-        GenerationResult r = new TextGenerator(lm, io.liquid4j.tensor.DType.F32, layout.textVocabSize()).generate(List.of(input), cfg, new GenerateCommand.TextStream(tokenizer, System.out));
+        GenerationResult r = new TextGenerator(lm, io.liquid4j.tensor.DType.F32, layout.textVocabSize()).generate(List.of(input), cfg, GenerateCommand.textStream(tokenizer));
         System.out.println();
         System.err.printf(Locale.ROOT, "prefill %d tokens: %.1f tok/s; decode %d steps: %.1f tok/s%n",
                 r.promptTokens(), r.prefillTokensPerSecond(), r.decodeSteps(), r.decodeTokensPerSecond());

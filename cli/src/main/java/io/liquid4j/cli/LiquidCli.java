@@ -1,6 +1,7 @@
 package io.liquid4j.cli;
 
 import java.util.List;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +30,12 @@ public final class LiquidCli implements Runnable {
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new LiquidCli());
         for (CliExtension ext : java.util.ServiceLoader.load(CliExtension.class)) cl.addSubcommand(ext.command());
+        // `liquid completion`: picocli's bash/zsh completion script for every command above
+        CommandLine completion = new CommandLine(new AutoComplete.GenerateCompletion());
+        completion.getCommandSpec().usageMessage().hidden(false)
+                .description("Print a bash/zsh completion script for liquid; load it with: source <(./liquid completion)");
+        cl.addSubcommand("completion", completion);
+        cl.setParameterExceptionHandler(LiquidCli::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             boolean debug = debugAnywhere(parse);
             if (debug) ex.printStackTrace(System.err);
@@ -43,6 +50,21 @@ public final class LiquidCli implements Runnable {
             else System.err.println("error: " + message(e));
             return 1;
         }
+    }
+
+    /**
+     * A usage error (unknown option, missing or malformed value): one line saying what is wrong,
+     * picocli's "did you mean" suggestions for a misspelt option or command, and the command
+     * whose --help explains it; not the whole usage block.
+     */
+    static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        var err = cmd.getErr();
+        err.println("error: " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+        err.flush();
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** The one line a failure prints: its message, or for a JVM error what to do about it. */
