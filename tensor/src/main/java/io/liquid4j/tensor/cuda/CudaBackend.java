@@ -467,6 +467,27 @@ public final class CudaBackend implements Backend {
                 .i64(x.size(1)).i64(x.size(2)).i64(half).i64(n).i32(inverse ? 1 : 0));
     }
 
+    /**
+     * Quantized y = x·Wᵀ (quant.cu): up to 8 rows of x take l4j_qgemv (one warp per W row, codes
+     * decoded in registers); more rows dequantize W on the device into an F32 scratch for cuBLASLt.
+     */
+    @Override public void matmulQuantized(Tensor x, io.liquid4j.tensor.QuantizedWeight w, Tensor out) {
+        requireF32Contiguous("matmulQuantized", x, out);
+        int m = x.size(0), k = w.cols();
+        long n = w.rows();
+        int q4 = w.format() == io.liquid4j.tensor.QuantFormat.Q4_0 ? 1 : 0;
+        if (m <= 8) {
+            launch("l4j_qgemv", (n + 3) / 4, 128, 0, a -> a.ptr(ptr(x)).ptr(ptr(w.codes())).ptr(ptr(w.scales())).ptr(ptr(out))
+                    .i32(m).i64(n).i32(k).i32(q4));
+            return;
+        }
+        try (io.liquid4j.tensor.TensorScope scope = io.liquid4j.tensor.TensorScope.open()) {
+            Tensor wf = Tensor.empty(DType.F32, device, (int) n, k);
+            launchElementwise("l4j_dequant", n * k, a -> a.ptr(ptr(w.codes())).ptr(ptr(w.scales())).ptr(ptr(wf)).i64(n).i32(k).i32(q4));
+            matmul(x.unsqueeze(0), wf.t().unsqueeze(0), out.unsqueeze(0), false);
+        }
+    }
+
     @Override public void crossEntropy(Tensor logits, Tensor targets, long ignoreIndex, double zLoss, Tensor loss, Tensor lse) {
         rows.crossEntropy(logits, targets, ignoreIndex, zLoss, loss, lse);
     }

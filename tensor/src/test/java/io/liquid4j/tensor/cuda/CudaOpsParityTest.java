@@ -438,6 +438,20 @@ class CudaOpsParityTest {
         }
     }
 
+    /** l4j_qgemv (m ≤ 8) and l4j_dequant + GEMM (m > 8) against the CPU's quantized linear, Q8_0 and Q4_0. */
+    @Test
+    void quantizedLinear() {
+        for (io.liquid4j.tensor.QuantFormat f : io.liquid4j.tensor.QuantFormat.values()) {
+            io.liquid4j.tensor.QuantizedWeight q = io.liquid4j.tensor.QuantizedWeight.quantize(rnd(820, 70, 96).mul(0.1), f);
+            io.liquid4j.tensor.QuantizedWeight qg = q.to(GPU);
+            for (int m : new int[] {1, 3, 8, 20}) {
+                Tensor x = rnd(830 + m, m, 96);
+                float[] want = F.linear(x, q, null).toFloatArray(), got = F.linear(x.to(GPU), qg, null).toFloatArray();
+                for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-4 * (1 + Math.abs(want[i])), f + " m=" + m + " [" + i + "]");
+            }
+        }
+    }
+
     /** l4j_adamw_multi (one launch over all slots) against one CPU adamwUpdate per tensor, three steps. */
     @Test
     void adamwMultiTensor() {
