@@ -152,16 +152,12 @@ printf "%-18s %9s ms %9s ms (eager) %9s ms (compiled)   peak MiB: %s / %s / %s\n
     "$(r torch_xent_eager_ms)" "$(r torch_xent_compiled_ms)" "$(r xent_peak_mib)" "$(r torch_xent_eager_peak_mib)" "$(r torch_xent_compiled_peak_mib)"
 for L in 8192 32768; do printf "%-18s %9s GB/s %5s of copy\n" "attn decode kv=$L" "$(r attn_decode_$L)" "$(awk -v a="$(r attn_decode_$L)" -v b="${copy:-0}" 'BEGIN{if(b>0&&a>0)printf "%.0f%%",100*a/b; else print "?"}')"; done
 pct() { awk -v a="${1:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}'; }
-printf "%-18s %9s %5s | %12s %5s | %12s %5s\n" "row kernel" "GB/s" "copy" "scalar(before)" "" "persistent" ""
+printf "%-18s %9s %5s | %12s %5s\n" "row kernel" "GB/s" "copy" "scalar(before)" ""
 for k in rmsnorm_fwd rmsnorm_bwd softmax_fwd softmax_bwd; do
     for n in 4096 8192; do
-        v=$(r ${k}_$n); l=$(r legacy_${k}_$n); p=$(r persist_${k}_$n)
-        printf "%-18s %9s %5s | %12s %5s | %12s %5s\n" "$k 16k×$n" "${v:-?}" "$(pct "$v")" "${l:-?}" "$(pct "$l")" "${p:-?}" "$(pct "$p")"
+        v=$(r ${k}_$n); l=$(r legacy_${k}_$n)
+        printf "%-18s %9s %5s | %12s %5s\n" "$k 16k×$n" "${v:-?}" "$(pct "$v")" "${l:-?}" "$(pct "$l")"
     done
-done
-for n in 4096 8192; do
-    printf "rmsnorm_bwd 16k×%s by rows/block R, L2 prefetch pf:" "$n"
-    grep -h "^RESULT rmsbwd_.*_$n " "$LOG"/bench.log | while read -r _ k v _; do k=${k#rmsbwd_}; printf " %s=%s(%s)" "${k%_*}" "$v" "$(pct "$v")"; done; echo
 done
 grep -h "^CHECK" "$LOG"/bench.log | sed 's/ max rel diff vs scalar kernels//'
 grep -h "^STAGING" "$LOG"/bench.log 2>/dev/null | tr '\n' ';'; echo

@@ -50,19 +50,6 @@ public final class GpuBench {
 
     static void result(String name, double value, String unit) { System.out.printf("RESULT %s %.1f %s%n", name, value, unit); }
 
-    /** {rows per block R (0 = persistent, the default), L2 prefetch}. */
-    static final int[][] RMS_BWD_CONFIGS = {{0, 0}, {8, 0}, {16, 0}, {32, 0}, {64, 0}, {0, 1}, {16, 1}};
-
-    static void setRmsBwd(int[] c) {
-        if (c == null) {
-            System.clearProperty("liquid4j.rmsbwd.rows");
-            System.clearProperty("liquid4j.rmsbwd.pf");
-        } else {
-            System.setProperty("liquid4j.rmsbwd.rows", Integer.toString(c[0]));
-            System.setProperty("liquid4j.rmsbwd.pf", Integer.toString(c[1]));
-        }
-    }
-
     static double maxRel(Tensor a, Tensor b) {
         float[] x = a.toFloatArray(), y = b.toFloatArray();
         double m = 0;
@@ -135,12 +122,12 @@ public final class GpuBench {
         }
     }
 
-    /** Runs rmsNorm/softmax fwd+bwd (bf16 and f32 weights) under each row-kernel variant; prints CHECK lines. */
+    /** Runs rmsNorm/softmax fwd+bwd (bf16 and f32 weights) with the float4 kernels and the scalar ones (liquid4j.rows=1); prints CHECK lines. */
     static void checkVariants(Generator g, Device gpu, int rows, int n) {
         try (Tensor x = Tensor.randn(g, DType.F32, gpu, rows, n); Tensor gy = Tensor.randn(g, DType.F32, gpu, rows, n);
              Tensor w32 = Tensor.randn(g, DType.F32, gpu, n); Tensor w16 = Tensor.randn(g, DType.BF16, gpu, n)) {
-            Tensor[][] res = new Tensor[3][];
-            for (int v : new int[] {1, 0, 2}) {
+            Tensor[][] res = new Tensor[2][];
+            for (int v : new int[] {1, 0}) {
                 System.setProperty("liquid4j.rows", Integer.toString(v));
                 Tensor[] r = new Tensor[12];
                 for (int k = 0; k < 2; k++) {
@@ -171,24 +158,10 @@ public final class GpuBench {
                               "sm_y", "sm_gx", "lsm_y", "lsm_gx"};
             double worst = 0;
             String at = "";
-            for (int v : new int[] {0, 2}) {
-                for (int i = 0; i < 12; i++) {
-                    double d = maxRel(res[1][i], res[v][i]);
-                    if (!(d <= worst)) { worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d; at = names[i] + " v" + v; }
-                }
+            for (int i = 0; i < 12; i++) {
+                double d = maxRel(res[1][i], res[0][i]);
+                if (!(d <= worst)) { worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d; at = names[i]; }
             }
-            // every RMSNorm-backward grid config against the scalar kernels' gx and gw
-            for (int[] c : RMS_BWD_CONFIGS) {
-                setRmsBwd(c);
-                Tensor gx = Tensor.empty(DType.F32, gpu, rows, n), gw = Tensor.zeros(DType.F32, gpu, n);
-                be.fill(gx, Float.NaN);
-                be.rmsNormBackward(x, w32, res[1][1], gy, gx, gw);
-                double d = Math.max(maxRel(res[1][2], gx), maxRel(res[1][3], gw));
-                if (!(d <= worst)) { worst = Double.isNaN(d) ? Double.POSITIVE_INFINITY : d; at = "rmsbwd R" + c[0] + " pf" + c[1]; }
-                gx.close();
-                gw.close();
-            }
-            setRmsBwd(null);
             System.out.printf("CHECK n=%d rows=%d max rel diff vs scalar kernels %.2e (%s) %s%n", n, rows, worst, at,
                     worst <= 1e-4 ? "ok" : "FAIL");
             for (Tensor[] r : res) for (Tensor t : r) t.close();
@@ -289,19 +262,19 @@ public final class GpuBench {
         attention(g, gpu);
         linearCrossEntropy(g, gpu);
 
-        // Cross-check of the row-kernel variants (liquid4j.rows = 0 new float4, 2 persistent) against
+        // Cross-check of the float4 row kernels (liquid4j.rows = 0, the default) against
         // the scalar kernels (1) at sizes CudaParityTest does not cover; gw also checked for run-to-run equality.
         for (int n : new int[] {1024, 1028, 2048, 4096, 6000, 8192, 12000}) checkVariants(g, gpu, 300, n);
 
         int rows = 16384;
-        String[] variants = {"", "legacy_", "persist_"};   // liquid4j.rows = 0, 1, 2
+        String[] variants = {"", "legacy_"};   // liquid4j.rows = 0, 1
         for (int n : new int[] {4096, 8192}) {
             try (Tensor x = Tensor.randn(g, DType.F32, gpu, rows, n); Tensor w = Tensor.randn(g, DType.F32, gpu, n);
                  Tensor out = Tensor.empty(DType.F32, gpu, rows, n); Tensor rstd = Tensor.empty(DType.F32, gpu, rows, 1);
                  Tensor gy = Tensor.randn(g, DType.F32, gpu, rows, n); Tensor gx = Tensor.empty(DType.F32, gpu, rows, n);
                  Tensor gw = Tensor.zeros(DType.F32, gpu, n)) {
                 double elems = (double) rows * n;
-                for (int v : new int[] {1, 2, 0}) {
+                for (int v : new int[] {1, 0}) {
                     System.setProperty("liquid4j.rows", Integer.toString(v));
                     String p = variants[v];
                     double f = time(3, 10, () -> be.rmsNorm(x, w, 1e-6, out, rstd));
@@ -314,13 +287,6 @@ public final class GpuBench {
                     result(p + "softmax_bwd_" + n, 12 * elems / sb / 1e6, "GB/s");
                 }
                 System.clearProperty("liquid4j.rows");
-                // RMSNorm backward grid sweep: R rows per block (0 = persistent, 1024/T blocks per SM), L2 prefetch on/off.
-                for (int[] c : RMS_BWD_CONFIGS) {
-                    setRmsBwd(c);
-                    double bw = time(3, 10, () -> be.rmsNormBackward(x, w, rstd, gy, gx, gw));
-                    result("rmsbwd_R" + c[0] + "_pf" + c[1] + "_" + n, (12 * elems + 4.0 * rows) / bw / 1e6, "GB/s");
-                }
-                setRmsBwd(null);
             }
         }
         System.out.println("allocator: peak " + be.allocator().peakBytes() + " B, reserved " + be.allocator().reservedBytes() + " B");

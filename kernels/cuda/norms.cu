@@ -136,7 +136,7 @@ extern "C" __global__ void l4j_col_sum_add(const float* part, int blocks, int n,
 
 // ---- RMSNorm fast path (rows.cuh: register-resident rows, float4, one DRAM pass) -----------------
 // Forward: 8 B/element + 4 B/row. Launch: T threads, grid-stride over rows (the launcher gives one
-// row per block); when a block has a next row it asks L2 to prefetch it before reducing this one.
+// row per block).
 template <int T, int V>
 __device__ __forceinline__ void rmsnorm_fwd_vec(const float* __restrict__ x, const void* w, int wt, long long ws, int wvec,
                                                 float eps, float* __restrict__ out, float* __restrict__ rstd, long long rows,
@@ -152,7 +152,6 @@ __device__ __forceinline__ void rmsnorm_fwd_vec(const float* __restrict__ x, con
             int i = threadIdx.x + k * T;
             v[k] = i < n4 ? ld4(xr, i) : f4(0.f);
         }
-        if (r + gridDim.x < rows) prefetch_row<T>(x + (r + gridDim.x) * n, n);
         float ss = 0;
 #pragma unroll
         for (int k = 0; k < V; k++) ss += dot4(v[k], v[k]);
@@ -175,13 +174,11 @@ __device__ __forceinline__ void rmsnorm_fwd_vec(const float* __restrict__ x, con
 // b, b+grid, … (the launcher picks the grid from the row count alone, so gw is deterministic);
 // thread t owns the same columns in every row, so its gw partial accumulates in its own slots of
 // dynamic shared memory (n·4 B, no barrier) and is written once per block: gwPart[block][n]
-// (blocks·n·4 B). With pf, the block's next row is prefetched into L2 while this one is reduced
-// (off by default: measured 15–20% slower on the H100).
+// (blocks·n·4 B). No L2 prefetch of the block's next row: measured 15–20% slower on the H100.
 template <int T, int V>
 __device__ __forceinline__ void rmsnorm_bwd_vec(const float* __restrict__ x, const void* w, int wt, long long ws, int wvec,
                                                 const float* __restrict__ rstd, const float* __restrict__ gy,
-                                                float* __restrict__ gx, float* __restrict__ gwPart, long long rows, int n,
-                                                int pf) {
+                                                float* __restrict__ gx, float* __restrict__ gwPart, long long rows, int n) {
     __shared__ float red[32];
     extern __shared__ float4 acc[];  // n/4 float4 when gwPart
     const int n4 = n >> 2;
@@ -203,10 +200,6 @@ __device__ __forceinline__ void rmsnorm_bwd_vec(const float* __restrict__ x, con
             gv[k] = i < n4 ? ld4(gr, i) : f4(0.f);
         }
         float inv = rstd[r];
-        if (pf && r + gridDim.x < rows) {
-            prefetch_row<T>(x + (r + gridDim.x) * n, n);
-            prefetch_row<T>(gy + (r + gridDim.x) * n, n);
-        }
         float dot = 0;
 #pragma unroll
         for (int k = 0; k < V; k++) {
@@ -256,8 +249,8 @@ __device__ __forceinline__ void rmsnorm_bwd_vec(const float* __restrict__ x, con
     }                                                                                                                  \
     extern "C" __global__ void __launch_bounds__(T, 1024 / T) l4j_rmsnorm_bwd_v##T(                                    \
         const float* x, const void* w, int wt, long long ws, int wvec, const float* rstd, const float* gy, float* gx,    \
-        float* gwPart, long long rows, int n, int pf) {                                                                \
-        rmsnorm_bwd_vec<T, V>(x, w, wt, ws, wvec, rstd, gy, gx, gwPart, rows, n, pf);                                  \
+        float* gwPart, long long rows, int n) {                                                                        \
+        rmsnorm_bwd_vec<T, V>(x, w, wt, ws, wvec, rstd, gy, gx, gwPart, rows, n);                                      \
     }
 L4J_ROW_CONFIGS(L4J_RMS_VEC)
 #undef L4J_RMS_VEC

@@ -33,13 +33,6 @@ __device__ __forceinline__ float4 wload4(const void* w, int wt, long long ws, in
     return wvec ? __ldg(reinterpret_cast<const float4*>(w) + i) : wload4_slow(w, wt, ws, i);
 }
 
-// Hints L2 to fetch a row (bytes) ahead of its use: one prefetch per 128-byte line, spread over the block.
-template <int T>
-__device__ __forceinline__ void prefetch_row(const float* p, int n) {
-    const char* c = reinterpret_cast<const char*>(p);
-    for (int off = threadIdx.x * 128; off < n * 4; off += T * 128) asm volatile("prefetch.global.L2 [%0];" ::"l"(c + off));
-}
-
 // Block-wide sum/max for a compile-time block size T (red: ≥ 32 floats of shared memory).
 template <int T>
 __device__ __forceinline__ float tblock_sum(float v, float* red) {

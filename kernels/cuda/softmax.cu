@@ -54,7 +54,8 @@ extern "C" __global__ void l4j_softmax_bwd(const float* y, const float* gy, floa
 
 // ---- Fast path (rows.cuh: register-resident rows, float4, one DRAM pass) -------------------------
 // Forward 8 B/element, backward 12 B/element. Launch: T threads, grid-stride over rows (the
-// launcher gives one row per block); a block with a next row has L2 prefetch it first.
+// launcher gives one row per block). No L2 prefetch of the next row: it cost 15–20% on the H100
+// (bench/GPU-BENCHMARKS.md, the persistent-grid variant that was removed).
 template <int T, int V>
 __device__ __forceinline__ void softmax_fwd_vec(const float* __restrict__ x, float* __restrict__ y, long long rows, int n,
                                                 int log_) {
@@ -69,7 +70,6 @@ __device__ __forceinline__ void softmax_fwd_vec(const float* __restrict__ x, flo
             int i = threadIdx.x + k * T;
             v[k] = i < n4 ? ld4(xr, i) : f4(-INFINITY);
         }
-        if (r + gridDim.x < rows) prefetch_row<T>(x + (r + gridDim.x) * n, n);
         float m = -INFINITY;
 #pragma unroll
         for (int k = 0; k < V; k++) m = fmaxf(m, fmaxf(fmaxf(v[k].x, v[k].y), fmaxf(v[k].z, v[k].w)));
@@ -118,10 +118,6 @@ __device__ __forceinline__ void softmax_bwd_vec(const float* __restrict__ y, con
             int i = threadIdx.x + k * T;
             yv[k] = i < n4 ? ld4(yr, i) : f4(0.f);
             gv[k] = i < n4 ? ld4(gr, i) : f4(0.f);
-        }
-        if (r + gridDim.x < rows) {
-            prefetch_row<T>(y + (r + gridDim.x) * n, n);
-            prefetch_row<T>(gy + (r + gridDim.x) * n, n);
         }
         float s = 0;
 #pragma unroll

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
@@ -138,6 +139,13 @@ public record LiquidLayout(int textVocabSize, int imageCodes, int boiId, int eoi
         Object vq = json.get("vqgan");
         if (vq != Json.NULL && !(vq instanceof String s && !s.isEmpty())) {
             throw new LiquidLayoutException(file + ": \"vqgan\" must be a directory path or null, got " + Json.typeName(vq));
+        }
+        if (vq instanceof String s) {
+            try {
+                Path.of(s);   // a NUL or another character the file system refuses would fail only when the VQGAN is loaded
+            } catch (InvalidPathException e) {
+                throw new LiquidLayoutException(file + ": \"vqgan\" is not a usable path: " + e.getMessage(), e);
+            }
         }
         int text = integer(file, json, "text_vocab_size"), codes = integer(file, json, "image_codes");
         int boi = integer(file, json, "boi_id"), eoi = integer(file, json, "eoi_id"), uncond = integer(file, json, "unconditional_id");

@@ -76,6 +76,9 @@ public final class SequenceBuilder {
         return new SequenceBuilder(tokenizer);
     }
 
+    /** Every id a sequence may hold: text ids, then the image codes' ids ([0, vocabSize)). */
+    public int vocabSize() { return textVocabSize + imageCodes; }
+
     /** Whether this builder makes image samples (false for {@link #textOnly}). */
     public boolean hasImages() { return imageCodes > 0; }
 

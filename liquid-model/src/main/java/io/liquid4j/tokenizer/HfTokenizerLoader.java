@@ -91,7 +91,7 @@ final class HfTokenizerLoader {
 
         Normalizer normalizer = root.isNull("normalizer") ? null : Normalizer.fromJson(root.get("normalizer"));
         PreTokenizer preTokenizer = root.isNull("pre_tokenizer") ? null : PreTokenizer.fromJson(root.get("pre_tokenizer"));
-        PostProcessor postProcessor = root.isNull("post_processor") ? null : PostProcessor.fromJson(root.get("post_processor"));
+        PostProcessor postProcessor = root.isNull("post_processor") ? null : PostProcessor.fromJson(root.get("post_processor"), tokens);
         Decoder decoder = root.isNull("decoder") ? null : Decoder.fromJson(root.get("decoder"));
 
         List<AddedToken> raw = added.stream().filter(t -> !t.normalized()).toList();

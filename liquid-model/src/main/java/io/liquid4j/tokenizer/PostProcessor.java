@@ -50,11 +50,12 @@ sealed interface PostProcessor {
         }
     }
 
-    static PostProcessor fromJson(ConfigNode node) {
+    /** The post-processor of {@code node}; every id it adds must have a token in {@code tokens} (by id). */
+    static PostProcessor fromJson(ConfigNode node, String[] tokens) {
         return switch (node.type()) {
-            case "TemplateProcessing" -> template(node);
+            case "TemplateProcessing" -> template(node, tokens);
             case "ByteLevel" -> new Identity();
-            case "Sequence" -> new Sequence(node.list("processors").stream().map(PostProcessor::fromJson).toList());
+            case "Sequence" -> new Sequence(node.list("processors").stream().map(p -> fromJson(p, tokens)).toList());
             default -> throw node.unsupported("post_processor type \"" + node.type() + "\"");
         };
     }
@@ -63,7 +64,7 @@ sealed interface PostProcessor {
      * Reads the "single" template: SpecialToken items before and after the one Sequence item,
      * each resolved through "special_tokens" (an entry may stand for several ids).
      */
-    private static PostProcessor template(ConfigNode node) {
+    private static PostProcessor template(ConfigNode node, String[] tokens) {
         Map<String, Object> specials = node.isNull("special_tokens") ? Map.of() : node.get("special_tokens").asMap();
         List<Integer> before = new ArrayList<>();
         List<Integer> after = new ArrayList<>();
@@ -77,7 +78,14 @@ sealed interface PostProcessor {
                     throw item.get("SpecialToken").error("names \"" + name + "\", which is not in post_processor.special_tokens");
                 }
                 ConfigNode special = node.get("special_tokens").get(name);
-                for (ConfigNode id : special.list("ids")) (seenSequence ? after : before).add(id.asInt());
+                for (ConfigNode id : special.list("ids")) {
+                    int v = id.asInt();
+                    // an id without a token would reach the model's embedding as an index out of bounds, or fail every decode
+                    if (v < 0 || v >= tokens.length || tokens[v] == null) {
+                        throw id.error("is " + v + ", which is no token of model.vocab or added_tokens (ids run from 0 to " + (tokens.length - 1) + ")");
+                    }
+                    (seenSequence ? after : before).add(v);
+                }
             } else {
                 throw item.error("must be a {\"Sequence\": ...} or a {\"SpecialToken\": ...} item");
             }

@@ -77,6 +77,9 @@ class LiquidLayoutTest {
         assertTrue(m.contains("\"vqgan\" must be a directory path or null"), m);
         m = errorOf("[1]");
         assertTrue(m.startsWith(file), m);
+        // LiquidFilesFuzzTest find: a NUL in the path was accepted and failed later, in vqganDir, naming no file
+        m = errorOf(SPEC_EXAMPLE.replace("\"vqgan\": \"vqgan\"", "\"vqgan\": \"vq\\u0000gan\""));
+        assertTrue(m.startsWith(file) && m.contains("\"vqgan\" is not a usable path"), m);
     }
 
     /** A tokenizer.json of {@code size} ids whose ids 7..9 are the given three tokens. */

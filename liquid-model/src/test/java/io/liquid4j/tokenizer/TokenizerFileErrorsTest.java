@@ -60,4 +60,31 @@ class TokenizerFileErrorsTest {
         TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(dir.resolve("none")));
         assertTrue(e.getMessage().endsWith("none: no such tokenizer file"), e.getMessage());
     }
+
+    /** Fuzzer finds (TokenizerFuzzTest): a template id past the vocabulary, or one with no token, was emitted by encode. */
+    @Test
+    void templateIdsMustNameTokens() {
+        Object post = map("type", "TemplateProcessing", "single", List.of(map("SpecialToken", map("id", "<s>")), map("Sequence", map("id", "A"))),
+                "special_tokens", map("<s>", map("id", "<s>", "ids", List.of(7), "tokens", List.of("<s>"))));
+        assertError("post_processor.special_tokens.<s>.ids[0] is 7, which is no token of model.vocab or added_tokens (ids run from 0 to 2)",
+                () -> load(dir, bpe(vocab("a", "b", "ab"), List.of("a b")), "post_processor", post));
+        Object negative = map("type", "Sequence", "processors", List.of(map("type", "TemplateProcessing", "single", List.of(map("SpecialToken", map("id", "<s>"))),
+                "special_tokens", map("<s>", map("id", "<s>", "ids", List.of(-1))))));
+        assertError("post_processor.processors[0].special_tokens.<s>.ids[0] is -1",
+                () -> load(dir, bpe(vocab("a"), List.of()), "post_processor", negative));
+    }
+
+    /** Fuzzer find (TokenizerFuzzTest): invalid UTF-8 was a MalformedInputException "Input length = 1" naming no file. */
+    @Test
+    void invalidUtf8NamesFileAndPosition() throws Exception {
+        Path f = dir.resolve("tokenizer.json");
+        Files.write(f, new byte[] {'{', '\n', '"', 'v', (byte) 0xFF, '"', ':', '1', '}'});
+        assertError("tokenizer.json: line 2, column 3: not valid UTF-8 (byte 0xFF at byte offset 4)", () -> {
+            try {
+                Tokenizer.load(f);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
 }

@@ -2,7 +2,6 @@ package io.liquid4j.liquid.data;
 
 import io.liquid4j.liquid.TrainingSequence;
 import io.liquid4j.tensor.io.Json;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,13 +62,24 @@ public final class DataPreparer {
         Path base = in.toAbsolutePath().getParent();
         encoded = dropped = skipped = 0;
         int n = 0;
-        try (BufferedReader reader = Files.newBufferedReader(in, StandardCharsets.UTF_8);
+        try (JsonlLines reader = new JsonlLines(in);
              BufferedWriter writer = Files.newBufferedWriter(partial, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-            String line;
-            while ((line = reader.readLine()) != null) {
-                n++;
-                if (n <= resumed) continue;
-                writer.write(line.isBlank() ? "" : prepareLine(line, base, n, in + ":" + n));
+            while (true) {
+                String line, done;
+                try {
+                    line = reader.next();
+                    if (line == null) break;
+                    n = reader.lineNumber();
+                    if (n <= resumed) continue;
+                    done = line.isBlank() ? "" : prepareLine(line, base, n, in + ":" + n);
+                } catch (BadRecordException e) { // not UTF-8: it cannot be copied through, so it is reported here and left empty
+                    n = reader.lineNumber();
+                    if (n <= resumed) continue;
+                    report.println(in + ":" + n + ": " + e.getMessage());
+                    skipped++;
+                    done = "";
+                }
+                writer.write(done);
                 writer.write('\n');
                 writer.flush(); // a complete line is a finished record: a rerun continues after it
                 progress.accept(n);

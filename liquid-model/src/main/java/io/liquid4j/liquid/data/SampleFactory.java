@@ -38,7 +38,7 @@ public final class SampleFactory {
     /**
      * The sequence of one record; {@code where} ("file:line") names it in errors.
      *
-     * @throws IllegalArgumentException for codes outside [0, imageCodes), an image record that was
+     * @throws IllegalArgumentException for codes outside [0, imageCodes), built ids or labels outside the vocabulary, an image record that was
      *                                  not prepared, or a sequence over maxLength without truncation
      */
     public TrainingSequence sample(DataRecord record, int fileIndex, int line, String where) {
@@ -48,7 +48,10 @@ public final class SampleFactory {
                 checkCodes(p.codes(), where);
                 yield builder.imagePair(p.caption(), p.codes(), options.t2iRatio(), options.uncondProb(), recordRng(options.seed(), fileIndex, line));
             }
-            case DataRecord.Built b -> new TrainingSequence(b.inputIds(), b.labels(), b.task());
+            case DataRecord.Built b -> {
+                checkBuilt(b, where);
+                yield new TrainingSequence(b.inputIds(), b.labels(), b.task());
+            }
             case DataRecord.Image i -> throw new IllegalArgumentException(where + ": image record (\"image\": \"" + i.image()
                     + "\"): encode the images to codes first with `liquid prepare --model DIR --data IN.jsonl --out OUT.jsonl`, then train on OUT.jsonl");
         };
@@ -68,6 +71,21 @@ public final class SampleFactory {
             if (codes[i] < 0 || codes[i] >= options.imageCodes()) {
                 throw new IllegalArgumentException(where + ": image code " + codes[i] + " at index " + i + " is outside [0, "
                         + options.imageCodes() + ") (was it encoded with another VQGAN?)");
+            }
+        }
+    }
+
+    /** Ids and labels of a sequence built elsewhere must be ids of this model: one beyond its vocabulary fails the embedding or the loss mid-training. */
+    private void checkBuilt(DataRecord.Built b, String where) {
+        int vocab = builder.vocabSize();
+        for (int i = 0; i < b.inputIds().length; i++) {
+            int id = b.inputIds()[i], label = b.labels()[i];
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException(where + ": \"input_ids\"[" + i + "] is " + id + ", outside the model's ids [0, " + vocab + ")");
+            }
+            if (label != TrainingSequence.IGNORE && (label < 0 || label >= vocab)) {
+                throw new IllegalArgumentException(where + ": \"labels\"[" + i + "] is " + label + ", neither " + TrainingSequence.IGNORE
+                        + " (not counted) nor an id in [0, " + vocab + ")");
             }
         }
     }

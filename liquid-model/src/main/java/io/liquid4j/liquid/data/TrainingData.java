@@ -3,11 +3,8 @@ package io.liquid4j.liquid.data;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.liquid.TrainingSequence;
 import io.liquid4j.liquid.TrainingSequence.Task;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,20 +45,23 @@ public final class TrainingData {
         int skipped = 0;
         for (int f = 0; f < files.size(); f++) {
             Path file = files.get(f);
-            try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-                String line;
-                for (int n = 1; (line = in.readLine()) != null; n++) {
-                    if (line.isBlank()) continue;
-                    String where = file + ":" + n;
+            try (JsonlLines in = new JsonlLines(file)) {
+                while (true) {
+                    String line;
                     DataRecord record;
                     try {
+                        line = in.next();
+                        if (line == null) break;
+                        if (line.isBlank()) continue;
                         record = RecordParser.parse(line);
                     } catch (BadRecordException e) {
+                        String where = file + ":" + in.lineNumber();
                         report.println(where + ": " + e.getMessage());
                         skipped++;
                         continue;
                     }
-                    out.add(factory.sample(record, f, n, where));
+                    int n = in.lineNumber();
+                    out.add(factory.sample(record, f, n, file + ":" + n));
                 }
             }
         }

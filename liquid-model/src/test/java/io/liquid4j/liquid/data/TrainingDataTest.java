@@ -151,4 +151,36 @@ class TrainingDataTest {
         assertEquals(1, cut.truncatedSequences());
         assertArrayEquals(new int[] {2, 8, 9}, cut.get(1).inputIds());
     }
+
+    /** LiquidFilesFuzzTest find: a line that is not UTF-8 ended the load with a MalformedInputException naming no file or line. */
+    @Test
+    void invalidUtf8LineIsReportedAndSkipped() throws IOException {
+        Path f = tmp.resolve("bad.jsonl");
+        byte[] good = "{\"text\": \"ab\"}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bad = {'{', '"', 't', 'e', 'x', 't', '"', ':', '"', (byte) 0xC3, '"', '}', '\r', '\n'};
+        Files.write(f, concat(good, bad, good));
+        TrainingData d = load(opts(0.5, 0.1), f);
+        assertEquals(2, d.size());
+        assertEquals(1, d.skippedLines());
+        assertTrue(report.toString().contains(f + ":2: not valid UTF-8 (byte 0xC3 at byte 10 of the line)"), report.toString());
+    }
+
+    /** LiquidFilesFuzzTest find: built records' ids and labels were not checked against the vocabulary (an index error mid-training). */
+    @Test
+    void builtIdsAndLabelsMustBeIdsOfTheModel() throws IOException {
+        int vocab = TinyLiquidModel.TEXT_VOCAB + CODES;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(opts(0.5, 0.1), file("ids.jsonl", "{\"input_ids\": [2, " + vocab + "], \"labels\": [2, 8]}")));
+        assertTrue(e.getMessage().endsWith("ids.jsonl:1: \"input_ids\"[1] is " + vocab + ", outside the model's ids [0, " + vocab + ")"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> load(opts(0.5, 0.1), file("labels.jsonl", "{\"input_ids\": [2, 8], \"labels\": [-1, 8]}")));
+        assertTrue(e.getMessage().endsWith("labels.jsonl:1: \"labels\"[0] is -1, neither -100 (not counted) nor an id in [0, " + vocab + ")"), e.getMessage());
+        assertEquals(1, load(opts(0.5, 0.1), file("ok.jsonl", "{\"input_ids\": [2, " + (vocab - 1) + "], \"labels\": [-100, 8]}")).size());
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
+    }
 }

@@ -34,13 +34,18 @@ public final class ConfigParser {
     public static ModelConfig load(Path dirOrFile) {
         Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve("config.json") : dirOrFile;
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no config.json found");
+        Object json;
         try {
-            return parse(Json.parseObject(Files.readString(file)), file.toString());
+            json = Json.parseFile(file);   // invalid UTF-8 is a JsonException too, with its position
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot read config (" + e.getMessage() + ")", e);
         } catch (io.liquid4j.tensor.io.JsonException e) {
-            throw new IllegalArgumentException(file + ": invalid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": invalid JSON: line " + e.line() + ", column " + e.column() + ": " + e.detail(), e);
         }
+        if (!(json instanceof Map<?, ?> m)) throw new IllegalArgumentException(file + ": the top level must be a JSON object, got " + Json.typeName(json));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> object = (Map<String, Object>) m;
+        return parse(object, file.toString());
     }
 
     /** Parses an already-read config object; source names it in errors. */
@@ -63,7 +68,7 @@ public final class ConfigParser {
 
         Map<String, Object> ropeParams = optObject("rope_parameters");
         double theta = ropeParams != null && ropeParams.containsKey("rope_theta")
-                ? number(ropeParams.get("rope_theta"), "rope_parameters.rope_theta") : optPositiveDouble("rope_theta", 10000.0);
+                ? positive(ropeParams.get("rope_theta"), "rope_parameters.rope_theta") : optPositiveDouble("rope_theta", 10000.0);
         RopeScaling rope = ropeScaling(ropeParams != null ? ropeParams : optObject("rope_scaling"),
                 ropeParams != null ? "rope_parameters" : "rope_scaling");
 
@@ -81,8 +86,8 @@ public final class ConfigParser {
         boolean[] sliding = new boolean[layers];
         if (family == Family.GEMMA2) {
             scaling = Math.pow(optPositiveDouble("query_pre_attn_scalar", 256), -0.5);
-            attnCap = optDouble("attn_logit_softcapping", 50.0, true);
-            finalCap = optDouble("final_logit_softcapping", 30.0, true);
+            attnCap = softcap("attn_logit_softcapping", 50.0);
+            finalCap = softcap("final_logit_softcapping", 30.0);
             window = optPositiveInt("sliding_window", 4096);
             List<Object> types = optArray("layer_types");
             for (int i = 0; i < layers; i++) {
@@ -142,11 +147,18 @@ public final class ConfigParser {
         String type = typeObj instanceof String s ? s : "default";
         return switch (type) {
             case "default" -> RopeScaling.NONE;
-            case "linear" -> new RopeScaling(RopeScaling.Type.LINEAR, number(m.get("factor"), key + ".factor"), 1, 1, 0);
-            case "llama3" -> new RopeScaling(RopeScaling.Type.LLAMA3, number(m.get("factor"), key + ".factor"),
-                    number(m.get("low_freq_factor"), key + ".low_freq_factor"),
-                    number(m.get("high_freq_factor"), key + ".high_freq_factor"),
-                    (int) number(m.get("original_max_position_embeddings"), key + ".original_max_position_embeddings"));
+            case "linear" -> new RopeScaling(RopeScaling.Type.LINEAR, positive(m.get("factor"), key + ".factor"), 1, 1, 0);
+            case "llama3" -> {
+                double low = positive(m.get("low_freq_factor"), key + ".low_freq_factor");
+                double high = positive(m.get("high_freq_factor"), key + ".high_freq_factor");
+                // HF divides by high − low: equal or reversed factors give NaN or inverted frequencies, not a model
+                if (!(high > low)) throw error(key + ".high_freq_factor " + high + " must be greater than low_freq_factor " + low);
+                long original = integer(m.get("original_max_position_embeddings"), key + ".original_max_position_embeddings");
+                if (original <= 0 || original > Integer.MAX_VALUE) {
+                    throw error("field '" + key + ".original_max_position_embeddings' must be a positive integer, got " + original);
+                }
+                yield new RopeScaling(RopeScaling.Type.LLAMA3, positive(m.get("factor"), key + ".factor"), low, high, (int) original);
+            }
             default -> throw error(key + ".rope_type '" + type + "' is not supported (default, linear, llama3)");
         };
     }
@@ -156,10 +168,10 @@ public final class ConfigParser {
         if (v == null || v == Json.NULL) return new int[0];
         if (v instanceof List<?> l) {
             int[] r = new int[l.size()];
-            for (int i = 0; i < r.length; i++) r[i] = (int) integer(l.get(i), "eos_token_id[" + i + "]");
+            for (int i = 0; i < r.length; i++) r[i] = intId(l.get(i), "eos_token_id[" + i + "]");
             return r;
         }
-        return new int[] {(int) integer(v, "eos_token_id")};
+        return new int[] {intId(v, "eos_token_id")};
     }
 
     // ---- typed access --------------------------------------------------------------------
@@ -177,7 +189,28 @@ public final class ConfigParser {
     }
 
     private int optInt(String key, int dflt) {
-        return has(key) ? (int) integer(json.get(key), key) : dflt;
+        return has(key) ? intId(json.get(key), key) : dflt;
+    }
+
+    /** A token id: an integer that fits an int (a larger one used to be cut to its low 32 bits). */
+    private int intId(Object v, String key) {
+        long id = integer(v, key);
+        if (id < Integer.MIN_VALUE || id > Integer.MAX_VALUE) throw error("field '" + key + "' must be a token id, got " + id);
+        return (int) id;
+    }
+
+    /** A number that must be positive and finite (a RoPE factor or base). */
+    private double positive(Object v, String key) {
+        double d = number(v, key);
+        if (!(d > 0) || Double.isInfinite(d)) throw error("field '" + key + "' must be a positive number, got " + d);
+        return d;
+    }
+
+    /** A softcap: absent is the default, JSON null is off (0), otherwise it must not be negative. */
+    private double softcap(String key, double dflt) {
+        double cap = optDouble(key, dflt, true);
+        if (!(cap >= 0) || Double.isInfinite(cap)) throw error("field '" + key + "' must be a non-negative number or null, got " + cap);
+        return cap;
     }
 
     /** An optional integer that, when present, must be positive (a size, a window, a context length). */

@@ -104,7 +104,17 @@ class ConfigParserTest {
                 {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"query_pre_attn_scalar\": 0", "'query_pre_attn_scalar' must be a positive number"},
                 {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"max_position_embeddings\": -1", "'max_position_embeddings' must be a positive integer"},
                 {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rope_theta\": 0", "'rope_theta' must be a positive number"},
-                {"\"head_dim\": 0, \"num_hidden_layers\": 2", "'head_dim' must be a positive integer"}};
+                {"\"head_dim\": 0, \"num_hidden_layers\": 2", "'head_dim' must be a positive integer"},
+                // ConfigFuzzTest finds: RoPE scaling numbers, softcaps and ids were taken as they came
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8, \"low_freq_factor\": 4, "
+                        + "\"high_freq_factor\": 4, \"original_max_position_embeddings\": 8192}", "high_freq_factor 4.0 must be greater than low_freq_factor 4.0"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8, \"low_freq_factor\": 1, "
+                        + "\"high_freq_factor\": 4, \"original_max_position_embeddings\": 1e10}", "'rope_scaling.original_max_position_embeddings' must be a positive integer"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rope_scaling\": {\"rope_type\": \"linear\", \"factor\": -2}", "'rope_scaling.factor' must be a positive number"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"rope_parameters\": {\"rope_theta\": 0}", "'rope_parameters.rope_theta' must be a positive number"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"attn_logit_softcapping\": -50", "'attn_logit_softcapping' must be a non-negative number"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"eos_token_id\": [1, 4294967297]", "'eos_token_id[1]' must be a token id"},
+                {"\"head_dim\": 4, \"num_hidden_layers\": 2, \"bos_token_id\": 4294967298", "'bos_token_id' must be a token id"}};
         for (String[] b : bad) {
             String sizes = b[0].contains("vocab_size") ? "" : "\"vocab_size\": 40, \"hidden_size\": 16, \"intermediate_size\": 32, ";
             String json = "{" + base + sizes + b[0] + "}";
@@ -115,5 +125,17 @@ class ConfigParserTest {
 
     private static ModelConfig parse(String json) {
         return ConfigParser.parse(Json.parseObject(json), "config.json");
+    }
+
+    /** ConfigFuzzTest find: invalid UTF-8 was an UncheckedIOException "cannot read config (Input length = 1)". */
+    @Test
+    void invalidUtf8IsAnInvalidJsonErrorWithItsPosition(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("config.json");
+        java.nio.file.Files.write(f, new byte[] {'{', '"', (byte) 0xE2, (byte) 0x82, '"', ':', '1', '}'});
+        var e = assertThrows(IllegalArgumentException.class, () -> ConfigParser.load(f));
+        assertTrue(e.getMessage().equals(f + ": invalid JSON: line 1, column 3: not valid UTF-8 (byte 0xE2 at byte offset 2)"), e.getMessage());
+        java.nio.file.Files.writeString(f, "[1]");
+        e = assertThrows(IllegalArgumentException.class, () -> ConfigParser.load(f));
+        assertTrue(e.getMessage().equals(f + ": the top level must be a JSON object, got array"), e.getMessage());
     }
 }

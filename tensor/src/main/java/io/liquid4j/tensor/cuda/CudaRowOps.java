@@ -25,12 +25,11 @@ final class CudaRowOps {
     private static long grid(long rows) { return Math.max(1, Math.min(rows, 1L << 20)); }
 
     /**
-     * Row-kernel variant, for benchmarks and debugging: system property {@code liquid4j.rows}
-     * 0 (default) = register-resident float4 kernels where eligible; 1 = the scalar kernels only
-     * (the previous implementation, kept as the general fallback); 2 = like 0, but the forward and
-     * softmax-backward kernels on a persistent grid (blocks per SM from their launch bounds) that
-     * prefetches each block's next row into L2 (measured 76–79% of copy vs 98–101% for 0: kept
-     * only for comparison).
+     * Row-kernel variant, for debugging and as GpuBench's reference: system property
+     * {@code liquid4j.rows} 0 (default) = register-resident float4 kernels where eligible; 1 = the
+     * scalar kernels only (the previous implementation, kept as the general fallback). A persistent
+     * grid with L2 prefetch of the next row (measured 76–79% of copy vs 98–101%) was removed; its
+     * numbers are in bench/GPU-BENCHMARKS.md.
      */
     static int variant() { return Integer.getInteger("liquid4j.rows", 0); }
 
@@ -53,12 +52,6 @@ final class CudaRowOps {
     /** Weight given as F32 with unit stride and 16-byte alignment: the kernels read it as float4. */
     private static int wvec(Tensor w) { return w != null && w.dtype() == DType.F32 && w.stride(-1) == 1 && aligned16(CudaBackend.ptr(w)) ? 1 : 0; }
 
-    /** Grid of the float4 row kernels: one row per block, or (variant 2) a persistent grid. */
-    private long vecGrid(long rows, int threads, int perSmThreads) {
-        if (variant() == 2) return Math.max(1, Math.min(rows, (long) be.sms * Math.max(1, perSmThreads / threads)));
-        return grid(rows);
-    }
-
     private static long rowsOf(Tensor x) {
         int n = x.size(-1);
         return n == 0 ? 0 : x.numel() / n;
@@ -71,7 +64,7 @@ final class CudaRowOps {
         if (rows == 0) return;
         int vt = variant() == 1 ? 0 : vecThreads(n);
         if (vt != 0 && aligned16(CudaBackend.ptr(x), CudaBackend.ptr(out))) {
-            be.launch("l4j_softmax_fwd_v" + vt, vecGrid(rows, vt, 1536), vt, 0,
+            be.launch("l4j_softmax_fwd_v" + vt, grid(rows), vt, 0,
                     k -> k.ptr(CudaBackend.ptr(x)).ptr(CudaBackend.ptr(out)).i64(rows).i32(n).i32(log ? 1 : 0));
             return;
         }
@@ -88,7 +81,7 @@ final class CudaRowOps {
         if (rows == 0) return;
         int vt = variant() == 1 ? 0 : vecThreads(n);
         if (vt != 0 && aligned16(CudaBackend.ptr(y), CudaBackend.ptr(gy), CudaBackend.ptr(gx))) {
-            be.launch("l4j_softmax_bwd_v" + vt, vecGrid(rows, vt, 1024), vt, 0,
+            be.launch("l4j_softmax_bwd_v" + vt, grid(rows), vt, 0,
                     k -> k.ptr(CudaBackend.ptr(y)).ptr(CudaBackend.ptr(gy)).ptr(CudaBackend.ptr(gx)).i64(rows).i32(n).i32(log ? 1 : 0));
             return;
         }
@@ -116,7 +109,7 @@ final class CudaRowOps {
         if (rows == 0) return;
         int vt = variant() == 1 ? 0 : vecThreads(n);
         if (vt != 0 && aligned16(CudaBackend.ptr(x), CudaBackend.ptr(out))) {
-            be.launch("l4j_rmsnorm_fwd_v" + vt, vecGrid(rows, vt, 1536), vt, 0,
+            be.launch("l4j_rmsnorm_fwd_v" + vt, grid(rows), vt, 0,
                     k -> k.ptr(CudaBackend.ptr(x)).ptr(wptr(w)).i32(wdt(w)).i64(wstride(w)).i32(wvec(w)).f32((float) eps)
                             .ptr(CudaBackend.ptr(out)).ptr(CudaBackend.ptr(rstd)).i64(rows).i32(n));
             return;
@@ -128,20 +121,18 @@ final class CudaRowOps {
     }
 
     /**
-     * Grid of the float4 RMSNorm backward. Without gw: one row per block. With gw, by default
-     * ({@code liquid4j.rmsbwd.rows} = 0) a persistent grid of exactly the 1024/T blocks per SM that
-     * the launch bounds guarantee (one wave; each block a fixed strided set of rows, so gw is
-     * deterministic on a given GPU; partials cost blocks·n·8 B, ~1% of the main traffic at 16k rows).
-     * R > 0: about R rows per block (grid from the row count, capped at 16 waves). Measured on the
-     * H100 (bench/GPU-BENCHMARKS.md): R=0 89%/94% of copy at n=4096/8192, R=8..64 86–94%; the L2
-     * prefetch of each block's next row ({@code liquid4j.rmsbwd.pf}=1) cost 15–20%, so it is off.
+     * Grid of the float4 RMSNorm backward. Without gw: one row per block. With gw: a persistent
+     * grid of exactly the 1024/T blocks per SM that the launch bounds guarantee (one wave; each
+     * block a fixed strided set of rows, so gw is deterministic on a given GPU; partials cost
+     * blocks·n·8 B, ~1% of the main traffic at 16k rows). Measured on the H100
+     * (bench/GPU-BENCHMARKS.md): 89%/94% of copy at n=4096/8192, against 86–94% for R = 8..64 rows
+     * per block and 15–20% less with an L2 prefetch of each block's next row; those two switches
+     * (liquid4j.rmsbwd.rows, liquid4j.rmsbwd.pf) were removed.
      */
     private int rmsBwdBlocks(long rows, int threads, boolean partials) {
         if (!partials) return (int) grid(rows);
-        int r = Integer.getInteger("liquid4j.rmsbwd.rows", 0);
         long resident = (long) be.sms * (1024 / threads);
-        long b = r <= 0 ? resident : Math.min((rows + r - 1) / r, 16 * resident);
-        return (int) Math.max(1, Math.min(rows, b));
+        return (int) Math.max(1, Math.min(rows, resident));
     }
 
     /** Blocks of the backward kernels: about two per SM, so the gw scratch stays small. */
@@ -156,13 +147,12 @@ final class CudaRowOps {
         int vt = variant() == 1 ? 0 : vecThreads(n);
         if (vt != 0 && vt <= 512 && aligned16(CudaBackend.ptr(x), CudaBackend.ptr(gy), CudaBackend.ptr(gx))) {
             int blocks = rmsBwdBlocks(rows, vt, gw != null);
-            int pf = Integer.getInteger("liquid4j.rmsbwd.pf", 0);
             long partBytes = gw == null ? 0 : 4L * blocks * n;
             long part = gw == null ? 0 : be.scratch(partBytes);
             if (aligned16(part)) {   // every block writes its whole partial row: no memset
                 be.launch("l4j_rmsnorm_bwd_v" + vt, blocks, vt, gw == null ? 0 : 4 * n,
                         k -> k.ptr(CudaBackend.ptr(x)).ptr(wptr(w)).i32(wdt(w)).i64(wstride(w)).i32(wvec(w)).ptr(CudaBackend.ptr(rstd))
-                                .ptr(CudaBackend.ptr(gy)).ptr(CudaBackend.ptr(gx)).ptr(part).i64(rows).i32(n).i32(pf));
+                                .ptr(CudaBackend.ptr(gy)).ptr(CudaBackend.ptr(gx)).ptr(part).i64(rows).i32(n));
                 if (gw != null) {
                     foldInto(part, blocks, n, gw);
                     be.release(part, partBytes);

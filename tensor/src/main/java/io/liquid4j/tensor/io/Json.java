@@ -3,6 +3,11 @@ package io.liquid4j.tensor.io;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,8 +107,10 @@ public final class Json {
     }
 
     /**
-     * Reads a UTF-8 file (invalid UTF-8 is an IOException) and parses it. A leading byte order
-     * mark is skipped, as RFC 8259 allows. Parse errors name the file in their message.
+     * Reads a UTF-8 file and parses it. A leading byte order mark is skipped, as RFC 8259 allows.
+     * Parse errors, invalid UTF-8 among them, are a {@link JsonException} naming the file and the
+     * position ("f.json: line 3, column 7: not valid UTF-8 (byte 0xC3 at byte offset 40)"); an
+     * IOException is only a file that cannot be read.
      */
     public static Object parseFile(Path file) throws IOException {
         return parseFile(file, Options.DEFAULT);
@@ -111,7 +118,7 @@ public final class Json {
 
     /** As {@link #parseFile(Path)} with explicit options. */
     public static Object parseFile(Path file, Options options) throws IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
+        String text = decodeUtf8(Files.readAllBytes(file), file);
         if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
             text = text.substring(1);
         }
@@ -120,6 +127,28 @@ public final class Json {
         } catch (JsonException e) {
             throw e.withSource(file.toString());
         }
+    }
+
+    /** The bytes as text; invalid UTF-8 is a JsonException at the first bad byte (Files.readString's error names neither file nor place). */
+    private static String decodeUtf8(byte[] bytes, Path file) {
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);   // UTF-8 never decodes to more chars than bytes
+        CoderResult r = dec.decode(in, out, true);
+        if (!r.isError()) r = dec.flush(out);
+        if (!r.isError()) return out.flip().toString();
+        int at = in.position(), line = 1, column = 1;
+        for (int i = 0; i < out.position(); i++) {
+            if (out.get(i) == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+        }
+        String detail = String.format("not valid UTF-8 (byte 0x%02X at byte offset %d)", bytes[at] & 0xFF, at);
+        throw new JsonException(detail, line, column, out.position()).withSource(file.toString());
     }
 
     /** A short name of a parsed value's JSON type, for error messages ("object", "string", ...). */

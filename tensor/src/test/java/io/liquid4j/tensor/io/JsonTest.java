@@ -8,7 +8,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -366,8 +365,9 @@ class JsonTest {
         assertEquals(Map.of(), Json.parseFile(ok));
 
         Path badUtf8 = dir.resolve("bad.json");
-        Files.write(badUtf8, new byte[] {'"', (byte) 0xC3, '"'});
-        assertThrows(CharacterCodingException.class, () -> Json.parseFile(badUtf8));
+        Files.write(badUtf8, new byte[] {'{', '\n', ' ', '"', (byte) 0xC3, '"'});
+        JsonException utf8 = assertThrows(JsonException.class, () -> Json.parseFile(badUtf8));
+        assertEquals(badUtf8 + ": line 2, column 3: not valid UTF-8 (byte 0xC3 at byte offset 4)", utf8.getMessage());
 
         Path badJson = dir.resolve("broken.json");
         Files.writeString(badJson, "{\"a\":\n tru}");
