@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
         description = "liquid4j: a pure-Java engine for unified text+image language models (Liquid).",
         subcommands = {InfoCommand.class, InitCommand.class, TokenizeCommand.class, TrainTokenizerCommand.class, GenerateCommand.class,
                 ImagineCommand.class, CaptionCommand.class, ChatCommand.class, PrepareCommand.class, TrainCommand.class, EvalCommand.class,
-                LogitsCommand.class, VqCommand.class, AotTrainingCommand.class, CommandLine.HelpCommand.class})
+                LogitsCommand.class, VqCommand.class, CommandLine.HelpCommand.class})
 public final class LiquidCli implements Runnable {
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
     boolean debug;
