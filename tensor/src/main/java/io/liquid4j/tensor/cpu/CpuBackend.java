@@ -84,10 +84,10 @@ public final class CpuBackend implements Backend {
     @Override public void matmul(Tensor a, Tensor w, Tensor out, boolean accumulate) { CpuMatmul.matmul(a, w, out, accumulate); }
 
     /**
-     * Decode-sized x (≤ 8 rows): {@link QuantGemv} reads the codes in place. More rows: W is
-     * dequantized once to F32 for this call and multiplied by the GEMM (prefill is compute-bound;
-     * the temporary is one layer's weight; F32 because a code times an F16 scale needs more bits
-     * than BF16 holds, and both paths must agree).
+     * Up to 64 rows of x: {@link QuantGemv} reads the codes in place. More rows: W is dequantized
+     * once to F32 for this call (in parallel, vectorised) and multiplied by the GEMM (prefill is
+     * compute-bound; the temporary is one layer's weight; F32 because a code times an F16 scale
+     * needs more bits than BF16 holds, and both paths must agree).
      */
     @Override public void matmulQuantized(Tensor x, io.liquid4j.tensor.QuantizedWeight w, Tensor out) {
         if (x.size(0) <= QuantGemv.MAX_M && QuantGemv.usable()) {
@@ -95,7 +95,10 @@ public final class CpuBackend implements Backend {
             return;
         }
         try (var ng = io.liquid4j.tensor.GradMode.noGrad(); var scope = io.liquid4j.tensor.TensorScope.open()) {
-            CpuMatmul.matmul(x.unsqueeze(0), w.dequantize().t().unsqueeze(0), out.unsqueeze(0), false);
+            Tensor wf = Tensor.empty(io.liquid4j.tensor.DType.F32, w.rows(), w.cols());
+            if (QuantGemv.usable()) QuantGemv.dequantize(w, wf);
+            else wf.copyFrom(w.dequantize());
+            CpuMatmul.matmul(x.unsqueeze(0), wf.t().unsqueeze(0), out.unsqueeze(0), false);
         }
     }
 

@@ -96,6 +96,17 @@ class QuantGemvTest {
 
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
+    void vectorisedDequantizeMatchesTheScalarOne(QuantFormat fmt) {
+        try (var scope = TensorScope.open()) {
+            QuantizedWeight w = adversarial(fmt, 13, 96, 77);
+            Tensor out = Tensor.zeros(13, 96);
+            QuantGemv.dequantize(w, out);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(w.dequantize().toFloatArray(), out.toFloatArray());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(QuantFormat.class)
     void roundTripStaysWithinTheFormatsError(QuantFormat fmt) {
         try (var scope = TensorScope.open()) {
             Random r = new Random(4);
@@ -122,14 +133,14 @@ class QuantGemvTest {
             Tensor wf = Tensor.randn(new io.liquid4j.tensor.Generator(2), 40, 64).mul(0.1);
             QuantizedWeight q = QuantizedWeight.quantize(wf, fmt);
             Tensor wd = q.dequantize();
-            Tensor x = Tensor.randn(new io.liquid4j.tensor.Generator(3), 2, 10, 64);   // 20 rows: the dequantize + GEMM path
+            Tensor x = Tensor.randn(new io.liquid4j.tensor.Generator(3), 2, 40, 64);   // 80 rows: the dequantize + GEMM path
             Tensor bias = Tensor.randn(new io.liquid4j.tensor.Generator(4), 40);
             float[] want = F.linear(x, wd, bias).toFloatArray(), prefill = F.linear(x, q, bias).toFloatArray();
             float[] decode = F.linear(x.narrow(1, 0, 1), q, bias).toFloatArray();   // 2 rows: the GEMV
             for (int i = 0; i < want.length; i++) assertEquals(want[i], prefill[i], 1e-4 * (1 + Math.abs(want[i])));
             for (int j = 0; j < 40; j++) {
                 assertEquals(want[j], decode[j], 1e-4 * (1 + Math.abs(want[j])));
-                assertEquals(want[10 * 40 + j], decode[40 + j], 1e-4 * (1 + Math.abs(want[10 * 40 + j])));
+                assertEquals(want[40 * 40 + j], decode[40 + j], 1e-4 * (1 + Math.abs(want[40 * 40 + j])));
             }
         }
     }
