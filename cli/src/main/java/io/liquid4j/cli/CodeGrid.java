@@ -73,6 +73,9 @@ record CodeGrid(int height, int width, long[] codes) {
             if (row.size() != w || w == 0) throw new IllegalArgumentException(file + ": codes row " + y + " has " + row.size() + " entries, row 0 has " + w);
             for (int x = 0; x < w; x++) {
                 if (!(row.get(x) instanceof Long c)) throw new IllegalArgumentException(file + ": code at row " + y + ", column " + x + " is not an integer");
+                if (c < 0 || c > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(file + ": code at row " + y + ", column " + x + " is " + c + ", not a code id (0 .. " + Integer.MAX_VALUE + ")");
+                }
                 codes[y * w + x] = c;
             }
         }

@@ -41,11 +41,14 @@ final class ImageCodesFile {
             }
             int[] out = new int[first.size()];
             for (int i = 0; i < out.length; i++) {
-                if (!(first.get(i) instanceof Number n)) throw new IllegalArgumentException(file + ": code " + i + " of the first image is not a number");
-                out[i] = n.intValue();
+                if (!(first.get(i) instanceof Long n) || n < 0 || n > Integer.MAX_VALUE) {
+                    throw new IllegalArgumentException(file + ": code " + i + " of the first image is " + first.get(i) + ", not a code id (an integer 0 .. "
+                            + Integer.MAX_VALUE + ")");
+                }
+                out[i] = (int) (long) n;
             }
             return out;
         }
-        return Arrays.stream(CodeGrid.read(file).codes()).mapToInt(Math::toIntExact).toArray();
+        return Arrays.stream(CodeGrid.read(file).codes()).mapToInt(c -> (int) c).toArray();   // read() checked the range
     }
 }
