@@ -45,6 +45,12 @@ public final class KVCache implements AutoCloseable {
         length += n;
     }
 
+    /** Forgets the slots from n on (n ≤ length): the next tokens are written at slot n (benchmarks, retries). */
+    public void truncate(int n) {
+        if (n < 0 || n > length) throw new IllegalArgumentException("cannot truncate a KV cache of " + length + " slots to " + n);
+        length = n;
+    }
+
     /** Forgets the contents (the memory is reused by the next sequence). */
     public void reset() { length = 0; }
 
