@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.liquid4j.fuzz.JsonMutator;
 import io.liquid4j.nn.layers.RopeScaling;
 import io.liquid4j.tensor.io.Json;
 import java.io.IOException;

@@ -68,29 +68,44 @@ public final class DtypeConverter {
                 totalSize += convertFile(shard, dest, target, progress);
                 written.add(dest);
             }
-            Path opened = ckpt.path();
-            List<Path> shardFiles = ckpt.shards().stream().map(s -> s.path().toAbsolutePath().normalize()).toList();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(in)) {
-                for (Path p : ds) {
-                    if (!Files.isRegularFile(p) || shardFiles.contains(p.toAbsolutePath().normalize())) continue;
-                    String name = p.getFileName().toString();
-                    Path dest = out.resolve(name);
-                    if (p.equals(opened) && name.endsWith(".index.json")) {
-                        AtomicFiles.write(dest, rewriteIndex(p, totalSize));
-                    } else if (name.equals("config.json")) {
-                        AtomicFiles.write(dest, rewriteConfig(p, target));
-                    } else if (name.endsWith(".safetensors")) {
-                        continue; // a stray shard the checkpoint does not use
-                    } else {
-                        AtomicFiles.copy(p, dest);
-                    }
-                    written.add(dest);
-                }
-            }
+            long total = totalSize;
+            copyCompanions(in, out, ckpt, index -> rewriteIndex(index, total), config -> rewriteConfig(config, target), written);
         } catch (IOException e) {
             throw new ConversionException(in, "cannot read the model directory: " + e.getMessage(), e);
         }
         return written;
+    }
+
+    /** Rewrites one file of a model directory into the bytes of its converted counterpart. */
+    interface Rewrite {
+        byte[] apply(Path file) throws IOException;
+    }
+
+    /**
+     * Writes the files of model directory in that are not the checkpoint's shards into out: the
+     * shard index through {@code index}, config.json through {@code config}, stray .safetensors
+     * files left out, everything else copied; appends what it wrote to {@code written}.
+     */
+    static void copyCompanions(Path in, Path out, ShardedCheckpoint ckpt, Rewrite index, Rewrite config, List<Path> written) throws IOException {
+        Path opened = ckpt.path();
+        List<Path> shardFiles = ckpt.shards().stream().map(s -> s.path().toAbsolutePath().normalize()).toList();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(in)) {
+            for (Path p : ds) {
+                if (!Files.isRegularFile(p) || shardFiles.contains(p.toAbsolutePath().normalize())) continue;
+                String name = p.getFileName().toString();
+                Path dest = out.resolve(name);
+                if (p.equals(opened) && name.endsWith(".index.json")) {
+                    AtomicFiles.write(dest, index.apply(p));
+                } else if (name.equals("config.json")) {
+                    AtomicFiles.write(dest, config.apply(p));
+                } else if (name.endsWith(".safetensors")) {
+                    continue; // a stray shard the checkpoint does not use
+                } else {
+                    AtomicFiles.copy(p, dest);
+                }
+                written.add(dest);
+            }
+        }
     }
 
     /** Converts one file; returns the size of its data buffer (what an index's total_size sums). */

@@ -14,7 +14,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,31 +81,16 @@ final class Quantizer {
                 total += plan.stream().mapToLong(PlannedTensor::byteLength).sum();
                 written.add(dest);
             }
-            Path opened = ckpt.path();
-            List<Path> shardFiles = ckpt.shards().stream().map(s -> s.path().toAbsolutePath().normalize()).toList();
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(in)) {
-                for (Path p : ds) {
-                    if (!Files.isRegularFile(p) || shardFiles.contains(p.toAbsolutePath().normalize())) continue;
-                    String name = p.getFileName().toString();
-                    Path dest = out.resolve(name);
-                    if (p.equals(opened) && name.endsWith(".index.json")) {
-                        AtomicFiles.write(dest, index(p, total, renamed));
-                    } else if (name.equals("config.json")) {
-                        Map<String, Object> q = new LinkedHashMap<>();
-                        q.put("quant_method", "liquid4j");
-                        q.put("format", format.id());
-                        q.put("block_size", QuantFormat.BLOCK);
-                        Map<String, Object> c = new LinkedHashMap<>(config);
-                        c.put("quantization_config", q);
-                        AtomicFiles.write(dest, Json.write(c).getBytes(StandardCharsets.UTF_8));
-                    } else if (name.endsWith(".safetensors")) {
-                        continue;
-                    } else {
-                        AtomicFiles.copy(p, dest);
-                    }
-                    written.add(dest);
-                }
-            }
+            long totalSize = total;
+            DtypeConverter.copyCompanions(in, out, ckpt, index -> index(index, totalSize, renamed), c -> {
+                Map<String, Object> q = new LinkedHashMap<>();
+                q.put("quant_method", "liquid4j");
+                q.put("format", format.id());
+                q.put("block_size", QuantFormat.BLOCK);
+                Map<String, Object> json = new LinkedHashMap<>(config);
+                json.put("quantization_config", q);
+                return Json.write(json).getBytes(StandardCharsets.UTF_8);
+            }, written);
         } catch (IOException e) {
             throw new ConversionException(in, "cannot read the model directory: " + e.getMessage(), e);
         }

@@ -1,4 +1,4 @@
-package io.liquid4j.nn.transformer;
+package io.liquid4j.fuzz;
 
 import io.liquid4j.tensor.io.Json;
 
@@ -18,10 +18,9 @@ import java.util.Random;
  * spliced from elsewhere in the document). Each call describes its mutation in {@code how}, so a
  * failing case can be named and reproduced from its seed.
  *
- * <p>A copy of liquid-model's {@code io.liquid4j.fuzz.JsonMutator} (test classes are not shared between
- * modules).
+ * <p>Shared through tensor's test-jar by the fuzz tests of nn, liquid-model and cli.
  */
-final class JsonMutator {
+public final class JsonMutator {
     /** Every kind of mutation, as the first word of {@code how}. */
     public static final List<String> KINDS = List.of("flip", "truncate", "insert", "delete", "utf8", "syntax", "retype",
             "remove", "duplicate", "addkey", "raw", "splice");
