@@ -25,7 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Decode-time y = x·Wᵀ through the public op, F.linear, for W [n, k] stored BF16 or quantized
- * Q8_0 / Q4_0 (QuantizedWeight, decoded in registers by the CPU's QuantGemv), x [1, k]. Cycles
+ * Q8_0 / Q4_0 (QuantizedWeight, decoded in registers by the CPU's QuantGemv), x [m, k] (m = 1, or
+ * the few rows of a batched or CFG decode). Cycles
  * through enough copies of W to cover 256 MiB, so W comes from DRAM as in a decode step. Score:
  * microseconds per product; weight GB/s = bytes of W (codes + scales for the quantized ones) /
  * (score · 1e3).
@@ -50,6 +51,10 @@ public class QuantGemvBench {
     @Param({"4096"})
     public int k;
 
+    /** Rows of x (decode of 1; CFG decodes 2 rows). */
+    @Param({"1"})
+    public int m;
+
     private Tensor[] plain;
     private QuantizedWeight[] quantized;
     private Tensor x;
@@ -69,7 +74,7 @@ public class QuantGemvBench {
                 if (bf16) plain[i] = w.to(DType.BF16).clone().unscoped();
                 else quantized[i] = new QuantizedWeight(q.format(), q.codes().clone().unscoped(), q.scales().clone().unscoped(), n, k);
             }
-            x = Tensor.randn(new Generator(1), 1, k).unscoped();
+            x = Tensor.randn(new Generator(1), m, k).unscoped();
         }
     }
 
@@ -79,7 +84,7 @@ public class QuantGemvBench {
         next = next + 1 == (plain[0] != null ? plain.length : quantized.length) ? 0 : next + 1;
         try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
             Tensor y = plain[0] != null ? F.linear(x, plain[i], null) : F.linear(x, quantized[i], null);
-            return y.narrow(1, 0, 1).item();
+            return y.narrow(0, 0, 1).narrow(1, 0, 1).item();
         }
     }
 

@@ -48,9 +48,10 @@ final class QuantGemv {
     static int lanes() { return F.length(); }
 
     /**
-     * out [m, n] = x [m, k] · Wᵀ; x and out contiguous F32 on the CPU, m ≤ MAX_M. One x row: each W
-     * row's codes are decoded straight into the dot product. More rows: each W row is decoded once
-     * into an L1-resident float row, then dotted with every x row (the decode is paid once, not m times).
+     * out [m, n] = x [m, k] · Wᵀ; x and out contiguous F32 on the CPU, m ≤ MAX_M. Up to 8 x rows:
+     * each W row's codes are decoded straight into the dot products, one decoded vector feeding a
+     * pair of x rows (the W row is re-read from L1 per pair). More rows: each W row is decoded once
+     * into an L1-resident float row, then dotted with every x row.
      */
     static void multiply(Tensor x, QuantizedWeight w, Tensor out) {
         int m = x.size(0), k = w.cols(), n = w.rows();
@@ -61,16 +62,25 @@ final class QuantGemv {
         boolean q8 = w.format() == QuantFormat.Q8_0;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
-            float[] row = m > 1 ? new float[k] : null;
+            float[] row = m > 8 ? new float[k] : null, two = new float[2];
             for (int r = start; r < end; r++) {
                 long c = c0 + r * rowBytes, s = s0 + r * scaleRow;
-                if (m == 1) {
-                    float dot = q8 ? q8Row(xs, 0, codes, c, scales, s, k) : q4Row(xs, 0, codes, c, scales, s, k);
-                    o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * r, dot);
+                if (m > 8) {
+                    decodeRow(codes, c, scales, s, k, q8, row, 0);
+                    for (int i = 0; i < m; i++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot(row, xs, i * k, k));
                     continue;
                 }
-                decodeRow(codes, c, scales, s, k, q8, row, 0);
-                for (int i = 0; i < m; i++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot(row, xs, i * k, k));
+                int i = 0;
+                for (; i + 2 <= m; i += 2) {   // pairs of x rows share each decoded vector (CFG decodes 2 rows)
+                    if (q8) q8Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    else q4Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), two[0]);
+                    o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) (i + 1) * n + r), two[1]);
+                }
+                if (i < m) {
+                    float dot = q8 ? q8Row(xs, i * k, codes, c, scales, s, k) : q4Row(xs, i * k, codes, c, scales, s, k);
+                    o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot);
+                }
             }
         });
     }
@@ -125,6 +135,25 @@ final class QuantGemv {
 
     private static float scale(MemorySegment seg, long off) { return Float.float16ToFloat(seg.get(I16_LE, off)); }
 
+    /** out[0], out[1] = x_a·W, x_b·W for the Q8_0 row at c: each decoded vector feeds both x rows. */
+    static void q8Row2(float[] x, int xa, int xb, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] out) {
+        int v = F.length();
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            FloatVector ta = FloatVector.zero(F), tb = FloatVector.zero(F);
+            for (int e = 0; e < QuantFormat.BLOCK; e += v) {
+                FloatVector w = q8(cs, c + p + e);
+                ta = w.fma(FloatVector.fromArray(F, x, xa + p + e), ta);
+                tb = w.fma(FloatVector.fromArray(F, x, xb + p + e), tb);
+            }
+            FloatVector d = FloatVector.broadcast(F, scale(ss, s + 2L * blk));
+            a = ta.fma(d, a);
+            b = tb.fma(d, b);
+        }
+        out[0] = a.reduceLanes(VectorOperators.ADD);
+        out[1] = b.reduceLanes(VectorOperators.ADD);
+    }
+
     static float q8Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
         int v = F.length();
         FloatVector a = FloatVector.zero(F);
@@ -155,6 +184,26 @@ final class QuantGemv {
     }
 
     private static ByteVector bytes(MemorySegment seg, long off) { return ByteVector.fromMemorySegment(B, seg, off, ByteOrder.LITTLE_ENDIAN); }
+
+    /** out[0], out[1] = x_a·W, x_b·W for the Q4_0 row at c. */
+    static void q4Row2(float[] x, int xa, int xb, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] out) {
+        int v = F.length();
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            FloatVector ta = FloatVector.zero(F), tb = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += v) {
+                IntVector bv = ints(bytes(cs, c + p / 2 + j));
+                FloatVector l = lo(bv), h = hi(bv);
+                ta = h.fma(FloatVector.fromArray(F, x, xa + p + 16 + j), l.fma(FloatVector.fromArray(F, x, xa + p + j), ta));
+                tb = h.fma(FloatVector.fromArray(F, x, xb + p + 16 + j), l.fma(FloatVector.fromArray(F, x, xb + p + j), tb));
+            }
+            FloatVector d = FloatVector.broadcast(F, scale(ss, s + 2L * blk));
+            a = ta.fma(d, a);
+            b = tb.fma(d, b);
+        }
+        out[0] = a.reduceLanes(VectorOperators.ADD);
+        out[1] = b.reduceLanes(VectorOperators.ADD);
+    }
 
     static float q4Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
         int v = F.length();
