@@ -925,16 +925,19 @@ public final class Tensor implements AutoCloseable {
         DType rd = promote(a.dtype, b.dtype);
         Tensor a3, b3;
         int bs = (int) numel(batch);
+        // one shared 2-D weight (a Linear's): the batch rows are more rows of one product, so the
+        // weight is streamed once, not once per batch entry (a decode step of B rows is [B, 1, K])
+        boolean fold = b.dim() == 2 && bs > 1;
         try (var ng = GradMode.noGrad()) {
             Tensor af = a.dtype == DType.F32 ? a : a.toNoGrad(DType.F32);
-            a3 = batch3(af, batch, m, k);
-            b3 = batch3(b, batch, k, n);
+            a3 = fold ? af.reshape(1, bs * m, k) : batch3(af, batch, m, k);
+            b3 = fold ? b.unsqueeze(0) : batch3(b, batch, k, n);
         }
         int[] os = Arrays.copyOf(batch, batch.length + 2);
         os[batch.length] = m;
         os[batch.length + 1] = n;
         Tensor out = empty(DType.F32, a.device(), os);
-        a.backend().matmul(a3, b3, out.viewOf(Layout.contiguous(bs, m, n)), false);
+        a.backend().matmul(a3, b3, out.viewOf(fold ? Layout.contiguous(1, bs * m, n) : Layout.contiguous(bs, m, n)), false);
         if (rd != DType.F32) out = out.toNoGrad(rd);
         Tensor res = out;
         return Autograd.record(res, "matmul", g -> new Tensor[] {
