@@ -125,14 +125,15 @@ final class GenerateCommand implements Callable<Integer> {
         System.out.flush();
         err.printf(Locale.ROOT, "prefill %d tokens: %.1f tok/s; decode %d steps × %d rows: %.1f tok/s%n",
                 r.promptTokens(), r.prefillTokensPerSecond(), r.decodeSteps(), batch.size(), r.decodeTokensPerSecond());
-        // what a user waits for: the first new token, counted from the JVM's start and from the end of loading
+        // what a user waits for: the first new token, counted from the process's start (./liquid execs the JVM in
+        // the same process, so its checks count too) and from the end of loading
         double prefill = r.prefillNanos() / 1e9;
         double sinceLoad = (loaded - t0) / 1e9;
         java.util.Optional<java.time.Instant> started = ProcessHandle.current().info().startInstant();
         if (started.isPresent()) {
             double sinceStart = java.time.Duration.between(started.get(), java.time.Instant.now()).toNanos() / 1e9
                     - (System.nanoTime() - loaded) / 1e9 + prefill;
-            err.printf(Locale.ROOT, "first token %.2f s after the JVM started (loading %.2f s, prefill %.2f s)%n", sinceStart, sinceLoad, prefill);
+            err.printf(Locale.ROOT, "first token %.2f s after the process started (the launcher script included; loading %.2f s, prefill %.2f s)%n", sinceStart, sinceLoad, prefill);
         }
         return 0;
     }

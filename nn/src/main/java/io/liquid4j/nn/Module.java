@@ -97,12 +97,16 @@ public abstract class Module {
         return parameters().stream().filter(Parameter::isTrainable).toList();
     }
 
-    /** Number of scalar weights (tied parameters counted once). */
+    /** Number of scalar weights (tied parameters counted once; quantized weights by their element count). */
     public final long parameterCount() {
         long n = 0;
         for (Parameter p : parameters()) n += p.numel();
-        return n;
+        for (Module m : namedModules().values()) n += m.weightsOutsideParameters();
+        return n + weightsOutsideParameters();
     }
+
+    /** Weights this module holds in another form than its parameters (a Linear's quantized codes), counted by {@link #parameterCount}. */
+    protected long weightsOutsideParameters() { return 0; }
 
     public final Map<String, Module> children() { return Collections.unmodifiableMap(children); }
 

@@ -48,6 +48,8 @@ public final class Linear extends Module {
     /** The quantized weight, or null for a plain one. */
     public QuantizedWeight quantized() { return quantized; }
 
+    @Override protected long weightsOutsideParameters() { return quantized == null ? 0 : (long) quantized.rows() * quantized.cols(); }
+
     public Parameter weight() { return weight; }
 
     public int inFeatures() { return quantized != null ? quantized.cols() : weight.shape()[1]; }
