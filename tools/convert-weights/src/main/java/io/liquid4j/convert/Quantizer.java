@@ -9,13 +9,13 @@ import io.liquid4j.tensor.io.SafetensorsFile;
 import io.liquid4j.tensor.io.ShardedCheckpoint;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -119,40 +119,48 @@ final class Quantizer {
         plan.add(new PlannedTensor(base + ".scales", "F16", new long[] {rows, k / QuantFormat.BLOCK}, out -> stream(shard, e, format, false, out)));
     }
 
-    private static void stream(SafetensorsFile shard, SafetensorsFile.Entry e, QuantFormat format, boolean codes, java.nio.channels.FileChannel out) throws IOException {
-        MemorySegment data = shard.data(e);
+    private static void stream(SafetensorsFile shard, SafetensorsFile.Entry e, QuantFormat format, boolean codes, FileChannel out) throws IOException {
         long rows = e.shape()[0];
         int k = (int) e.shape()[1];
         int chunk = (int) Math.max(1, CHUNK_ELEMENTS / k);
         DType dt = e.dtype();
+        int es = dt.byteSize();
         float[] v = new float[chunk * k];
-        for (long r0 = 0; r0 < rows; r0 += chunk) {
-            int n = (int) Math.min(chunk, rows - r0);
-            for (int i = 0; i < n * k; i++) {
-                long at = (r0 * k + i) * dt.byteSize();
-                v[i] = switch (dt) {
-                    case F32 -> data.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
-                    case BF16 -> DType.bf16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at));
-                    case F16 -> DType.f16ToFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at));
-                    default -> throw new IllegalStateException("not a floating dtype: " + dt);
-                };
+        ByteBuffer in = ByteBuffer.allocate(chunk * k * es).order(ByteOrder.LITTLE_ENDIAN);
+        try (FileChannel ch = FileChannel.open(shard.path(), StandardOpenOption.READ)) {
+            for (long r0 = 0; r0 < rows; r0 += chunk) {
+                int n = (int) Math.min(chunk, rows - r0);
+                in.clear().limit(n * k * es);
+                long pos = e.byteOffset() + r0 * k * es;
+                while (in.hasRemaining()) {
+                    if (ch.read(in, pos + in.position()) < 0) throw new ConversionException(shard.path(), "ended inside tensor " + e.name());
+                }
+                in.flip();
+                for (int i = 0; i < n * k; i++) {
+                    v[i] = switch (dt) {
+                        case F32 -> in.getFloat();
+                        case BF16 -> DType.bf16ToFloat(in.getShort());
+                        case F16 -> DType.f16ToFloat(in.getShort());
+                        default -> throw new IllegalStateException("not a floating dtype: " + dt);
+                    };
+                }
+                byte[] q = new byte[(int) (n * format.rowBytes(k))];
+                short[] s = new short[n * (k / QuantFormat.BLOCK)];
+                try {
+                    QuantizedWeight.quantizeRows(v, n, k, format, q, s);
+                } catch (IllegalArgumentException ex) {
+                    throw new ConversionException(shard.path(), e.name() + " (rows from " + r0 + "): " + ex.getMessage());
+                }
+                ByteBuffer b;
+                if (codes) {
+                    b = ByteBuffer.wrap(q);
+                } else {
+                    b = ByteBuffer.allocate(2 * s.length).order(ByteOrder.LITTLE_ENDIAN);
+                    for (short x : s) b.putShort(x);
+                    b.flip();
+                }
+                StreamingSafetensorsWriter.writeFully(out, b);
             }
-            byte[] q = new byte[(int) (n * format.rowBytes(k))];
-            short[] s = new short[n * (k / QuantFormat.BLOCK)];
-            try {
-                QuantizedWeight.quantizeRows(v, n, k, format, q, s);
-            } catch (IllegalArgumentException ex) {
-                throw new ConversionException(shard.path(), e.name() + " (rows from " + r0 + "): " + ex.getMessage());
-            }
-            ByteBuffer b;
-            if (codes) {
-                b = ByteBuffer.wrap(q);
-            } else {
-                b = ByteBuffer.allocate(2 * s.length).order(ByteOrder.LITTLE_ENDIAN);
-                for (short x : s) b.putShort(x);
-                b.flip();
-            }
-            StreamingSafetensorsWriter.writeFully(out, b);
         }
     }
 
