@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,15 +126,8 @@ class TokenizerFuzzTest {
         for (int b = 0; b < bases.size(); b++) {
             assertTrue(check("base-" + b, Json.write(bases.get(b)).getBytes(StandardCharsets.UTF_8)), "base " + b + " must load");
         }
-        Map<String, int[]> stats = new TreeMap<>();
         long t0 = System.nanoTime();
-        for (int i = 0; i < MUTANTS; i++) {
-            Random rnd = new Random(SEED * 1_000_003L + i);
-            StringBuilder how = new StringBuilder();
-            byte[] mutant = JsonMutator.mutate(rnd, bases.get(rnd.nextInt(bases.size())), how);
-            boolean loaded = check("mutant-" + i + " (" + how + ")", mutant);
-            stats.computeIfAbsent(how.toString().split(" ")[0], k -> new int[2])[loaded ? 0 : 1]++;
-        }
+        Map<String, int[]> stats = JsonMutator.fuzz(SEED, MUTANTS, bases, this::check);
         long ms = (System.nanoTime() - t0) / 1_000_000;
         int loaded = stats.values().stream().mapToInt(s -> s[0]).sum();
         assertTrue(loaded > MUTANTS / 10 && loaded < MUTANTS * 9 / 10, "loaded " + loaded + " of " + MUTANTS + ": " + describe(stats));

@@ -29,6 +29,28 @@ public final class JsonMutator {
 
     private JsonMutator() {}
 
+    /** The judgement of one input: true when it was accepted, false when it was rejected the documented way (else it throws). */
+    public interface Check {
+        boolean accepts(String label, byte[] bytes) throws java.io.IOException;
+    }
+
+    /**
+     * The usual fuzz loop: mutant i mutates a random one of {@code bases} with
+     * {@code Random(seed * 1_000_003 + i)} (a failure's index reproduces it) and goes to check;
+     * returns per mutation kind the counts {accepted, rejected}, sorted by kind.
+     */
+    public static java.util.Map<String, int[]> fuzz(long seed, int mutants, List<?> bases, Check check) throws java.io.IOException {
+        java.util.Map<String, int[]> stats = new java.util.TreeMap<>();
+        for (int i = 0; i < mutants; i++) {
+            Random rnd = new Random(seed * 1_000_003L + i);
+            StringBuilder how = new StringBuilder();
+            byte[] mutant = mutate(rnd, bases.get(rnd.nextInt(bases.size())), how);
+            boolean accepted = check.accepts("mutant-" + i + " (" + how + ")", mutant);
+            stats.computeIfAbsent(how.toString().split(" ")[0], k -> new int[2])[accepted ? 0 : 1]++;
+        }
+        return stats;
+    }
+
     /** One mutation of the serialized {@code tree} (which is not modified). */
     public static byte[] mutate(Random rnd, Object tree, StringBuilder how) {
         String text = Json.write(tree);
