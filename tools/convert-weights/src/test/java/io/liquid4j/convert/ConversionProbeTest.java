@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquid4j.cli.LiquidCli;
-import java.io.ByteArrayOutputStream;
+import io.liquid4j.cli.CliRun;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +33,6 @@ class ConversionProbeTest {
     @TempDir static Path fixtures;
     static Path bin, tok, tok90, garbage, truncated, safetensors;
 
-    record Run(int code, String out, String err) {}
-
     record Case(String name, int code, String pattern, Function<Path, List<String>> args) {}
 
     @BeforeAll
@@ -54,19 +49,7 @@ class ConversionProbeTest {
         safetensors = model.resolve("model.safetensors");
     }
 
-    static Run run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int code = LiquidCli.execute(args);
-            return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
+    static CliRun run(String... args) { return CliRun.of(args); }
 
     static List<Case> cases() {
         List<Case> c = new ArrayList<>();
@@ -117,7 +100,7 @@ class ConversionProbeTest {
             Path dir = Files.createDirectories(fixtures.resolve("case-" + n[0]++));
             List<String> args = c.args().apply(dir);
             Map<String, String> before = snapshot(dir);
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             String what = c.name() + ": " + String.join(" ", args) + "\nstderr:\n" + r.err();
             assertEquals(c.code(), r.code(), what);
             assertFalse(r.err().contains("\tat ") || r.err().contains("Exception in thread"), "stack trace: " + what);
@@ -137,7 +120,7 @@ class ConversionProbeTest {
         Path liveTemp = Files.write(dir.resolve("y.safetensors.tmp-" + live), new byte[10]);
         Path unrelated = Files.write(dir.resolve("notes.tmp-abc"), new byte[1]);
         Path similar = Files.write(dir.resolve("tmp-" + dead), new byte[1]);
-        Run r = run("convert-weights", "llama2c", "--model", bin.toString(), "--out", dir.resolve("out").toString());
+        CliRun r = run("convert-weights", "llama2c", "--model", bin.toString(), "--out", dir.resolve("out").toString());
         assertEquals(0, r.code(), r.err());
         for (Path p : List.of(staleDir, staleFile, staleOld)) {
             assertFalse(Files.exists(p), p + " should be removed");
@@ -154,7 +137,7 @@ class ConversionProbeTest {
     void forceReplacesOutputsOnlyWhenComplete(@TempDir Path dir) throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
         Files.writeString(out.resolve("stale.txt"), "x");
-        Run r = run("convert-weights", "llama2c", "--model", bin.toString(), "--tokenizer", tok.toString(), "--out", out.toString(), "--force");
+        CliRun r = run("convert-weights", "llama2c", "--model", bin.toString(), "--tokenizer", tok.toString(), "--out", out.toString(), "--force");
         assertEquals(0, r.code(), r.err());
         assertFalse(Files.exists(out.resolve("stale.txt")));
         assertTrue(Files.isRegularFile(out.resolve("tokenizer.bin")));
