@@ -15,7 +15,8 @@ import io.liquid4j.tensor.TensorScope;
  *       kernel, with key splits (flash-decoding) when there are too few query rows to fill the GPU;</li>
  *   <li>anything else returns false and the backend runs the composed reference.</li>
  * </ul>
- * The spec's per-row arrays (key ranges, segment ids) are copied to the device per call.
+ * The spec's per-row arrays (key ranges, segment ids) are copied to the device when they change
+ * (once per forward pass, not per layer).
  */
 final class CudaAttention {
     private final CudaBackend be;
@@ -116,7 +117,7 @@ final class CudaAttention {
         private Field() {}
     }
 
-    /** The AttnArgs struct; per-row spec arrays are uploaded into tensors of the caller's (open) scope. */
+    /** The AttnArgs struct (the spec's per-row arrays on the device through the DeviceInts caches). */
     private long[] args(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse, Shape s) {
         long[] a = new long[Field.COUNT];
         a[Field.Q] = CudaBackend.ptr(q);
@@ -139,13 +140,13 @@ final class CudaAttention {
         a[Field.CAUSAL] = spec.causal() ? 1 : 0;
         a[Field.WINDOW] = spec.window();
         if (spec.keyStart() != null) {
-            a[Field.KEY_START] = upload(spec.keyStart());
-            a[Field.KEY_END] = upload(spec.keyEnd());
+            a[Field.KEY_START] = keyStarts.upload(spec.keyStart());
+            a[Field.KEY_END] = keyEnds.upload(spec.keyEnd());
         }
         if (spec.segments() != null) {
             int[] flat = new int[s.batch * s.lk];
             for (int b = 0; b < s.batch; b++) System.arraycopy(spec.segments()[b], 0, flat, b * s.lk, s.lk);
-            a[Field.SEG] = upload(flat);
+            a[Field.SEG] = segments.upload(flat);
         }
         a[Field.SCALE] = Double.doubleToRawLongBits(spec.scale());
         a[Field.SOFTCAP] = Double.doubleToRawLongBits(spec.softcap());
@@ -154,8 +155,25 @@ final class CudaAttention {
         return a;
     }
 
-    private long upload(int[] values) {
-        Tensor t = Tensor.fromArray(values, values.length).to(be.device());
-        return CudaBackend.ptr(t);
+    /**
+     * A device copy of the last int array of one kind (key starts, key ends, segment ids). Every
+     * layer of a forward pass (and the backward) passes the same values: they cross to the device
+     * once, not once per layer. Replaced when the values change; the old allocation is freed in
+     * stream order, after the kernels that read it.
+     */
+    private final class DeviceInts {
+        private int[] host;
+        private Tensor device;
+
+        long upload(int[] values) {
+            if (device == null || !java.util.Arrays.equals(host, values)) {
+                if (device != null) device.close();
+                host = values.clone();
+                device = Tensor.fromArray(values, values.length).to(be.device()).unscoped();
+            }
+            return CudaBackend.ptr(device);
+        }
     }
+
+    private final DeviceInts keyStarts = new DeviceInts(), keyEnds = new DeviceInts(), segments = new DeviceInts();
 }
