@@ -31,10 +31,30 @@ class LongSequenceMemoryTest {
         return Tensor.fromArray(ids, 1, t);
     }
 
+    /**
+     * Lets the Cleaner free the native memory of earlier tests' unreachable tensors first: a free
+     * on the Cleaner thread during a measurement lowers the live count under the base and made the
+     * peak at T look small (a flaky "2791552 → 11452416 bytes" in a full suite run).
+     */
+    private static void settle() {
+        long last = -1;
+        for (int i = 0; i < 50 && NativeMemory.liveBytes() != last; i++) {
+            last = NativeMemory.liveBytes();
+            System.gc();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     /** Peak native bytes allocated while running step on t tokens (above what was live before). */
     private static long peak(int t, boolean training) {
         CausalLM m = model();
         Tensor ids = ids(t);
+        settle();
         try (var s = TensorScope.open(); var g = training ? GradMode.enableGrad() : GradMode.noGrad()) {
             long base = NativeMemory.liveBytes();
             NativeMemory.resetPeak();
