@@ -58,7 +58,7 @@ final class DemoPipeline {
         Stages st = new Stages(work, "seed " + seed, 8 + (study ? 1 : 0), log);
         DemoResults r = new DemoResults(s, seed, device);
         r.data = st.run("data", "ShapesWorld: render " + s.trainImages() + " captioned images and " + s.textDocs() + " text documents",
-                List.of(s.imageSize(), s.trainImages(), s.textDocs(), s.heldOutDocs()).toString(), this::data);
+                List.of(ShapesWorld.VERSION, s.imageSize(), s.trainImages(), s.textDocs(), s.heldOutDocs()).toString(), this::data);
         r.scorer = st.run("scorer", "validate the exact scorer on ground-truth renders", s.name(), this::validateScorer);
         double rate = ((Number) r.scorer.get("validation_rate")).doubleValue();
         if (rate < 0.99) throw new IllegalStateException(String.format(Locale.ROOT, "the scorer judged only %.1f%% of ground-truth renders right (needs 99%%): its numbers would not be trustworthy", 100 * rate));
@@ -112,9 +112,15 @@ final class DemoPipeline {
         List<String> heldOut = world.textCorpus(new SplittableRandom(seed ^ 0x5DEECE66DL), s.heldOutDocs());
         writeText(dir.resolve("text-heldout.jsonl"), heldOut);
         tokenizerText.addAll(text);
-        // the instruction phrases of the Liquid sequences are text the LM reads too
-        for (String p : SequenceBuilder.T2I_PHRASES) tokenizerText.add(p.strip());
-        tokenizerText.add(SequenceBuilder.CAPTION_INSTRUCTION);
+        // The instruction phrases of the Liquid sequences are text the LM reads too, as often as
+        // training will show them (half the pairs are text-to-image, one of ten phrases each; the
+        // other half captioning): seen once, BPE would leave them near byte level, 30-55 tokens
+        // between a caption and its image instead of about 10.
+        int t2iSamples = s.trainImages() / 2;
+        for (String p : SequenceBuilder.T2I_PHRASES) {
+            for (int k = 0; k < Math.max(1, t2iSamples / SequenceBuilder.T2I_PHRASES.size()); k++) tokenizerText.add(p.strip());
+        }
+        for (int k = 0; k < Math.max(1, s.trainImages() - t2iSamples); k++) tokenizerText.add(SequenceBuilder.CAPTION_INSTRUCTION);
         Files.write(dir.resolve("tokenizer-corpus.txt"), tokenizerText.stream().map(t -> t.replace('\n', ' ')).toList(), StandardCharsets.UTF_8);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("images", (long) s.trainImages());

@@ -39,8 +39,8 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
 
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
-        return new DemoSettings("standard", 32, 6000, 6000, 300, 384, 256, 600, 16, 1.5e-3, 128, 4, 4,
-                150, 1000, 16, 192, 2e-3, 2, 96, 3.0, 0.7, 0);
+        return new DemoSettings("standard", 32, 6000, 6000, 300, 512, 256, 700, 16, 1.5e-3, 128, 4, 4,
+                150, 1000, 16, 192, 2e-3, 2, 96, 2.0, 0.5, 0);
     }
 
     /** A smoke run of every stage at toy sizes (the CI test; `liquid demo --size tiny`). */

@@ -2,7 +2,7 @@ package io.liquid4j.demo.world;
 
 /**
  * The six shape colours, each with a canonical saturated RGB. The values are far apart (the
- * closest pair, yellow and orange, differ by 80 in green) so a colour survives the ±10 jitter of
+ * closest pair, yellow and orange, differ by 80 in green) so a colour survives the ±4 jitter of
  * rendering and the blur of a VQGAN round trip, and every one has a channel far below the light
  * background, which is how {@link ShapeScorer} tells shape from background.
  */

@@ -6,7 +6,7 @@ import java.util.Set;
 /**
  * A picture's content: one shape, or two at opposite positions (LEFT and RIGHT, or TOP and BOTTOM,
  * in either order), on a plain or faintly textured background. detailSeed drives everything the
- * content leaves open (exact offsets and pixel sizes, background tone and texture, colour jitter),
+ * content leaves open (the exact lattice cell of each shape, background tone and texture, colour jitter),
  * so the same Scene always renders to the same pixels.
  */
 public record Scene(List<Shape> shapes, boolean textured, long detailSeed) {

@@ -20,9 +20,6 @@ import java.util.List;
  * from its bounding box's extent and its position from the box's centre.
  */
 final class ShapeDetector {
-    /** Shapes wider than this fraction of the image are LARGE: midway between 9 and 13 px at 32. */
-    static final double LARGE_EXTENT = 0.34;
-
     private ShapeDetector() {}
 
     static List<Detection> detect(RgbImage image) {
@@ -95,7 +92,7 @@ final class ShapeDetector {
         }
 
         ShapeKind kind = KindFit.fit(alpha, w, h, x0, y0, x1, y1);
-        Size size = Math.max(bw, bh) > LARGE_EXTENT * (w + h) / 2.0 ? Size.LARGE : Size.SMALL;
+        Size size = Math.max(bw, bh) > ShapeRenderer.sizeThreshold((w + h) / 2) ? Size.LARGE : Size.SMALL;
         return new Detection(kind, colour, size, nearestPosition(x0 + bw / 2.0, y0 + bh / 2.0, w, h), pixels.length);
     }
 

@@ -11,12 +11,21 @@ import java.util.SplittableRandom;
  * version of the same seed place their shapes identically.
  */
 final class ShapeRenderer {
-    /** Shape width as a fraction of the image: SMALL 8–9 px and LARGE 13–14 px at 32 px. */
-    private static final double SMALL_MIN = 0.25, SMALL_MAX = 0.28, LARGE_MIN = 0.40, LARGE_MAX = 0.44;
-    /** The fewest pixels across a small shape can have and still show its kind. */
+    /**
+     * Shapes sit on a lattice of size/8 px (4 px at 32, the demo VQGAN's code cell): a small shape
+     * spans 2 cells, a large one 3, each a pixel short of its cells so that shapes in neighbouring
+     * cells never touch. On the lattice every shape of one kind and size is cut into the same cell
+     * patterns wherever it sits, so a 4×-downsampling VQGAN gives it the same few codes each time;
+     * off the lattice the 16 sub-cell offsets would multiply the patterns a small model must learn.
+     */
+    private static final int SMALL_CELLS = 2, LARGE_CELLS = 3;
+    /** The fewest pixels across a small shape can have and still show its kind (at 16 px the lattice gives fewer). */
     private static final int MIN_SMALL = 5;
     /** Jitter of a shape colour, per channel, either way. */
-    private static final int COLOUR_JITTER = 10;
+    private static final int COLOUR_JITTER = 4;
+    /** Background grey levels (before the cream tint) and the texture's swing either way. */
+    private static final int[] TONES = {218, 230, 242};
+    private static final int TEXTURE_AMPLITUDE = 5;
 
     private final int size;
 
@@ -59,21 +68,40 @@ final class ShapeRenderer {
      * shapes never touch however they are jittered.
      */
     private Placement place(Shape s, SplittableRandom random) {
-        double frac = s.size() == Size.SMALL ? SMALL_MIN + (SMALL_MAX - SMALL_MIN) * random.nextDouble()
-                : LARGE_MIN + (LARGE_MAX - LARGE_MIN) * random.nextDouble();
         int jitter = Math.max(1, size / 16);
         int dx = random.nextInt(-jitter, jitter + 1), dy = random.nextInt(-jitter, jitter + 1);
         int r = jitterChannel(s.colour().channel(0), random), g = jitterChannel(s.colour().channel(1), random),
                 b = jitterChannel(s.colour().channel(2), random);
         int[] xr = range(s.position() == Position.LEFT, s.position() == Position.RIGHT);
         int[] yr = range(s.position() == Position.TOP, s.position() == Position.BOTTOM);
-        // Below 5 px a circle, a cross and a cut-corner square are the same few pixels, so small
-        // shapes keep 5 px at tiny image sizes, and large ones stay 2 px bigger than that.
-        int extent = Math.max(s.size() == Size.SMALL ? MIN_SMALL : MIN_SMALL + 2, (int) Math.round(size * frac));
-        extent = Math.min(extent, Math.min(xr[1] - xr[0], yr[1] - yr[0]));
-        int x0 = clamp((int) Math.round(size * s.position().fx() + dx - extent / 2.0), xr[0], xr[1] - extent);
-        int y0 = clamp((int) Math.round(size * s.position().fy() + dy - extent / 2.0), yr[0], yr[1] - extent);
+        int extent = Math.min(extent(s.size(), size), Math.min(xr[1] - xr[0], yr[1] - yr[0]));
+        int x0 = onLattice((int) Math.round(size * s.position().fx() + dx - extent / 2.0), extent, xr);
+        int y0 = onLattice((int) Math.round(size * s.position().fy() + dy - extent / 2.0), extent, yr);
         return new Placement(s, x0, y0, extent, extent, r, g, b);
+    }
+
+    /** Lattice cell side in pixels. */
+    private int cell() { return Math.max(1, size / 8); }
+
+    /** Box side of a shape of this size in an image of imageSize px: its cells less one pixel, at least 5 (small) or 7 (large). */
+    static int extent(Size s, int imageSize) {
+        int cell = Math.max(1, imageSize / 8);
+        return s == Size.SMALL ? Math.max(MIN_SMALL, SMALL_CELLS * cell - 1) : Math.max(MIN_SMALL + 2, LARGE_CELLS * cell - 1);
+    }
+
+    /** The box side halfway between a small and a large shape: what the scorer calls large above. */
+    static double sizeThreshold(int imageSize) {
+        return (extent(Size.SMALL, imageSize) + extent(Size.LARGE, imageSize)) / 2.0;
+    }
+
+    /** The lattice point nearest x0 that keeps [x0, x0 + extent) inside range; x0 clamped into it where none does. */
+    private int onLattice(int x0, int extent, int[] range) {
+        int cell = cell(), lo = range[0], hi = range[1] - extent;
+        int best = -1;
+        for (int c = Math.ceilDiv(lo, cell) * cell; c <= hi; c += cell) {
+            if (best < 0 || Math.abs(c - x0) < Math.abs(best - x0)) best = c;
+        }
+        return best >= 0 ? best : clamp(x0, lo, hi);
     }
 
     /** The pixel range [lo, hi) a shape may occupy along one axis: the low half, the high half, or all. */
@@ -91,21 +119,24 @@ final class ShapeRenderer {
     }
 
     /**
-     * A light, nearly grey background: white to light grey, half the time tinted cream. The
-     * texture (stripes, checks or noise) moves all three channels together by a few levels, so the
-     * background stays unsaturated and far from every shape colour.
+     * A light, nearly grey background: one of three tones, half the time tinted cream. The texture
+     * (horizontal, vertical or diagonal stripes, or checks, of period cell/2 or cell) moves all
+     * three channels together by 5 levels, so the background stays unsaturated and far from every
+     * shape colour. The periods divide the lattice cell, so a texture repeats cell by cell: like the
+     * shapes, the background cuts into a few cell patterns, and a VQGAN spends its codes and an LM its
+     * attention on the shapes rather than on the background's phase. (Per-pixel noise and freely
+     * chosen tones, which the first demo runs had, gave about 1.3 nats per image code of background
+     * the model had to learn before the shapes; BENCHMARKS.md.)
      */
     private byte[] background(SplittableRandom random, boolean textured) {
-        int tone = random.nextInt(214, 247);
+        int tone = TONES[random.nextInt(TONES.length)];
         boolean cream = random.nextBoolean();
-        int tr = cream ? random.nextInt(0, 5) : random.nextInt(-2, 3);
-        int tb = cream ? -random.nextInt(6, 15) : random.nextInt(-2, 3);
-        int[] base = {tone + tr, tone, tone + tb};
-        int style = random.nextInt(5), amplitude = random.nextInt(3, 7), period = Math.max(2, size / 32 * random.nextInt(2, 5));
+        int[] base = {tone + (cream ? 3 : 0), tone, tone - (cream ? 10 : 0)};
+        int style = random.nextInt(4), period = Math.max(1, cell() / 2 * random.nextInt(1, 3));
         byte[] px = new byte[size * size * 3];
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
-                int delta = textured ? texture(style, amplitude, period, x, y, random) : 0;
+                int delta = textured ? texture(style, period, x, y) : 0;
                 int o = (y * size + x) * 3;
                 for (int c = 0; c < 3; c++) px[o + c] = (byte) clamp(base[c] + delta, 0, 255);
             }
@@ -113,13 +144,13 @@ final class ShapeRenderer {
         return px;
     }
 
-    private static int texture(int style, int amplitude, int period, int x, int y, SplittableRandom random) {
-        return switch (style) {
-            case 0 -> (y / period) % 2 == 0 ? amplitude : -amplitude; // horizontal stripes
-            case 1 -> (x / period) % 2 == 0 ? amplitude : -amplitude; // vertical stripes
-            case 2 -> ((x + y) / period) % 2 == 0 ? amplitude : -amplitude; // diagonal stripes
-            case 3 -> (x / period + y / period) % 2 == 0 ? amplitude : -amplitude; // checks
-            default -> random.nextInt(-amplitude, amplitude + 1); // noise
+    private static int texture(int style, int period, int x, int y) {
+        boolean on = switch (style) {
+            case 0 -> (y / period) % 2 == 0; // horizontal stripes
+            case 1 -> (x / period) % 2 == 0; // vertical stripes
+            case 2 -> ((x + y) / period) % 2 == 0; // diagonal stripes
+            default -> (x / period + y / period) % 2 == 0; // checks
         };
+        return on ? TEXTURE_AMPLITUDE : -TEXTURE_AMPLITUDE;
     }
 }

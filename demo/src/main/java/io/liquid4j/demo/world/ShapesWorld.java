@@ -15,6 +15,8 @@ import java.util.random.RandomGenerator;
  * model composes a colour and a shape it only ever saw apart.
  */
 public final class ShapesWorld {
+    /** Changes whenever the same seed would render other pictures or text: a demo rerun then renders its data again. */
+    public static final int VERSION = 3;
     /** The image size the demo uses. */
     public static final int DEFAULT_IMAGE_SIZE = 32;
     /** Probability that a sampled scene has a single shape. */
