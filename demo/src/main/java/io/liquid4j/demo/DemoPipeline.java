@@ -5,6 +5,7 @@ import io.liquid4j.demo.world.ShapeScorer;
 import io.liquid4j.demo.world.ShapesWorld;
 import io.liquid4j.image.ImageFiles;
 import io.liquid4j.liquid.SequenceBuilder;
+import io.liquid4j.liquid.data.DataOptions;
 import io.liquid4j.tensor.io.Json;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.BufferedWriter;
@@ -113,10 +114,10 @@ final class DemoPipeline {
         writeText(dir.resolve("text-heldout.jsonl"), heldOut);
         tokenizerText.addAll(text);
         // The instruction phrases of the Liquid sequences are text the LM reads too, as often as
-        // training will show them (half the pairs are text-to-image, one of ten phrases each; the
-        // other half captioning): seen once, BPE would leave them near byte level, 30-55 tokens
-        // between a caption and its image instead of about 10.
-        int t2iSamples = s.trainImages() / 2;
+        // training will show them (the released share of pairs as text-to-image, one of ten
+        // phrases each; the rest captioning): seen once, BPE would leave them near byte level,
+        // 30-55 tokens between a caption and its image instead of about 10.
+        int t2iSamples = (int) (s.trainImages() * DataOptions.DEFAULT_T2I_RATIO);
         for (String p : SequenceBuilder.T2I_PHRASES) {
             for (int k = 0; k < Math.max(1, t2iSamples / SequenceBuilder.T2I_PHRASES.size()); k++) tokenizerText.add(p.strip());
         }

@@ -11,13 +11,13 @@ import io.liquid4j.liquid.LiquidLayout;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.liquid.TrainingSequence;
 import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.TensorScope;
 import io.liquid4j.tokenizer.Tokenizer;
-import io.liquid4j.nn.vqgan.VQModel;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -50,7 +50,6 @@ public final class ConditioningProbe {
             while (scenes < n) {
                 Scene sc = world.sample(rng, false);
                 if (sc.shapes().size() != 1) continue;
-                Shape s = sc.shapes().getFirst();
                 int[] codes;
                 try (var scope = TensorScope.open()) {
                     Tensor c = vq.encode(ImageTensors.toTensor(world.render(sc)));

@@ -81,11 +81,13 @@ final class ShapeRenderer {
     }
 
     /** Lattice cell side in pixels. */
-    private int cell() { return Math.max(1, size / 8); }
+    private int cell() { return cell(size); }
+
+    private static int cell(int imageSize) { return Math.max(1, imageSize / 8); }
 
     /** Box side of a shape of this size in an image of imageSize px: its cells less one pixel, at least 5 (small) or 7 (large). */
     static int extent(Size s, int imageSize) {
-        int cell = Math.max(1, imageSize / 8);
+        int cell = cell(imageSize);
         return s == Size.SMALL ? Math.max(MIN_SMALL, SMALL_CELLS * cell - 1) : Math.max(MIN_SMALL + 2, LARGE_CELLS * cell - 1);
     }
 
