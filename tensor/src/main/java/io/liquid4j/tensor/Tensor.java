@@ -940,9 +940,13 @@ public final class Tensor implements AutoCloseable {
         a.backend().matmul(a3, b3, out.viewOf(fold ? Layout.contiguous(1, bs * m, n) : Layout.contiguous(bs, m, n)), false);
         if (rd != DType.F32) out = out.toNoGrad(rd);
         Tensor res = out;
+        // the shared weight's gradient is one product over all batch rows, [K, B·M] · [B·M, N], not B
+        // products of [K, M] · [M, N] summed afterwards (B times the memory, and a reduction over it)
         return Autograd.record(res, "matmul", g -> new Tensor[] {
             a.requiresGrad ? g.matmul(b.transpose(-1, -2)).sumTo(a.shape) : null,
-            b.requiresGrad ? a.transpose(-1, -2).matmul(g).sumTo(b.shape) : null}, a, b);
+            !b.requiresGrad ? null
+                    : fold ? a.reshape(bs * m, k).transpose(0, 1).matmul(g.reshape(bs * m, n))
+                    : a.transpose(-1, -2).matmul(g).sumTo(b.shape)}, a, b);
     }
 
     /**

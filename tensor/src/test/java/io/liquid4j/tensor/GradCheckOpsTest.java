@@ -196,6 +196,9 @@ class GradCheckOpsTest {
         check(x -> x[0].t().matmul(x[1].t()), in(13, -1, 1, 5, 4), in(14, -1, 1, 3, 5));     // transposed views
         check(x -> x[0].slice(1, 0, 10, 2).matmul(x[1]), in(15, -1, 1, 4, 10), in(16, -1, 1, 5, 3));
         check(x -> x[0].matmul(x[1].transpose(-1, -2)), in(17, -1, 1, 2, 3, 4), in(18, -1, 1, 2, 5, 4));
+        // a shared 2-D weight under batch dims (a Linear's): its gradient is one product over all rows
+        check(x -> x[0].matmul(x[1]), in(19, -1, 1, 2, 3, 4, 5), in(20, -1, 1, 5, 3));
+        check(x -> x[0].transpose(-1, -2).matmul(x[1].t()), in(21, -1, 1, 3, 5, 4), in(22, -1, 1, 2, 5));
         // BF16 / F16 constant right operands
         Tensor wb = in(19, -1, 1, 5, 3).to(DType.BF16), wh = in(20, -1, 1, 3, 5).to(DType.F16);
         check(x -> x[0].matmul(wb), in(21, -1, 1, 4, 5));

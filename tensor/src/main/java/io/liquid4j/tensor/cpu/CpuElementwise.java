@@ -139,7 +139,13 @@ final class CpuElementwise {
         MemorySegment xs = seg(x), ys = seg(y), gs = seg(g), os = seg(gi);
         DType xt = x.dtype(), yt = y.dtype(), gt = g.dtype(), ot = gi.dtype();
         StridedLoop l = loop(gi, x, y, g);
+        boolean fast = xt == DType.F32 && yt == DType.F32 && gt == DType.F32 && ot == DType.F32 && l.allUnitInner()
+                && backwardVectorizable(op);
         l.forEach((offs, len) -> {
+            if (fast) {
+                unaryBackwardF32(op, xs, offs[1] * 4, ys, offs[2] * 4, gs, offs[3] * 4, os, offs[0] * 4, len, (float) p, (float) q);
+                return;
+            }
             long s0 = l.innerStride[0], s1 = l.innerStride[1], s2 = l.innerStride[2], s3 = l.innerStride[3];
             for (int i = 0; i < len; i++) {
                 double xv = Access.get(xs, xt, offs[1] + i * s1);
@@ -148,6 +154,71 @@ final class CpuElementwise {
                 Access.put(os, ot, offs[0] + i * s0, gv * op.derivative(xv, yv, p, q));
             }
         });
+    }
+
+    private static final float GELU_C = (float) Math.sqrt(2 / Math.PI);
+
+    /** Ops whose derivative has a vector form below (GELU needs erf; POW and ABS keep the scalar edge cases). */
+    private static boolean backwardVectorizable(UnaryOp op) {
+        return switch (op) {
+            case NEG, EXP, LOG, SQRT, RSQRT, TANH, SIGMOID, SILU, GELU_TANH, RELU, CLAMP, AFFINE -> true;
+            case GELU, POW, ABS -> false;
+        };
+    }
+
+    /**
+     * gi = g · op'(x, y) over len contiguous f32 values (byte offsets), in f32 with the formulas of
+     * {@link UnaryOp#derivative}; the tail uses the scalar definition. Training spends most of its
+     * elementwise time here (SiLU of every SwiGLU MLP), which the scalar double-precision loop made
+     * a third of an LM training step (BENCHMARKS.md).
+     */
+    private static void unaryBackwardF32(UnaryOp op, MemorySegment xs, long xb, MemorySegment ys, long yb, MemorySegment gs, long gb,
+                                         MemorySegment os, long ob, int len, float p, float q) {
+        int n = SP.length(), full = len - len % n;
+        FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
+        for (int i = 0; i < full; i += n) {
+            FloatVector g = x(gs, gb, i), d;
+            switch (op) {
+                case NEG -> d = one.neg();
+                case EXP -> d = x(ys, yb, i);
+                case LOG -> d = one.div(x(xs, xb, i));
+                case SQRT -> d = FloatVector.broadcast(SP, 0.5f).div(x(ys, yb, i));
+                case RSQRT -> {
+                    FloatVector y = x(ys, yb, i);
+                    d = y.mul(y).mul(y).mul(-0.5f);
+                }
+                case TANH -> {
+                    FloatVector y = x(ys, yb, i);
+                    d = one.sub(y.mul(y));
+                }
+                case SIGMOID -> {
+                    FloatVector y = x(ys, yb, i);
+                    d = y.mul(one.sub(y));
+                }
+                case SILU -> {
+                    FloatVector v = x(xs, xb, i), sg = sigmoid(v);
+                    d = sg.mul(v.mul(one.sub(sg)).add(1f));
+                }
+                case GELU_TANH -> {
+                    FloatVector v = x(xs, xb, i), v2 = v.mul(v);
+                    FloatVector t = VectorMath.tanh(v2.mul(0.044715f).mul(v).add(v).mul(GELU_C));
+                    FloatVector dInner = v2.mul(3 * 0.044715f).add(1f).mul(GELU_C);
+                    d = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
+                }
+                case RELU -> d = zero.blend(one, x(xs, xb, i).compare(VectorOperators.GT, 0f));
+                case CLAMP -> {
+                    FloatVector v = x(xs, xb, i);
+                    d = zero.blend(one, v.compare(VectorOperators.GE, p).and(v.compare(VectorOperators.LE, q)));
+                }
+                case AFFINE -> d = FloatVector.broadcast(SP, p);
+                default -> throw new IllegalStateException(op + " has no vector derivative");
+            }
+            g.mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+        for (int i = full; i < len; i++) {
+            double xv = xs.get(Access.F, xb + i * 4L), yv = ys.get(Access.F, yb + i * 4L), gv = gs.get(Access.F, gb + i * 4L);
+            os.set(Access.F, ob + i * 4L, (float) (gv * op.derivative(xv, yv, p, q)));
+        }
     }
 
     // ---- binary --------------------------------------------------------------------------
