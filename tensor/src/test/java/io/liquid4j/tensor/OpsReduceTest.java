@@ -155,6 +155,9 @@ class OpsReduceTest {
         // one long row (> 16384: parallel paths) and many short rows
         checkAllDims(new int[] {2, 20011}, 5);
         checkAllDims(new int[] {1000, 7}, 6);
+        // sums across rows wider than the column block of the f32 path (4096), tasks splitting mid-row
+        checkAllDims(new int[] {3, 5, 5003}, 7);
+        checkAllDims(new int[] {9, 2, 3000}, 8);
     }
 
     @Test
