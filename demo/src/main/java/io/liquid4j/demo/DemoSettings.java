@@ -39,7 +39,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
 
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
-        return new DemoSettings("standard", 32, 12000, 6000, 300, 512, 256, 700, 16, 1.5e-3, 128, 4, 4,
+        return new DemoSettings("standard", 32, 24000, 6000, 300, 512, 256, 700, 16, 1.5e-3, 128, 4, 4,
                 150, 1000, 16, 192, 2e-3, 4, 96, 2.0, 0.5, 0);
     }
 
