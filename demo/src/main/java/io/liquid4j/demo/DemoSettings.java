@@ -40,7 +40,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
         return new DemoSettings("standard", 32, 24000, 6000, 300, 512, 256, 700, 16, 1.5e-3, 128, 4, 4,
-                150, 1000, 16, 192, 2e-3, 4, 96, 2.0, 0.5, 0);
+                150, 1400, 16, 192, 2e-3, 4, 96, 2.0, 0.5, 0);
     }
 
     /** A smoke run of every stage at toy sizes (the CI test; `liquid demo --size tiny`). */
