@@ -246,6 +246,8 @@ class GradCheckOpsTest {
         check(x -> F.conv2d(x[0], x[1], null, 1, 2, 0, 1), in(4, -1, 1, 1, 2, 4, 5), in(5, -1, 1, 2, 2, 2, 3));
         // non-contiguous input
         check(x -> F.conv2d(x[0].permute(0, 1, 3, 2), x[1], null, 1, 1), in(6, -1, 1, 1, 2, 4, 3), in(7, -1, 1, 2, 2, 3, 3));
+        // padding wider than the output: some kernel columns see no input pixel at all
+        check(x -> F.conv2d(x[0], x[1], null, 1, 1, 1, 3), in(10, -1, 1, 1, 2, 3, 1), in(11, -1, 1, 2, 2, 3, 7));
         check(x -> F.upsampleNearest(x[0], 2), in(8, -1, 1, 1, 2, 2, 3));
         check(x -> F.upsampleNearest(x[0].exp(), 3), in(9, -1, 1, 1, 1, 2, 2));
         check(x -> F.pad(x[0], new int[] {1, 2, 0, 1}, 0.5).mul(x[1]), in(10, -1, 1, 2, 3, 4), in(11, -1, 1, 2, 4, 7));

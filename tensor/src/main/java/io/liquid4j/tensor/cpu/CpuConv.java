@@ -37,8 +37,8 @@ final class CpuConv {
                                 Arrays.fill(tap, rb, rb + ow, 0f);
                                 continue;
                             }
-                            int lo = validFrom(pw, kj, sw), hi = validTo(w, pw, kj, sw, ow), xrow = iy * w;
-                            Arrays.fill(tap, rb, rb + Math.min(lo, ow), 0f);
+                            int lo = validFrom(pw, kj, sw, ow), hi = validTo(w, pw, kj, sw, ow), xrow = iy * w;
+                            Arrays.fill(tap, rb, rb + lo, 0f);
                             if (sw == 1 && hi > lo) {
                                 System.arraycopy(in, xrow + lo - pw + kj, tap, rb + lo, hi - lo);
                             } else {
@@ -72,7 +72,7 @@ final class CpuConv {
                     for (int kj = 0; kj < kw; kj++) {
                         long row = ((long) img * c * kh * kw + ((long) ch * kh + ki) * kw + kj) * plane + co;
                         MemorySegment.copy(cs, Access.F, row * 4, tap, 0, plane);
-                        int lo = validFrom(pw, kj, sw), hi = validTo(w, pw, kj, sw, ow);
+                        int lo = validFrom(pw, kj, sw, ow), hi = validTo(w, pw, kj, sw, ow);
                         for (int oy = 0; oy < oh; oy++) {
                             int iy = oy * sh - ph + ki;
                             if (iy < 0 || iy >= h) continue;
@@ -86,8 +86,8 @@ final class CpuConv {
         });
     }
 
-    /** First output column whose input column ox·sw − pw + kj is ≥ 0. */
-    private static int validFrom(int pw, int kj, int sw) { return Math.max(0, Math.ceilDiv(pw - kj, sw)); }
+    /** First output column whose input column ox·sw − pw + kj is ≥ 0 (ow where none is: padding wider than the output). */
+    private static int validFrom(int pw, int kj, int sw, int ow) { return Math.min(ow, Math.max(0, Math.ceilDiv(pw - kj, sw))); }
 
     /** One past the last output column (below ow) whose input column ox·sw − pw + kj is < w. */
     private static int validTo(int w, int pw, int kj, int sw, int ow) {
