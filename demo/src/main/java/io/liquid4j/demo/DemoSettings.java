@@ -63,6 +63,12 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
                 lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg, temperature, topK);
     }
 
+    /** The same run with another number of generated images per evaluation prompt. */
+    public DemoSettings withEvalPerPair(int perPair) {
+        return new DemoSettings(name, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
+                lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, perPair, captionImages, cfg, temperature, topK);
+    }
+
     /** The same run with another LM shape (the study's model sizes). */
     public DemoSettings withLm(String tag, int hidden, int layers, int heads) {
         return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,

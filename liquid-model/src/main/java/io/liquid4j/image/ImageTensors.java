@@ -1,6 +1,7 @@
 package io.liquid4j.image;
 
 import io.liquid4j.tensor.Tensor;
+import java.util.List;
 
 /** Between 8-bit RGB images and the VQGAN's [N, 3, H, W] F32 layout in [-1, 1]. */
 public final class ImageTensors {
@@ -8,13 +9,26 @@ public final class ImageTensors {
 
     /** One image as [1, 3, H, W] with x/255·2 − 1. */
     public static Tensor toTensor(RgbImage img) {
-        int w = img.width(), h = img.height(), plane = w * h;
-        float[] out = new float[3 * plane];
-        byte[] px = img.data();
-        for (int p = 0; p < plane; p++) {
-            for (int c = 0; c < 3; c++) out[c * plane + p] = (px[p * 3 + c] & 0xFF) / 255f * 2 - 1;
+        return toTensor(List.of(img));
+    }
+
+    /** Images of one size as one batch [N, 3, H, W] with x/255·2 − 1. */
+    public static Tensor toTensor(List<RgbImage> imgs) {
+        if (imgs.isEmpty()) throw new IllegalArgumentException("no images to batch");
+        int w = imgs.get(0).width(), h = imgs.get(0).height(), plane = w * h;
+        float[] out = new float[imgs.size() * 3 * plane];
+        for (int n = 0; n < imgs.size(); n++) {
+            RgbImage img = imgs.get(n);
+            if (img.width() != w || img.height() != h) {
+                throw new IllegalArgumentException("a batch of images needs one size: image " + n + " is " + img.width() + "x" + img.height() + ", image 0 " + w + "x" + h);
+            }
+            byte[] px = img.data();
+            int base = n * 3 * plane;
+            for (int p = 0; p < plane; p++) {
+                for (int c = 0; c < 3; c++) out[base + c * plane + p] = (px[p * 3 + c] & 0xFF) / 255f * 2 - 1;
+            }
         }
-        return Tensor.fromArray(out, 1, 3, h, w);
+        return Tensor.fromArray(out, imgs.size(), 3, h, w);
     }
 
     /** Image n of [N, 3, H, W]: clamp to [-1, 1], (x+1)/2·255, truncated to uint8. */

@@ -1,5 +1,6 @@
 package io.liquid4j.liquid.data;
 
+import io.liquid4j.image.RgbImage;
 import io.liquid4j.liquid.TrainingSequence;
 import io.liquid4j.tensor.io.Json;
 import java.io.BufferedWriter;
@@ -12,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
 
@@ -27,7 +30,9 @@ import java.util.function.IntConsumer;
  * empty line, which readers skip. So errors found later name the input's line numbers, the
  * per-record draws of a prepared file equal those of `--build`, and a run can resume by counting
  * lines: the output is written to OUT.partial (renamed to OUT at the end), and a rerun keeps the
- * complete lines of OUT.partial, or of an existing OUT, and continues after them.
+ * complete lines of OUT.partial, or of an existing OUT, and continues after them. Lines are
+ * handled in chunks whose images the VQGAN encodes as one batch; each chunk is written and
+ * flushed whole, so an interrupted run loses at most the chunk in progress.
  */
 public final class DataPreparer {
     private final VqImageEncoder encoder;
@@ -64,68 +69,105 @@ public final class DataPreparer {
         int n = 0;
         try (JsonlLines reader = new JsonlLines(in);
              BufferedWriter writer = Files.newBufferedWriter(partial, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            Chunk chunk = new Chunk(writer, progress);
             while (true) {
-                String line, done;
+                String line;
                 try {
                     line = reader.next();
                     if (line == null) break;
                     n = reader.lineNumber();
                     if (n <= resumed) continue;
-                    done = line.isBlank() ? "" : prepareLine(line, base, n, in + ":" + n);
+                    chunk.add(line.isBlank() ? Pending.done(n, "") : prepareLine(line, base, n, in + ":" + n));
                 } catch (BadRecordException e) { // not UTF-8: it cannot be copied through, so it is reported here and left empty
                     n = reader.lineNumber();
                     if (n <= resumed) continue;
                     report.println(in + ":" + n + ": " + e.getMessage());
                     skipped++;
-                    done = "";
+                    chunk.add(Pending.done(n, ""));
                 }
-                writer.write(done);
-                writer.write('\n');
-                writer.flush(); // a complete line is a finished record: a rerun continues after it
-                progress.accept(n);
+                if (chunk.images.size() >= encoder.batchSize() || chunk.lines.size() >= MAX_CHUNK_LINES) chunk.finish();
             }
+            chunk.finish();
         }
         if (resumed > n) throw new IllegalStateException(partial + " has " + resumed + " lines but " + in + " only " + n + ": it was made from another input (delete it to start over)");
         Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new Summary(n, resumed, encoded, dropped, skipped);
     }
 
-    /** The output line of one non-blank input line ("" when it yields nothing). */
-    private String prepareLine(String line, Path base, int n, String where) {
+    /** One non-blank input line: its output line, or its loaded image waiting for the chunk's batch. */
+    private Pending prepareLine(String line, Path base, int n, String where) {
         DataRecord record;
         try {
             record = RecordParser.parse(line);
         } catch (BadRecordException e) {
-            if (build == null) return line; // copied through: training reports it, on the same line number
+            if (build == null) return Pending.done(n, line); // copied through: training reports it, on the same line number
             report.println(where + ": " + e.getMessage());
             skipped++;
-            return "";
+            return Pending.done(n, "");
         }
         if (record instanceof DataRecord.Image image) {
-            DataRecord.Pair pair = encode(image, base, where);
-            if (pair == null) return "";
-            if (build == null) return pairLine(pair);
-            record = pair;
+            RgbImage square;
+            try {
+                square = encoder.load(base.resolve(image.image()));
+            } catch (IllegalArgumentException e) {
+                report.println(where + ": " + e.getMessage());
+                skipped++;
+                return Pending.done(n, "");
+            }
+            if (square == null) {
+                dropped++;
+                return Pending.done(n, "");
+            }
+            return new Pending(n, where, null, image.caption(), square);
         }
-        return build != null ? builtLine(build.sample(record, 0, n, where)) : line;
+        return Pending.done(n, build != null ? builtLine(build.sample(record, 0, n, where)) : line);
     }
 
-    /** The image's pair, or null when it is dropped (aspect ratio) or cannot be read (reported). */
-    private DataRecord.Pair encode(DataRecord.Image image, Path base, String where) {
-        int[] codes;
-        try {
-            codes = encoder.encode(base.resolve(image.image()));
-        } catch (IllegalArgumentException e) {
-            report.println(where + ": " + e.getMessage());
-            skipped++;
-            return null;
+    /** Lines handled in one go: at most {@link #MAX_CHUNK_LINES}, whose images are encoded as one batch. */
+    private static final int MAX_CHUNK_LINES = 1024;
+
+    /** An input line on its way out: {@code line} when finished, else a caption and its image to encode. */
+    private record Pending(int n, String where, String line, String caption, RgbImage image) {
+        static Pending done(int n, String line) { return new Pending(n, null, line, null, null); }
+    }
+
+    /** The lines read since the last write, in input order, and the images among them. */
+    private final class Chunk {
+        final List<Pending> lines = new ArrayList<>();
+        final List<RgbImage> images = new ArrayList<>();
+        private final BufferedWriter writer;
+        private final IntConsumer progress;
+
+        Chunk(BufferedWriter writer, IntConsumer progress) {
+            this.writer = writer;
+            this.progress = progress;
         }
-        if (codes == null) {
-            dropped++;
-            return null;
+
+        void add(Pending p) {
+            lines.add(p);
+            if (p.image() != null) images.add(p.image());
         }
-        encoded++;
-        return new DataRecord.Pair(image.caption(), codes);
+
+        /** Encodes the images, writes every line in order and flushes: a rerun continues after the last complete line. */
+        void finish() throws IOException {
+            if (lines.isEmpty()) return;
+            int[][] codes = images.isEmpty() ? new int[0][] : encoder.encodeAll(images);
+            int next = 0;
+            for (Pending p : lines) {
+                String out = p.line();
+                if (out == null) {
+                    DataRecord.Pair pair = new DataRecord.Pair(p.caption(), codes[next++]);
+                    encoded++;
+                    out = build == null ? pairLine(pair) : builtLine(build.sample(pair, 0, p.n(), p.where()));
+                }
+                writer.write(out);
+                writer.write('\n');
+            }
+            writer.flush();
+            progress.accept(lines.get(lines.size() - 1).n());
+            lines.clear();
+            images.clear();
+        }
     }
 
     /** Lines in a text file. */

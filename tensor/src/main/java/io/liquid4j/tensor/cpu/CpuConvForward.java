@@ -43,10 +43,8 @@ final class CpuConvForward {
         if (CpuConvWinograd.suits(c, kh, kw, sh, sw, ph, pw)) {
             float[] bias = CpuRowOps.weights(b, o);
             MemorySegment xs = CpuElementwise.seg(x), ws = CpuElementwise.seg(w), os = CpuElementwise.seg(out);
-            for (int img = 0; img < n; img++) {
-                CpuConvWinograd.forward(xs, (x.offset() + (long) img * c * h * wd) * Float.BYTES, c, h, wd, ws, w.offset() * Float.BYTES,
-                        o, bias, os, (out.offset() + (long) img * o * oh * ow) * Float.BYTES);
-            }
+            CpuConvWinograd.forward(xs, x.offset() * Float.BYTES, n, c, h, wd, ws, w.offset() * Float.BYTES,
+                    o, bias, os, out.offset() * Float.BYTES);
             return;
         }
         int hp = h + 2 * ph, wp = wd + 2 * pw;
@@ -111,10 +109,8 @@ final class CpuConvForward {
         }
         float[] bias = CpuRowOps.weights(b, o);
         MemorySegment xs = CpuElementwise.seg(x), ws = CpuElementwise.seg(w), os = CpuElementwise.seg(out);
-        for (int img = 0; img < n; img++) {
-            CpuConvWinograd.forwardUpsampled(xs, (x.offset() + (long) img * c * x.size(2) * x.size(3)) * Float.BYTES, c, h, wd, scale,
-                    ws, w.offset() * Float.BYTES, o, bias, os, (out.offset() + (long) img * o * h * wd) * Float.BYTES);
-        }
+        CpuConvWinograd.forwardUpsampled(xs, x.offset() * Float.BYTES, n, c, h, wd, scale,
+                ws, w.offset() * Float.BYTES, o, bias, os, out.offset() * Float.BYTES);
         return true;
     }
 

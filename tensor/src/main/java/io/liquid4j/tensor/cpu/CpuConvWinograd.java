@@ -37,26 +37,31 @@ final class CpuConvWinograd {
     }
 
     /**
-     * One image: out[O, H, W] (byte offset outOff) = conv3x3(x[C, H, W] at xOff, w [O, C, 3, 3]) + bias
+     * n images: out[n, O, H, W] (byte offset outOff) = conv3x3(x[n, C, H, W] at xOff, w [O, C, 3, 3]) + bias
      * (bias may be null).
      */
-    static void forward(MemorySegment xs, long xOff, int c, int h, int w, MemorySegment ws, long wOff, int o,
+    static void forward(MemorySegment xs, long xOff, int n, int c, int h, int w, MemorySegment ws, long wOff, int o,
                         float[] bias, MemorySegment os, long outOff) {
-        forward(xs, xOff, c, h, w, 1, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
+        forward(xs, xOff, n, c, h, w, 1, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
     }
 
     /**
-     * The convolution of the nearest-neighbour ×up upsampled image, for x [C, H/up, W/up] and
-     * out [O, H, W], without materialising the upsampled image: the input transform reads each
+     * The convolution of the nearest-neighbour ×up upsampled images, for x [n, C, H/up, W/up] and
+     * out [n, O, H, W], without materialising the upsampled images: the input transform reads each
      * source row for the up output rows it becomes (up = 1 or 2).
      */
-    static void forwardUpsampled(MemorySegment xs, long xOff, int c, int h, int w, int up, MemorySegment ws, long wOff,
+    static void forwardUpsampled(MemorySegment xs, long xOff, int n, int c, int h, int w, int up, MemorySegment ws, long wOff,
                                  int o, float[] bias, MemorySegment os, long outOff) {
-        forward(xs, xOff, c, h, w, up, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
+        forward(xs, xOff, n, c, h, w, up, ws, wOff, o, bias, os, outOff, BAND_FLOATS);
     }
 
-    /** {@link #forward} of the ×up upsampled input with bands of at most bandFloats floats of V (tests force several bands). */
-    static void forward(MemorySegment xs, long xOff, int c, int h, int w, int up, MemorySegment ws, long wOff, int o,
+    /**
+     * {@link #forward} of the ×up upsampled input with bands of at most bandFloats floats of V (tests
+     * force several bands). The filters are transformed once for all n images, and the threads share
+     * out the (image, band) pairs: a small image is a single band, so a batch of them is what keeps
+     * every thread busy (the VQGAN encoding a data set of 32×32 pictures).
+     */
+    static void forward(MemorySegment xs, long xOff, int n, int c, int h, int w, int up, MemorySegment ws, long wOff, int o,
                         float[] bias, MemorySegment os, long outOff, long bandFloats) {
         if (up != 1 && (up != 2 || h % 2 != 0 || w % 2 != 0)) {
             throw new IllegalArgumentException("Winograd conv: upsampling by " + up + " to " + h + "x" + w + " is not supported");
@@ -65,6 +70,7 @@ final class CpuConvWinograd {
         int bandRows = (int) Math.max(1, Math.min(th, bandFloats / (16L * Math.max(c, o) * tw)));
         int bandTiles = bandRows * tw, bands = (th + bandRows - 1) / bandRows;
         int nr = Gemm.packedPanelWidth(), tilesPad = (bandTiles + nr - 1) / nr * nr;
+        long xImage = (long) c * (h / up) * (w / up) * Float.BYTES, outImage = (long) o * h * w * Float.BYTES;
         MemorySegment u = NativeMemory.allocate(16L * o * c * Float.BYTES);
         try {
             filterTransform(ws, wOff, o, c, u);
@@ -73,20 +79,21 @@ final class CpuConvWinograd {
             // inside the parallel range). With K = C = 128 the GEMMs write M at ~0.5 byte per
             // multiply-add: bands shared by all threads and sized for DRAM made the whole
             // convolution bound by writing and re-reading M.
-            CpuThreads.parallelFor(bands, 1, (first, last) -> {
+            CpuThreads.parallelFor(n * bands, 1, (first, last) -> {
                 // V_ξν[C, T] directly in the GEMM's packed panel order: the GEMM skips packing it
                 float[] v = new float[Math.toIntExact(16L * c * tilesPad)];
                 // + V floats: the output transform loads whole vectors past the last tile of a row
                 MemorySegment m = NativeMemory.allocate((16L * o * bandTiles + V) * Float.BYTES);
                 try {
-                    for (int band = first; band < last; band++) {
+                    for (int item = first; item < last; item++) {
+                        int img = item / bands, band = item % bands;
                         int ty0 = band * bandRows, rows = Math.min(bandRows, th - ty0), tiles = rows * tw;
-                        inputTransform(xs, xOff, c, h, w, up, ty0, rows, tw, tilesPad, v);
+                        inputTransform(xs, xOff + img * xImage, c, h, w, up, ty0, rows, tw, tilesPad, v);
                         for (int e = 0; e < 16; e++) {
                             Gemm.gemmPrepackedB(o, tiles, c, u, (long) e * o * c * Float.BYTES, c,
                                     v, Math.toIntExact((long) e * c * tilesPad), m, (long) e * o * bandTiles * Float.BYTES, bandTiles);
                         }
-                        outputTransform(m, o, h, w, ty0, rows, tw, bandTiles, bias, os, outOff);
+                        outputTransform(m, o, h, w, ty0, rows, tw, bandTiles, bias, os, outOff + img * outImage);
                     }
                 } finally {
                     NativeMemory.free(m);

@@ -11,32 +11,35 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Winograd F(2×2, 3×3) against a direct 3×3 convolution in double: odd and tiny sizes (cut edge
- * tiles), one and several bands of tile rows, with and without bias, and an output window that
- * starts at an offset (nothing written outside it).
+ * tiles), one and several bands of tile rows, one and several images (the threads share out
+ * (image, band) pairs), with and without bias, and an output window that starts at an offset
+ * (nothing written outside it).
  */
 class CpuConvWinogradTest {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
-    @ParameterizedTest(name = "c={0} o={1} {2}x{3} bandFloats={4} bias={5}")
+    @ParameterizedTest(name = "n={0} c={1} o={2} {3}x{4} bandFloats={5} bias={6}")
     @CsvSource({
-            "16, 8, 9, 7, 100000000, true",
-            "17, 5, 1, 1, 100000000, false",
-            "16, 16, 2, 33, 100000000, true",
-            "20, 12, 31, 30, 4000, true",          // bands of a few tile rows
-            "24, 3, 16, 17, 1, false"})            // one tile row per band
-    void matchesDirectConvolution(int c, int o, int h, int w, long bandFloats, boolean withBias) {
-        Random r = new Random(c * 1000L + h * 31 + w);
-        float[] x = gauss(r, c * h * w), wt = gauss(r, o * c * 9), bias = withBias ? gauss(r, o) : null;
+            "1, 16, 8, 9, 7, 100000000, true",
+            "1, 17, 5, 1, 1, 100000000, false",
+            "1, 16, 16, 2, 33, 100000000, true",
+            "1, 20, 12, 31, 30, 4000, true",          // bands of a few tile rows
+            "1, 24, 3, 16, 17, 1, false",             // one tile row per band
+            "3, 16, 8, 9, 7, 100000000, true",        // one band per image
+            "2, 20, 12, 31, 30, 4000, false"})        // several bands per image
+    void matchesDirectConvolution(int n, int c, int o, int h, int w, long bandFloats, boolean withBias) {
+        Random r = new Random(c * 1000L + h * 31 + w + n);
+        float[] x = gauss(r, n * c * h * w), wt = gauss(r, o * c * 9), bias = withBias ? gauss(r, o) : null;
         long outAt = 12;                                              // bytes before the output window
         try (Arena arena = Arena.ofShared()) {
             MemorySegment xs = arena.allocate((long) x.length * 4 + 8), ws = arena.allocate((long) wt.length * 4);
-            MemorySegment os = arena.allocate(outAt + (long) o * h * w * 4 + 16);
+            MemorySegment os = arena.allocate(outAt + (long) n * o * h * w * 4 + 16);
             MemorySegment.copy(x, 0, xs, F, 8, x.length);
             MemorySegment.copy(wt, 0, ws, F, 0, wt.length);
             os.fill((byte) 0x7f);
-            CpuConvWinograd.forward(xs, 8, c, h, w, 1, ws, 0, o, bias, os, outAt, bandFloats);
+            CpuConvWinograd.forward(xs, 8, n, c, h, w, 1, ws, 0, o, bias, os, outAt, bandFloats);
             double maxErr = 0, scale = 1e-6;
-            for (int oo = 0; oo < o; oo++) {
+            for (int img = 0; img < n; img++) for (int oo = 0; oo < o; oo++) {
                 for (int y = 0; y < h; y++) {
                     for (int xx = 0; xx < w; xx++) {
                         double s = bias == null ? 0 : bias[oo];
@@ -44,11 +47,11 @@ class CpuConvWinogradTest {
                             for (int i = 0; i < 3; i++) {
                                 for (int j = 0; j < 3; j++) {
                                     int iy = y - 1 + i, ix = xx - 1 + j;
-                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) s += (double) x[(cc * h + iy) * w + ix] * wt[((oo * c + cc) * 3 + i) * 3 + j];
+                                    if (iy >= 0 && iy < h && ix >= 0 && ix < w) s += (double) x[((img * c + cc) * h + iy) * w + ix] * wt[((oo * c + cc) * 3 + i) * 3 + j];
                                 }
                             }
                         }
-                        float got = os.get(F, outAt + (((long) oo * h + y) * w + xx) * 4);
+                        float got = os.get(F, outAt + ((((long) img * o + oo) * h + y) * w + xx) * 4);
                         maxErr = Math.max(maxErr, Math.abs(got - s));
                         scale = Math.max(scale, Math.abs(s));
                     }
@@ -56,7 +59,7 @@ class CpuConvWinogradTest {
             }
             assertTrue(maxErr / scale < 1e-5, "rel err " + maxErr / scale);
             for (long b = 0; b < outAt; b++) assertTrue(os.get(ValueLayout.JAVA_BYTE, b) == 0x7f, "wrote before the output at byte " + b);
-            for (long b = outAt + (long) o * h * w * 4; b < os.byteSize(); b++) {
+            for (long b = outAt + (long) n * o * h * w * 4; b < os.byteSize(); b++) {
                 assertTrue(os.get(ValueLayout.JAVA_BYTE, b) == 0x7f, "wrote past the output at byte " + b);
             }
         }
