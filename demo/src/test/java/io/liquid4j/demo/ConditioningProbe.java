@@ -46,6 +46,7 @@ public final class ConditioningProbe {
         double[] sum = new double[names.length];
         int wins = 0, scenes = 0;
         double[] plain = new double[2], textured = new double[2];
+        double[] cellNll = new double[4], cellCount = new double[4];   // shape/background × plain/textured
         try (var ng = GradMode.noGrad()) {
             while (scenes < n) {
                 Scene sc = world.sample(rng, false);
@@ -68,6 +69,13 @@ public final class ConditioningProbe {
                     nll[v] = codeLoss(lm, t, codes.length);
                     sum[v] += nll[v];
                 }
+                double[] perCode = codeLosses(lm, seq.textToImage(world.prompt(sc), codes, 0, false), codes.length);
+                boolean[] shapeCell = shapeCells(world.render(sc), (int) Math.round(Math.sqrt(codes.length)));
+                for (int i = 0; i < perCode.length; i++) {
+                    int k = (shapeCell[i] ? 0 : 2) + (sc.textured() ? 1 : 0);
+                    cellNll[k] += perCode[i];
+                    cellCount[k]++;
+                }
                 (sc.textured() ? textured : plain)[0] += nll[0];
                 (sc.textured() ? textured : plain)[1]++;
                 if (nll[0] < Math.min(Math.min(nll[1], nll[2]), nll[3])) wins++;
@@ -78,7 +86,54 @@ public final class ConditioningProbe {
         for (int v = 0; v < names.length; v++) b.append(String.format(Locale.ROOT, "  %s %.4f", names[v], sum[v] / n));
         b.append(String.format(Locale.ROOT, "  (true prompt lowest in %d/%d)", wins, n));
         b.append(String.format(Locale.ROOT, "; true prompt: plain backgrounds %.4f (%d), textured %.4f (%d)", plain[0] / plain[1], (int) plain[1], textured[0] / textured[1], (int) textured[1]));
+        b.append(String.format(Locale.ROOT, "%nper code, true prompt: shape cells plain %.4f (%d) textured %.4f (%d); background cells plain %.4f (%d) textured %.4f (%d)",
+                cellNll[0] / cellCount[0], (int) cellCount[0], cellNll[1] / cellCount[1], (int) cellCount[1],
+                cellNll[2] / cellCount[2], (int) cellCount[2], cellNll[3] / cellCount[3], (int) cellCount[3]));
+        b.append(String.format(Locale.ROOT, "; share of all code NLL at shape cells %.1f%%",
+                100 * (cellNll[0] + cellNll[1]) / (cellNll[0] + cellNll[1] + cellNll[2] + cellNll[3])));
         System.out.println(b);
+    }
+
+    /** Per code cell of a grid×grid code map: whether its patch of the render has a pixel far from the border's median colour. */
+    private static boolean[] shapeCells(io.liquid4j.image.RgbImage img, int grid) {
+        int w = img.width(), h = img.height(), patch = w / grid;
+        byte[] px = img.data();
+        int[] bg = new int[3];
+        for (int c = 0; c < 3; c++) {
+            java.util.List<Integer> border = new java.util.ArrayList<>();
+            for (int x = 0; x < w; x++) { border.add(px[x * 3 + c] & 0xFF); border.add(px[((h - 1) * w + x) * 3 + c] & 0xFF); }
+            java.util.Collections.sort(border);
+            bg[c] = border.get(border.size() / 2);
+        }
+        boolean[] out = new boolean[grid * grid];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int d = 0;
+                for (int c = 0; c < 3; c++) d = Math.max(d, Math.abs((px[(y * w + x) * 3 + c] & 0xFF) - bg[c]));
+                if (d > 40) out[(y / patch) * grid + x / patch] = true;
+            }
+        }
+        return out;
+    }
+
+    /** Cross-entropy of each image code of a text-to-image sequence under the model. */
+    private static double[] codeLosses(CausalLM lm, TrainingSequence t, int codes) {
+        int len = t.length(), firstCode = len - 2 - codes;
+        long[] ids = new long[len - 1];
+        for (int i = 0; i < len - 1; i++) ids[i] = t.inputIds()[i];
+        double[] out = new double[codes];
+        try (var scope = TensorScope.open()) {
+            float[] logits = lm.forward(Tensor.fromArray(ids, 1, len - 1)).contiguous().toFloatArray();
+            int v = logits.length / (len - 1);
+            for (int k = 0; k < codes; k++) {
+                int pos = firstCode + k - 1, target = t.labels()[firstCode + k];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = 0; j < v; j++) max = Math.max(max, logits[pos * v + j]);
+                for (int j = 0; j < v; j++) sum += Math.exp(logits[pos * v + j] - max);
+                out[k] = Math.log(sum) + max - logits[pos * v + target];
+            }
+        }
+        return out;
     }
 
     private static Scene variant(Scene sc, UnaryOperator<Shape> change) {
