@@ -26,6 +26,7 @@ import java.util.Map;
  * @param batchSize      sequences per LM training step (packed rows of seqLen)
  * @param seqLen         LM context and packed row length
  * @param lr             peak LM learning rate (cosine to 0)
+ * @param t2iRatio       share of image–caption pairs the multimodal stage builds as text-to-image (the rest captioning)
  * @param evalPerPair    generated images per evaluation scene
  * @param captionImages  images captioned in the evaluation
  * @param cfg            classifier-free guidance scale of image generation
@@ -34,19 +35,26 @@ import java.util.Map;
  */
 public record DemoSettings(String name, int imageSize, int trainImages, int textDocs, int heldOutDocs, int vocabSize,
                            int vqCodes, int vqSteps, int vqBatch, double vqLr, int lmHidden, int lmLayers, int lmHeads,
-                           int pretrainSteps, int liquidSteps, int batchSize, int seqLen, double lr,
+                           int pretrainSteps, int liquidSteps, int batchSize, int seqLen, double lr, double t2iRatio,
                            int evalPerPair, int captionImages, double cfg, double temperature, int topK) {
+
+    /**
+     * Text-to-image share of the multimodal stage's pairs. Above the released collator's 0.5: a
+     * captioning sample trains ~12 caption tokens and a text-to-image one 64 image codes, and at
+     * 0.5 captions reached their target while the drawn shapes lagged (BENCHMARKS.md, issue 11).
+     */
+    static final double T2I_RATIO = 0.6;
 
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
         return new DemoSettings("standard", 32, 24000, 6000, 300, 512, 256, 700, 16, 1.5e-3, 128, 4, 4,
-                150, 1400, 16, 192, 2e-3, 4, 96, 2.0, 0.5, 0);
+                150, 1400, 16, 192, 2e-3, T2I_RATIO, 8, 192, 2.0, 0.5, 0);
     }
 
     /** A smoke run of every stage at toy sizes (the CI test; `liquid demo --size tiny`). */
     public static DemoSettings tiny() {
         return new DemoSettings("tiny", 32, 160, 200, 20, 300, 64, 6, 8, 1.5e-3, 32, 1, 2,
-                4, 6, 8, 192, 2e-3, 1, 8, 3.0, 1.0, 0);
+                4, 6, 8, 192, 2e-3, T2I_RATIO, 1, 8, 3.0, 1.0, 0);
     }
 
     public static DemoSettings named(String name) {
@@ -60,19 +68,19 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
     /** The same run with other image sampling (evaluation only; the EvalRun developer tool compares them). */
     public DemoSettings withSampling(double cfg, double temperature, int topK) {
         return new DemoSettings(name, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
-                lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg, temperature, topK);
+                lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, t2iRatio, evalPerPair, captionImages, cfg, temperature, topK);
     }
 
-    /** The same run with another number of generated images per evaluation prompt. */
-    public DemoSettings withEvalPerPair(int perPair) {
+    /** The same run with another evaluation size: generated images per prompt, captioned images. */
+    public DemoSettings withEvaluation(int perPair, int captioned) {
         return new DemoSettings(name, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
-                lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, perPair, captionImages, cfg, temperature, topK);
+                lmHidden, lmLayers, lmHeads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, t2iRatio, perPair, captioned, cfg, temperature, topK);
     }
 
     /** The same run with another LM shape (the study's model sizes). */
     public DemoSettings withLm(String tag, int hidden, int layers, int heads) {
         return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
-                hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, evalPerPair, captionImages, cfg, temperature, topK);
+                hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, t2iRatio, evalPerPair, captionImages, cfg, temperature, topK);
     }
 
     /** Code grid side: the VQGAN downsamples 4x. */

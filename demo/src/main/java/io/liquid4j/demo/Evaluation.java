@@ -163,7 +163,8 @@ final class Evaluation {
                 (sc.shapes().size() == 2 ? two : isHeld ? held : seen).add(j);
                 String label = (j.all() ? "✓ " : "✗ ") + world.prompt(sc);
                 if (isHeld) {
-                    if (heldCells.size() < 16) { heldCells.add(zoom(images.get(i))); heldLabels.add(label); }
+                    // up to 4 samples of each held-out prompt, so every prompt is in the grid
+                    if (heldCells.size() < 16 && (from + i) % s.evalPerPair() < 4) { heldCells.add(zoom(images.get(i))); heldLabels.add(label); }
                 } else if (seenCells.size() < 32 && (from + i) % s.evalPerPair() == 0) {
                     seenCells.add(zoom(images.get(i)));
                     seenLabels.add(label);

@@ -113,8 +113,8 @@ final class Report {
                 String.format(Locale.ROOT, "`liquid init` + `liquid train`: Llama, hidden %d, %d layers, %d heads; %d steps of %d packed rows of %d tokens on the text.",
                         s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen()),
                 String.format(Locale.ROOT, "`liquid convert-weights extend-vocab` (+%d image codes, <boi>/<eoi>/<unconditional>), `liquid prepare` (images to codes).", s.vqCodes()),
-                String.format(Locale.ROOT, "`liquid train --z-loss 1e-4`: %d steps on text + image–caption pairs (each pair text-to-image or captioning as the released collator draws it, 10%% of text-to-image unconditional for CFG).",
-                        s.liquidSteps())));
+                String.format(Locale.ROOT, "`liquid train --z-loss 1e-4 --t2i-ratio %s`: %d steps on text + image–caption pairs (each pair drawn as text-to-image with probability %s, else captioning, as the released collator draws it; 10%% of text-to-image unconditional for CFG).",
+                        fmt(s.t2iRatio()), s.liquidSteps(), fmt(s.t2iRatio()))));
         d.p("Rerun `./liquid demo` to reuse every finished stage (`--fresh` redoes them); the stages' outputs are in `work/`.");
         return d;
     }
@@ -127,4 +127,7 @@ final class Report {
     static String pct(double v) {
         return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
     }
+
+    /** A setting as written on the command line (0.5, not 0.500000). */
+    private static String fmt(double v) { return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString(); }
 }

@@ -169,6 +169,15 @@ public final class F {
 
     // ---- convolution and resampling ------------------------------------------------------
 
+    /**
+     * Output pixels per image from which a stride-1 training convolution takes {@link #conv2dStride1}
+     * (system property liquid4j.conv.stride1MinPixels): at 8×8 and 16×16 an image is a few Winograd
+     * tiles and the composed path's batched GEMMs were faster (BENCHMARKS.md, ConvTrainBench). Only
+     * where the input needs a gradient: that is what the path saves (a first layer's forward is
+     * faster as the composed batched GEMM).
+     */
+    static final long CONV_STRIDE1_MIN_PIXELS = Long.getLong("liquid4j.conv.stride1MinPixels", 1024);
+
     /** 2-D convolution, x [N,C,H,W], w [O,C,kh,kw], b [O] or null; symmetric zero padding. */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor b, int stride, int padding) {
         return conv2d(x, w, b, stride, stride, padding, padding);
@@ -189,6 +198,21 @@ public final class F {
         if (!Autograd.needsGrad(x, w, b)) {
             return fusedInference(new int[] {n, o, oh, ow}, (be, f, out) -> be.conv2dForward(f[0], f[1], f[2], sh, sw, ph, pw, out), x, w, b);
         }
+        if (sh == 1 && sw == 1 && (kh > 1 || kw > 1) && ph < kh && pw < kw && x.dtype() == DType.F32 && w.dtype() == DType.F32
+                && (long) oh * ow >= CONV_STRIDE1_MIN_PIXELS && x.requiresGrad()) {
+            return conv2dStride1(x, w, b, ph, pw, oh, ow);
+        }
+        return conv2dComposed(x, w, b, sh, sw, ph, pw, oh, ow);
+    }
+
+    /**
+     * The composed training convolution: im2col (col2im as its backward) and one GEMM per image.
+     * The reference that {@link #conv2dStride1} is tested against, and the path of strided
+     * convolutions.
+     */
+    static Tensor conv2dComposed(Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, int oh, int ow) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = w.size(0), kh = w.size(2), kw = w.size(3);
         Tensor y;
         if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0) {
             y = w.reshape(o, c).matmul(x.reshape(n, c, h * wd));            // a 1×1 convolution is a GEMM over the positions
@@ -237,6 +261,39 @@ public final class F {
             if (x.dtype() != DType.F32) y = y.to(x.dtype());
             return scope.keep(y);
         }
+    }
+
+    /**
+     * Training convolution of stride 1 with padding below the kernel size (every 3×3 convolution of
+     * the VQGAN), F32. Forward and input gradient run on the backend's inference convolution
+     * (Winograd for 3×3 where the channels allow, implicit GEMM otherwise): the input gradient is
+     * the convolution of g with the filters transposed to [C, O, kh, kw] and flipped, padding
+     * kh − 1 − ph, so the gradient's column matrix ([N, C·kh·kw, OH·OW], written at one
+     * multiply-add per element when O is small) and its col2im scatter are never made. The filter
+     * gradient is one GEMM per image over im2col(x), recomputed in backward instead of kept alive
+     * from the forward pass.
+     */
+    static Tensor conv2dStride1(Tensor x, Tensor w, Tensor b, int ph, int pw, int oh, int ow) {
+        int n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        int o = w.size(0), kh = w.size(2), kw = w.size(3);
+        Tensor y = fusedInference(new int[] {n, o, oh, ow}, (be, f, out) -> be.conv2dForward(f[0], f[1], f[2], 1, 1, ph, pw, out), x, w, b);
+        return Autograd.record(y, "conv2d", g -> {
+            Tensor gx = null, gw = null, gb = null;
+            if (x.requiresGrad()) {
+                Tensor flipped = w.transpose(0, 1)
+                        .indexSelect(2, Tensor.arange(kh - 1, -1, -1, DType.I64, w.device()))
+                        .indexSelect(3, Tensor.arange(kw - 1, -1, -1, DType.I64, w.device()));
+                gx = fusedInference(new int[] {n, c, h, wd},
+                        (be, f, out) -> be.conv2dForward(f[0], f[1], null, 1, 1, kh - 1 - ph, kw - 1 - pw, out), g, flipped);
+            }
+            if (w.requiresGrad()) {
+                Tensor cols = Tensor.empty(DType.F32, x.device(), n, c * kh * kw, oh * ow);
+                x.backend().im2col(x.contiguous(), kh, kw, 1, 1, ph, pw, cols);
+                gw = g.reshape(n, o, oh * ow).matmul(cols.transpose(-1, -2)).sum(0, false).reshape(o, c, kh, kw);
+            }
+            if (b != null && b.requiresGrad()) gb = g.sum(new int[] {0, 2, 3}, false);
+            return new Tensor[] {gx, gw, gb};
+        }, x, w, b);
     }
 
     /** The im2col op with its adjoint (col2im) as backward. */
