@@ -70,7 +70,8 @@ public final class ConditioningProbe {
                     sum[v] += nll[v];
                 }
                 double[] perCode = codeLosses(lm, seq.textToImage(world.prompt(sc), codes, 0, false), codes.length);
-                boolean[] shapeCell = shapeCells(world.render(sc), (int) Math.round(Math.sqrt(codes.length)));
+                io.liquid4j.image.RgbImage render = world.render(sc);
+                boolean[] shapeCell = VqCodeStats.shapeCells(render, (int) Math.round(Math.sqrt(codes.length)), VqCodeStats.borderMedian(render));
                 for (int i = 0; i < perCode.length; i++) {
                     int k = (shapeCell[i] ? 0 : 2) + (sc.textured() ? 1 : 0);
                     cellNll[k] += perCode[i];
@@ -92,28 +93,6 @@ public final class ConditioningProbe {
         b.append(String.format(Locale.ROOT, "; share of all code NLL at shape cells %.1f%%",
                 100 * (cellNll[0] + cellNll[1]) / (cellNll[0] + cellNll[1] + cellNll[2] + cellNll[3])));
         System.out.println(b);
-    }
-
-    /** Per code cell of a grid×grid code map: whether its patch of the render has a pixel far from the border's median colour. */
-    private static boolean[] shapeCells(io.liquid4j.image.RgbImage img, int grid) {
-        int w = img.width(), h = img.height(), patch = w / grid;
-        byte[] px = img.data();
-        int[] bg = new int[3];
-        for (int c = 0; c < 3; c++) {
-            java.util.List<Integer> border = new java.util.ArrayList<>();
-            for (int x = 0; x < w; x++) { border.add(px[x * 3 + c] & 0xFF); border.add(px[((h - 1) * w + x) * 3 + c] & 0xFF); }
-            java.util.Collections.sort(border);
-            bg[c] = border.get(border.size() / 2);
-        }
-        boolean[] out = new boolean[grid * grid];
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int d = 0;
-                for (int c = 0; c < 3; c++) d = Math.max(d, Math.abs((px[(y * w + x) * 3 + c] & 0xFF) - bg[c]));
-                if (d > 40) out[(y / patch) * grid + x / patch] = true;
-            }
-        }
-        return out;
     }
 
     /** Cross-entropy of each image code of a text-to-image sequence under the model. */

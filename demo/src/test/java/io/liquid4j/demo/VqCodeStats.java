@@ -74,7 +74,8 @@ public final class VqCodeStats {
                 args[0], n, cells[0], bgCodes.size(), h[0] / cells[0], hPlain[0] / hPlain[1], cells[1], shapeCodes.size(), h[1] / cells[1]);
     }
 
-    private static int[] borderMedian(RgbImage img) {
+    /** The per-channel median of the top and bottom rows: the background colour. */
+    static int[] borderMedian(RgbImage img) {
         int w = img.width(), h = img.height();
         byte[] px = img.data();
         int[] out = new int[3];
@@ -90,7 +91,8 @@ public final class VqCodeStats {
         return out;
     }
 
-    private static boolean[] shapeCells(RgbImage img, int grid, int[] bg) {
+    /** Per cell of a grid×grid code map: whether its patch has a pixel more than 40 levels from the background bg. */
+    static boolean[] shapeCells(RgbImage img, int grid, int[] bg) {
         int w = img.width(), h = img.height(), patch = w / grid;
         byte[] px = img.data();
         boolean[] out = new boolean[grid * grid];
