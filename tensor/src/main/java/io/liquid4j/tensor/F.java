@@ -172,7 +172,8 @@ public final class F {
     /**
      * Output pixels per image from which a stride-1 training convolution takes {@link #conv2dStride1}
      * (system property liquid4j.conv.stride1MinPixels): at 8×8 and 16×16 an image is a few Winograd
-     * tiles and the composed path's batched GEMMs were faster (BENCHMARKS.md, ConvTrainBench). Only
+     * tiles and the composed path's batched GEMMs were faster (BENCHMARKS.md, ConvTrainBench; measured
+     * on the CPU backend only, the CUDA backend follows the same rule unmeasured). Only
      * where the input needs a gradient: that is what the path saves (a first layer's forward is
      * faster as the composed batched GEMM).
      */
@@ -264,8 +265,9 @@ public final class F {
     }
 
     /**
-     * Training convolution of stride 1 with padding below the kernel size (every 3×3 convolution of
-     * the VQGAN), F32. Forward and input gradient run on the backend's inference convolution
+     * Training convolution of stride 1 with padding below the kernel size (the VQGAN's 3×3
+     * convolutions; {@link #conv2d} sends it those on images of at least
+     * {@link #CONV_STRIDE1_MIN_PIXELS} outputs), F32. Forward and input gradient run on the backend's inference convolution
      * (Winograd for 3×3 where the channels allow, implicit GEMM otherwise): the input gradient is
      * the convolution of g with the filters transposed to [C, O, kh, kw] and flipped, padding
      * kh − 1 − ph, so the gradient's column matrix ([N, C·kh·kw, OH·OW], written at one
@@ -279,7 +281,7 @@ public final class F {
         Tensor y = fusedInference(new int[] {n, o, oh, ow}, (be, f, out) -> be.conv2dForward(f[0], f[1], f[2], 1, 1, ph, pw, out), x, w, b);
         return Autograd.record(y, "conv2d", g -> {
             Tensor gx = null, gw = null, gb = null;
-            if (x.requiresGrad()) {
+            if (x.requiresGrad()) {                                   // always, when conv2d chose this path
                 Tensor flipped = w.transpose(0, 1)
                         .indexSelect(2, Tensor.arange(kh - 1, -1, -1, DType.I64, w.device()))
                         .indexSelect(3, Tensor.arange(kw - 1, -1, -1, DType.I64, w.device()));
