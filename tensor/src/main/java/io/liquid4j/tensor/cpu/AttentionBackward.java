@@ -1,6 +1,7 @@
 package io.liquid4j.tensor.cpu;
 
 import static io.liquid4j.tensor.cpu.GemmDecode.F;
+import static io.liquid4j.tensor.cpu.GemmDecode.V;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -50,29 +51,67 @@ final class AttentionBackward {
         return dots;
     }
 
-    /**
-     * One vector of scores s and of dP at the same positions, in place: s ← P = exp(s − lse),
-     * dP ← dS = P·(dP − D). lseV and dV hold the rows' lse and D: one value broadcast (vectors
-     * across keys) or one per lane (vectors across queries). Hidden positions come out as
-     * anything and are zeroed by the caller.
+    /*
+     * The P/dS pass of a tile, in place: s ← P = exp(s − lse), dp ← dS = P·(dP − D), over `rows`
+     * runs of NR scores (row stride NR) from `at`. Hidden positions come out as anything and are
+     * zeroed by the caller. Each variant is a whole loop in a small method that takes no vector
+     * argument: called per vector from the big tile methods, VectorMath.exp stayed a call there
+     * (C2's node budget), its vectors were boxed, and the backward allocated ~17 GB of heap
+     * vectors a minute (BENCHMARKS.md "Vectors that escaped").
      */
-    static void probabilities(float[] s, float[] dp, int at, FloatVector lseV, FloatVector dV) {
-        FloatVector p = VectorMath.exp(FloatVector.fromArray(F, s, at).sub(lseV));
-        p.intoArray(s, at);
-        FloatVector.fromArray(F, dp, at).sub(dV).mul(p).intoArray(dp, at);
+
+    /** Vectors across keys: row r has one lse and one D, lse[from + r] and d[from + r]. */
+    static void probabilitiesByRow(float[] s, float[] dp, int at, int rows, float[] lse, float[] d, int from) {
+        for (int r = 0; r < rows; r++) {
+            FloatVector lv = FloatVector.broadcast(F, lse[from + r]), dv = FloatVector.broadcast(F, d[from + r]);
+            for (int half = 0; half < AttentionKernel.NR; half += V) {
+                int o = at + r * AttentionKernel.NR + half;
+                FloatVector p = VectorMath.exp(FloatVector.fromArray(F, s, o).sub(lv));
+                p.intoArray(s, o);
+                FloatVector.fromArray(F, dp, o).sub(dv).mul(p).intoArray(dp, o);
+            }
+        }
+    }
+
+    /** Vectors across queries: lane j of every row has lse[from + j] and d[from + j]. */
+    static void probabilitiesByLane(float[] s, float[] dp, int rows, float[] lse, float[] d, int from) {
+        for (int half = 0; half < AttentionKernel.NR; half += V) {
+            FloatVector lv = FloatVector.fromArray(F, lse, from + half), dv = FloatVector.fromArray(F, d, from + half);
+            for (int r = 0; r < rows; r++) {
+                int o = r * AttentionKernel.NR + half;
+                FloatVector p = VectorMath.exp(FloatVector.fromArray(F, s, o).sub(lv));
+                p.intoArray(s, o);
+                FloatVector.fromArray(F, dp, o).sub(dv).mul(p).intoArray(dp, o);
+            }
+        }
     }
 
     /**
-     * {@link #probabilities} with a softcap: s arrives as score/cap, the logit is cap·tanh(s)
-     * and dS gains its derivative 1 − tanh². (A method of its own rather than a tanh vector that
+     * {@link #probabilitiesByRow} with a softcap: s arrives as score/cap, the logit is cap·tanh(s)
+     * and dS gains its derivative 1 − tanh². (Methods of their own rather than a tanh vector that
      * is null without a softcap: C2's box elimination gives up on vectors merged at a phi, see
      * {@link GemmDecode#loadInto}.)
      */
-    static void cappedProbabilities(float[] s, float[] dp, int at, FloatVector lseV, FloatVector dV, float cap) {
-        FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, at));
-        FloatVector p = VectorMath.exp(t.mul(cap).sub(lseV));
-        p.intoArray(s, at);
-        FloatVector.fromArray(F, dp, at).sub(dV).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, at);
+    static void cappedProbabilitiesByRow(float[] s, float[] dp, int at, int rows, float[] lse, float[] d, int from, float cap) {
+        for (int r = 0; r < rows; r++) {
+            FloatVector lv = FloatVector.broadcast(F, lse[from + r]), dv = FloatVector.broadcast(F, d[from + r]);
+            for (int half = 0; half < AttentionKernel.NR; half += V) capped(s, dp, at + r * AttentionKernel.NR + half, lv, dv, cap);
+        }
+    }
+
+    /** {@link #probabilitiesByLane} with a softcap. */
+    static void cappedProbabilitiesByLane(float[] s, float[] dp, int rows, float[] lse, float[] d, int from, float cap) {
+        for (int half = 0; half < AttentionKernel.NR; half += V) {
+            FloatVector lv = FloatVector.fromArray(F, lse, from + half), dv = FloatVector.fromArray(F, d, from + half);
+            for (int r = 0; r < rows; r++) capped(s, dp, r * AttentionKernel.NR + half, lv, dv, cap);
+        }
+    }
+
+    private static void capped(float[] s, float[] dp, int o, FloatVector lv, FloatVector dv, float cap) {
+        FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o));
+        FloatVector p = VectorMath.exp(t.mul(cap).sub(lv));
+        p.intoArray(s, o);
+        FloatVector.fromArray(F, dp, o).sub(dv).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, o);
     }
 
     /** Factor from Σ dS·(decoded q) to dK: the decoded q carries qScale, dK needs the score scale. */

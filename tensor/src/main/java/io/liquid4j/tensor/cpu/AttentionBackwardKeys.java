@@ -119,13 +119,8 @@ final class AttentionBackwardKeys {
                 Arrays.fill(dp, at, at + n * NR, 0f);
                 AttentionKernel.rowsA(n, d, qs, 0, d, kT, kp * d * NR, s, at);
                 AttentionKernel.rowsA(n, dv, dO, 0, dv, vT, kp * dv * NR, dp, at);
-                for (int i = 0; i < n; i++) {
-                    FloatVector lv = FloatVector.broadcast(F, lseRow[i]), dvv = FloatVector.broadcast(F, dRow[i]);
-                    for (int half = 0; half < NR; half += V) {
-                        if (c.cap > 0) AttentionBackward.cappedProbabilities(s, dp, at + i * NR + half, lv, dvv, c.cap);
-                        else AttentionBackward.probabilities(s, dp, at + i * NR + half, lv, dvv);
-                    }
-                }
+                if (c.cap > 0) AttentionBackward.cappedProbabilitiesByRow(s, dp, at, n, lseRow, dRow, 0, c.cap);
+                else AttentionBackward.probabilitiesByRow(s, dp, at, n, lseRow, dRow, 0);
                 if (!(cLo <= pA && pA + NR <= cHi)) {
                     for (int i = 0; i < n; i++) {
                         for (int lane = 0; lane < NR; lane++) {

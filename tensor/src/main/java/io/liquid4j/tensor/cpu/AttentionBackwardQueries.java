@@ -81,13 +81,8 @@ final class AttentionBackwardQueries {
             Arrays.fill(dpT, 0, kn * NR, 0f);
             AttentionKernel.rowsA(kn, d, kt, r0 * d, d, qT, q * d * NR, sT, 0);
             AttentionKernel.rowsA(kn, dv, vt, r0 * dv, dv, dOT, q * dv * NR, dpT, 0);
-            for (int half = 0; half < NR; half += V) {
-                FloatVector lv = FloatVector.fromArray(F, lseLanes, q * NR + half), dv0 = FloatVector.fromArray(F, dLanes, q * NR + half);
-                for (int j = 0; j < kn; j++) {
-                    if (c.cap > 0) AttentionBackward.cappedProbabilities(sT, dpT, j * NR + half, lv, dv0, c.cap);
-                    else AttentionBackward.probabilities(sT, dpT, j * NR + half, lv, dv0);
-                }
-            }
+            if (c.cap > 0) AttentionBackward.cappedProbabilitiesByLane(sT, dpT, kn, lseLanes, dLanes, q * NR, c.cap);
+            else AttentionBackward.probabilitiesByLane(sT, dpT, kn, lseLanes, dLanes, q * NR);
             if (!(blocks[q * 4 + 2] <= jA && jB <= blocks[q * 4 + 3])) {
                 for (int j = 0; j < kn; j++) {
                     for (int lane = 0; lane < NR; lane++) {

@@ -272,24 +272,41 @@ final class CpuConvWinograd {
             for (int oo = start; oo < end; oo++) {
                 float b = bias == null ? 0f : bias[oo];
                 for (int r = 0; r < rows; r++) {
-                    long t0 = (long) r * tw;
-                    for (int tx = 0; tx < tw; tx += V) {
-                        long t = t0 + tx;
-                        FloatVector s0 = top(m, 0, oo, o, bandTiles, t), s1 = top(m, 1, oo, o, bandTiles, t);
-                        FloatVector s2 = top(m, 2, oo, o, bandTiles, t), s3 = top(m, 3, oo, o, bandTiles, t);
-                        s0.add(s1).add(s2).add(b).intoArray(y00, tx);
-                        s1.sub(s2).sub(s3).add(b).intoArray(y01, tx);
-                        FloatVector q0 = bottom(m, 0, oo, o, bandTiles, t), q1 = bottom(m, 1, oo, o, bandTiles, t);
-                        FloatVector q2 = bottom(m, 2, oo, o, bandTiles, t), q3 = bottom(m, 3, oo, o, bandTiles, t);
-                        q0.add(q1).add(q2).add(b).intoArray(y10, tx);
-                        q1.sub(q2).sub(q3).add(b).intoArray(y11, tx);
-                    }
+                    topRow(m, oo, o, bandTiles, (long) r * tw, tw, b, y00, y01);
+                    bottomRow(m, oo, o, bandTiles, (long) r * tw, tw, b, y10, y11);
                     int oy = 2 * (ty0 + r);
                     writeRow(y00, y01, tw, w, line, os, outOff + ((long) oo * h + oy) * w * Float.BYTES);
                     if (oy + 1 < h) writeRow(y10, y11, tw, w, line, os, outOff + ((long) oo * h + oy + 1) * w * Float.BYTES);
                 }
             }
         });
+    }
+
+    /**
+     * The top output row of tiles t0..t0+tw of channel oo into y00, y01 (left and right pixels).
+     * The two rows are loop methods of their own with no vector argument: written inline in the
+     * lambda above (24 segment loads per step), the helpers outgrew C2's inlining budget and
+     * every loaded vector went to the heap (GBs a minute in a VQGAN training run).
+     */
+    private static void topRow(MemorySegment m, int oo, int o, int bandTiles, long t0, int tw, float b, float[] y00, float[] y01) {
+        for (int tx = 0; tx < tw; tx += V) {
+            long t = t0 + tx;
+            FloatVector s0 = top(m, 0, oo, o, bandTiles, t), s1 = top(m, 1, oo, o, bandTiles, t);
+            FloatVector s2 = top(m, 2, oo, o, bandTiles, t), s3 = top(m, 3, oo, o, bandTiles, t);
+            s0.add(s1).add(s2).add(b).intoArray(y00, tx);
+            s1.sub(s2).sub(s3).add(b).intoArray(y01, tx);
+        }
+    }
+
+    /** The bottom output row of tiles t0..t0+tw of channel oo into y10, y11 (see {@link #topRow}). */
+    private static void bottomRow(MemorySegment m, int oo, int o, int bandTiles, long t0, int tw, float b, float[] y10, float[] y11) {
+        for (int tx = 0; tx < tw; tx += V) {
+            long t = t0 + tx;
+            FloatVector q0 = bottom(m, 0, oo, o, bandTiles, t), q1 = bottom(m, 1, oo, o, bandTiles, t);
+            FloatVector q2 = bottom(m, 2, oo, o, bandTiles, t), q3 = bottom(m, 3, oo, o, bandTiles, t);
+            q0.add(q1).add(q2).add(b).intoArray(y10, tx);
+            q1.sub(q2).sub(q3).add(b).intoArray(y11, tx);
+        }
     }
 
     /** (Aᵀ M)[0, j] of tiles t..: M0j + M1j + M2j. */

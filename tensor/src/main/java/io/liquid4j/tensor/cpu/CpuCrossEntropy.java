@@ -159,13 +159,8 @@ final class CpuCrossEntropy {
                 if (Float.isNaN(bm)) return Float.NaN;
                 continue;   // only −inf so far: nothing to add
             }
-            FloatVector acc = FloatVector.zero(SP);
-            i = 0;
-            for (; i <= len - W; i += W) {
-                acc = acc.add(VectorMath.exp(FloatVector.fromMemorySegment(SP, seg, at + i * 4L, CpuElementwise.LE).sub(m)));
-            }
-            sum += RowMath.sumLanes(acc);
-            for (int k = i; k < len; k++) sum += Math.exp(seg.get(Access.F, at + k * 4L) - m);
+            // a loop method of its own: inlined here, exp fell outside C2's node budget and boxed
+            sum += RowMath.sumExp(seg, at, len, m);
         }
         return Float.isInfinite(m) ? m : (float) (m + Math.log(sum));
     }

@@ -14,6 +14,14 @@ import jdk.incubator.vector.VectorSpecies;
  * Elementwise kernels. Each op has a Vector API fast path for F32 runs with unit stride (the
  * common case after dim merging) and a general scalar path over any strides and dtypes that
  * computes in double with {@link UnaryOp#apply}/{@link BinaryOp#apply} — the reference.
+ *
+ * <p>How the vector loops are written, and why: a vector stays in registers only while every
+ * method it passes through is inlined. C2 stops inlining our own methods once a compilation
+ * grows past its node budget (NodeCountInliningCutoff; the Vector API's own methods are
+ * force-inlined and exempt), and one VectorMath.exp is most of that budget. So each op's loop
+ * is a method of its own, loads and stores call the Vector API directly (no load helper), and
+ * only VectorMath / {@link #sigmoid} are ours inside a loop. Written otherwise, a training run
+ * boxed tens of GB of vectors a minute (BENCHMARKS.md "Vectors that escaped").
  */
 final class CpuElementwise {
     static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
@@ -96,38 +104,126 @@ final class CpuElementwise {
         return op != UnaryOp.GELU;   // erf has no vector operator
     }
 
-    /** Vector loop over len contiguous f32 values (byte offsets); the tail uses the scalar definition. */
+    /**
+     * Vector loop over len contiguous f32 values (byte offsets); the tail uses the scalar
+     * definition. Each op runs in a loop method of its own, and no vector crosses a call that
+     * C2 might not inline: with one loop that switched on the op inside, the method outgrew C2's
+     * inlining budget (NodeCountInliningCutoff), VectorMath.exp stayed a call, its vectors were
+     * boxed, and SiLU/exp/sigmoid allocated ~3 heap vectors per 16 floats (14 MB per call on a
+     * [3072, 384] tensor, 5x slower; BENCHMARKS.md "Vectors that escaped").
+     */
     private static void unaryF32(UnaryOp op, MemorySegment in, long ib, MemorySegment out, long ob, int len, float p, float q) {
-        int n = SP.length();
-        int i = 0;
-        for (; i <= len - n; i += n) {
-            FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
-            FloatVector r = switch (op) {
-                case NEG -> v.neg();
-                case EXP -> VectorMath.exp(v);
-                case LOG -> v.lanewise(VectorOperators.LOG);
-                case SQRT -> v.sqrt();
-                case RSQRT -> FloatVector.broadcast(SP, 1f).div(v.sqrt());
-                case ABS -> v.abs();
-                case TANH -> v.lanewise(VectorOperators.TANH);
-                case SIGMOID -> sigmoid(v);
-                case SILU -> v.mul(sigmoid(v));
-                case GELU_TANH -> {
-                    FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul((float) Math.sqrt(2 / Math.PI));
-                    // halve before multiplying by x: (1 + t)·x overflows f32 for |x| > 1.7e38
-                    yield inner.lanewise(VectorOperators.TANH).add(1f).mul(0.5f).mul(v);
-                }
-                // max(x, 0) keeps NaN, matching UnaryOp.RELU (and PyTorch)
-                case RELU -> v.max(0f);
-                case POW -> v.lanewise(VectorOperators.POW, p);
-                case CLAMP -> v.max(p).min(q);
-                case AFFINE -> v.fma(FloatVector.broadcast(SP, p), FloatVector.broadcast(SP, q));
-                case GELU -> throw new IllegalStateException("GELU has no vector path");
-            };
-            r.intoMemorySegment(out, ob + i * 4L, LE);
+        int full = len - len % SP.length();
+        switch (op) {
+            case NEG -> negF32(in, ib, out, ob, full);
+            case EXP -> expF32(in, ib, out, ob, full);
+            case LOG -> logF32(in, ib, out, ob, full);
+            case SQRT -> sqrtF32(in, ib, out, ob, full);
+            case RSQRT -> rsqrtF32(in, ib, out, ob, full);
+            case ABS -> absF32(in, ib, out, ob, full);
+            case TANH -> tanhF32(in, ib, out, ob, full);
+            case SIGMOID -> sigmoidF32(in, ib, out, ob, full);
+            case SILU -> siluF32(in, ib, out, ob, full);
+            case GELU_TANH -> geluTanhF32(in, ib, out, ob, full);
+            case RELU -> reluF32(in, ib, out, ob, full);
+            case POW -> powF32(in, ib, out, ob, full, p);
+            case CLAMP -> clampF32(in, ib, out, ob, full, p, q);
+            case AFFINE -> affineF32(in, ib, out, ob, full, p, q);
+            case GELU -> throw new IllegalStateException("GELU has no vector path");
         }
-        for (; i < len; i++) {
+        for (int i = full; i < len; i++) {
             out.set(Access.F, ob + i * 4L, (float) op.apply(in.get(Access.F, ib + i * 4L), p, q));
+        }
+    }
+
+    private static void negF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).neg().intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void expF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            VectorMath.exp(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE)).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void logF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).lanewise(VectorOperators.LOG).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void sqrtF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).sqrt().intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void rsqrtF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < full; i += SP.length()) {
+            one.div(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).sqrt()).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void absF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).abs().intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void tanhF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).lanewise(VectorOperators.TANH).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void sigmoidF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            sigmoid(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE)).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void siluF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
+            v.mul(sigmoid(v)).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void geluTanhF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
+            FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_C);
+            // halve before multiplying by x: (1 + t)·x overflows f32 for |x| > 1.7e38
+            inner.lanewise(VectorOperators.TANH).add(1f).mul(0.5f).mul(v).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    /** max(x, 0) keeps NaN, matching UnaryOp.RELU (and PyTorch). */
+    private static void reluF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).max(0f).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void powF32(MemorySegment in, long ib, MemorySegment out, long ob, int full, float p) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).lanewise(VectorOperators.POW, p).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void clampF32(MemorySegment in, long ib, MemorySegment out, long ob, int full, float p, float q) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).max(p).min(q).intoMemorySegment(out, ob + i * 4L, LE);
+        }
+    }
+
+    private static void affineF32(MemorySegment in, long ib, MemorySegment out, long ob, int full, float p, float q) {
+        FloatVector pv = FloatVector.broadcast(SP, p), qv = FloatVector.broadcast(SP, q);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).fma(pv, qv).intoMemorySegment(out, ob + i * 4L, LE);
         }
     }
 
@@ -170,54 +266,126 @@ final class CpuElementwise {
      * gi = g · op'(x, y) over len contiguous f32 values (byte offsets), in f32 with the formulas of
      * {@link UnaryOp#derivative}; the tail uses the scalar definition. Training spends most of its
      * elementwise time here (SiLU of every SwiGLU MLP), which the scalar double-precision loop made
-     * a third of an LM training step (BENCHMARKS.md).
+     * a third of an LM training step (BENCHMARKS.md). One loop method per op, as {@link #unaryF32}:
+     * with the switch inside one loop, a VQGAN run boxed the vectors of this method (3 GB a minute).
      */
     private static void unaryBackwardF32(UnaryOp op, MemorySegment xs, long xb, MemorySegment ys, long yb, MemorySegment gs, long gb,
                                          MemorySegment os, long ob, int len, float p, float q) {
-        int n = SP.length(), full = len - len % n;
-        FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
-        for (int i = 0; i < full; i += n) {
-            FloatVector g = x(gs, gb, i), d;
-            switch (op) {
-                case NEG -> d = one.neg();
-                case EXP -> d = x(ys, yb, i);
-                case LOG -> d = one.div(x(xs, xb, i));
-                case SQRT -> d = FloatVector.broadcast(SP, 0.5f).div(x(ys, yb, i));
-                case RSQRT -> {
-                    FloatVector y = x(ys, yb, i);
-                    d = y.mul(y).mul(y).mul(-0.5f);
-                }
-                case TANH -> {
-                    FloatVector y = x(ys, yb, i);
-                    d = one.sub(y.mul(y));
-                }
-                case SIGMOID -> {
-                    FloatVector y = x(ys, yb, i);
-                    d = y.mul(one.sub(y));
-                }
-                case SILU -> {
-                    FloatVector v = x(xs, xb, i), sg = sigmoid(v);
-                    d = sg.mul(v.mul(one.sub(sg)).add(1f));
-                }
-                case GELU_TANH -> {
-                    FloatVector v = x(xs, xb, i), v2 = v.mul(v);
-                    FloatVector t = VectorMath.tanh(v2.mul(0.044715f).mul(v).add(v).mul(GELU_C));
-                    FloatVector dInner = v2.mul(3 * 0.044715f).add(1f).mul(GELU_C);
-                    d = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
-                }
-                case RELU -> d = zero.blend(one, x(xs, xb, i).compare(VectorOperators.GT, 0f));
-                case CLAMP -> {
-                    FloatVector v = x(xs, xb, i);
-                    d = zero.blend(one, v.compare(VectorOperators.GE, p).and(v.compare(VectorOperators.LE, q)));
-                }
-                case AFFINE -> d = FloatVector.broadcast(SP, p);
-                default -> throw new IllegalStateException(op + " has no vector derivative");
-            }
-            g.mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+        int full = len - len % SP.length();
+        switch (op) {
+            case NEG -> affineBackwardF32(gs, gb, os, ob, full, -1f);
+            case EXP -> productBackwardF32(ys, yb, gs, gb, os, ob, full);
+            case LOG -> logBackwardF32(xs, xb, gs, gb, os, ob, full);
+            case SQRT -> sqrtBackwardF32(ys, yb, gs, gb, os, ob, full);
+            case RSQRT -> rsqrtBackwardF32(ys, yb, gs, gb, os, ob, full);
+            case TANH -> tanhBackwardF32(ys, yb, gs, gb, os, ob, full);
+            case SIGMOID -> sigmoidBackwardF32(ys, yb, gs, gb, os, ob, full);
+            case SILU -> siluBackwardF32(xs, xb, gs, gb, os, ob, full);
+            case GELU_TANH -> geluTanhBackwardF32(xs, xb, gs, gb, os, ob, full);
+            case RELU -> reluBackwardF32(xs, xb, gs, gb, os, ob, full);
+            case CLAMP -> clampBackwardF32(xs, xb, gs, gb, os, ob, full, p, q);
+            case AFFINE -> affineBackwardF32(gs, gb, os, ob, full, p);
+            default -> throw new IllegalStateException(op + " has no vector derivative");
         }
         for (int i = full; i < len; i++) {
             double xv = xs.get(Access.F, xb + i * 4L), yv = ys.get(Access.F, yb + i * 4L), gv = gs.get(Access.F, gb + i * 4L);
             os.set(Access.F, ob + i * 4L, (float) (gv * op.derivative(xv, yv, p, q)));
+        }
+    }
+
+    /** d = a constant (NEG: −1, AFFINE: p). */
+    private static void affineBackwardF32(MemorySegment gs, long gb, MemorySegment os, long ob, int full, float d) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = y (EXP). */
+    private static void productBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE)).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = 1 / x. */
+    private static void logBackwardF32(MemorySegment xs, long xb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(one.div(FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE))).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = 0.5 / y. */
+    private static void sqrtBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector half = FloatVector.broadcast(SP, 0.5f);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(half.div(FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE))).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = −y³/2. */
+    private static void rsqrtBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector y = FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE);
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(y.mul(y).mul(y).mul(-0.5f)).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = 1 − y². */
+    private static void tanhBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector y = FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE);
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(one.sub(y.mul(y))).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = y(1 − y). */
+    private static void sigmoidBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector y = FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE);
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(y.mul(one.sub(y))).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = σ(x)(1 + x(1 − σ(x))). */
+    private static void siluBackwardF32(MemorySegment xs, long xb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE), sg = sigmoid(v);
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(sg.mul(v.mul(one.sub(sg)).add(1f))).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    private static void geluTanhBackwardF32(MemorySegment xs, long xb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE), v2 = v.mul(v);
+            FloatVector t = VectorMath.tanh(v2.mul(0.044715f).mul(v).add(v).mul(GELU_C));
+            FloatVector dInner = v2.mul(3 * 0.044715f).add(1f).mul(GELU_C);
+            FloatVector d = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = 1 where x > 0, else 0 (NaN gives 0). */
+    private static void reluBackwardF32(MemorySegment xs, long xb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
+        FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector d = zero.blend(one, FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE).compare(VectorOperators.GT, 0f));
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+        }
+    }
+
+    /** d = 1 where lo ≤ x ≤ hi, else 0 (NaN gives 0). */
+    private static void clampBackwardF32(MemorySegment xs, long xb, MemorySegment gs, long gb, MemorySegment os, long ob, int full,
+                                         float lo, float hi) {
+        FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
+        for (int i = 0; i < full; i += SP.length()) {
+            FloatVector v = FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE);
+            FloatVector d = zero.blend(one, v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi)));
+            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -276,32 +444,22 @@ final class CpuElementwise {
      * definition. One loop per operator and per kind of b (a run or one broadcast value), with
      * nothing op- or b-dependent inside: with a single loop that switched on the op inside,
      * C2's profiled loop predication failed and recompiled this method every ~250 ms for the
-     * first ~25 s of a decode, and a fresh JVM decoded at half speed all that time.
+     * first ~25 s of a decode, and a fresh JVM decoded at half speed all that time. And each
+     * operator's loops sit in a method of their own: all twelve in this one outgrew C2's
+     * inlining budget in a training run, the loads stayed calls and every vector was boxed
+     * (33 GB of heap vectors in a minute of training; see {@link #unaryF32}).
      */
     private static void binaryF32(BinaryOp op, MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar,
                                   MemorySegment o, long ob, int len) {
-        int n = SP.length(), full = len - len % n;
-        if (bScalar) {
-            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            switch (op) {
-                case ADD -> { for (int i = 0; i < full; i += n) x(a, ab, i).add(y).intoMemorySegment(o, ob + i * 4L, LE); }
-                case SUB -> { for (int i = 0; i < full; i += n) x(a, ab, i).sub(y).intoMemorySegment(o, ob + i * 4L, LE); }
-                case MUL -> { for (int i = 0; i < full; i += n) x(a, ab, i).mul(y).intoMemorySegment(o, ob + i * 4L, LE); }
-                case DIV -> { for (int i = 0; i < full; i += n) x(a, ab, i).div(y).intoMemorySegment(o, ob + i * 4L, LE); }
-                case MAX -> { for (int i = 0; i < full; i += n) x(a, ab, i).max(y).intoMemorySegment(o, ob + i * 4L, LE); }
-                case MIN -> { for (int i = 0; i < full; i += n) x(a, ab, i).min(y).intoMemorySegment(o, ob + i * 4L, LE); }
-                default -> throw new IllegalStateException(op.name());
-            }
-        } else {
-            switch (op) {
-                case ADD -> { for (int i = 0; i < full; i += n) x(a, ab, i).add(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
-                case SUB -> { for (int i = 0; i < full; i += n) x(a, ab, i).sub(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
-                case MUL -> { for (int i = 0; i < full; i += n) x(a, ab, i).mul(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
-                case DIV -> { for (int i = 0; i < full; i += n) x(a, ab, i).div(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
-                case MAX -> { for (int i = 0; i < full; i += n) x(a, ab, i).max(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
-                case MIN -> { for (int i = 0; i < full; i += n) x(a, ab, i).min(x(b, bb, i)).intoMemorySegment(o, ob + i * 4L, LE); }
-                default -> throw new IllegalStateException(op.name());
-            }
+        int full = len - len % SP.length();
+        switch (op) {
+            case ADD -> addF32(a, ab, b, bb, bScalar, o, ob, full);
+            case SUB -> subF32(a, ab, b, bb, bScalar, o, ob, full);
+            case MUL -> mulF32(a, ab, b, bb, bScalar, o, ob, full);
+            case DIV -> divF32(a, ab, b, bb, bScalar, o, ob, full);
+            case MAX -> maxF32(a, ab, b, bb, bScalar, o, ob, full);
+            case MIN -> minF32(a, ab, b, bb, bScalar, o, ob, full);
+            default -> throw new IllegalStateException(op.name());
         }
         for (int i = full; i < len; i++) {
             float x = a.get(Access.F, ab + i * 4L), y = b.get(Access.F, bScalar ? bb : bb + i * 4L);
@@ -309,10 +467,66 @@ final class CpuElementwise {
         }
     }
 
-    /** The vector of f32 values i.. of the run at byte offset base. */
-    private static FloatVector x(MemorySegment s, long base, int i) {
-        return FloatVector.fromMemorySegment(SP, s, base + i * 4L, LE);
+    private static void addF32(MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar, MemorySegment o, long ob, int full) {
+        int n = SP.length();
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).add(y).intoMemorySegment(o, ob + i * 4L, LE);
+        } else {
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).add(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+        }
     }
+
+    private static void subF32(MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar, MemorySegment o, long ob, int full) {
+        int n = SP.length();
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).sub(y).intoMemorySegment(o, ob + i * 4L, LE);
+        } else {
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).sub(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+        }
+    }
+
+    private static void mulF32(MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar, MemorySegment o, long ob, int full) {
+        int n = SP.length();
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).mul(y).intoMemorySegment(o, ob + i * 4L, LE);
+        } else {
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).mul(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+        }
+    }
+
+    private static void divF32(MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar, MemorySegment o, long ob, int full) {
+        int n = SP.length();
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).div(y).intoMemorySegment(o, ob + i * 4L, LE);
+        } else {
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).div(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+        }
+    }
+
+    private static void maxF32(MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar, MemorySegment o, long ob, int full) {
+        int n = SP.length();
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).max(y).intoMemorySegment(o, ob + i * 4L, LE);
+        } else {
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).max(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+        }
+    }
+
+    private static void minF32(MemorySegment a, long ab, MemorySegment b, long bb, boolean bScalar, MemorySegment o, long ob, int full) {
+        int n = SP.length();
+        if (bScalar) {
+            FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).min(y).intoMemorySegment(o, ob + i * 4L, LE);
+        } else {
+            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).min(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+        }
+    }
+
 
     static void where(Tensor c, Tensor a, Tensor b, Tensor out) {
         MemorySegment cs = seg(c), as = seg(a), bs = seg(b), os = seg(out);

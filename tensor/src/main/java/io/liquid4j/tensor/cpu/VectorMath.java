@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * exp and tanh on float vectors from IEEE adds, multiplies and fmas only, so every JIT tier
@@ -20,6 +21,14 @@ final class VectorMath {
     private static final float ROUND = 12582912f;   // 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
     private static final float HI = 88.72283f, LO = -103.972f;
 
+    /**
+     * The species of every caller's vectors (all kernels use the preferred one). Constants are
+     * broadcast from it directly, never through a helper method: a 9-byte helper is still a call
+     * that C2 may refuse to inline in a big caller (NodeCountInliningCutoff), and its vector
+     * then goes to the heap on every iteration.
+     */
+    private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+
     private VectorMath() {}
 
     static FloatVector exp(FloatVector x) {
@@ -30,10 +39,10 @@ final class VectorMath {
         FloatVector r = xc.sub(n.mul(LN2_HI));                  // exact: LN2_HI has 9 significant bits, |n| ≤ 127
         r = r.sub(n.mul(LN2_LO));
         FloatVector p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f);
-        p = p.fma(r, c(r, 8.3334519073E-3f));
-        p = p.fma(r, c(r, 4.1665795894E-2f));
-        p = p.fma(r, c(r, 1.6666665459E-1f));
-        p = p.fma(r, c(r, 5.0000001201E-1f));
+        p = p.fma(r, FloatVector.broadcast(SP, 8.3334519073E-3f));
+        p = p.fma(r, FloatVector.broadcast(SP, 4.1665795894E-2f));
+        p = p.fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f));
+        p = p.fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
         FloatVector r2 = r.mul(r);
         FloatVector y = p.fma(r2, r).add(1f);
         // 2^n as 2^(n>>1)·2^(n−(n>>1)): both factors stay normal for n in [−150, 128], so results
@@ -47,11 +56,9 @@ final class VectorMath {
         return out.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    private static FloatVector c(FloatVector like, float v) { return FloatVector.broadcast(like.species(), v); }
-
     /** tanh(x) = 1 − 2/(e^{2x} + 1): ±1 at the extremes, absolute error ~1e-7 near 0. */
     static FloatVector tanh(FloatVector x) {
         FloatVector e = exp(x.add(x));
-        return FloatVector.broadcast(x.species(), 1f).sub(FloatVector.broadcast(x.species(), 2f).div(e.add(1f)));
+        return FloatVector.broadcast(SP, 1f).sub(FloatVector.broadcast(SP, 2f).div(e.add(1f)));
     }
 }
