@@ -1,11 +1,8 @@
 package io.liquid4j.tensor.cpu;
 
 import static io.liquid4j.tensor.cpu.AttentionKernel.NR;
-import static io.liquid4j.tensor.cpu.GemmDecode.F;
-import static io.liquid4j.tensor.cpu.GemmDecode.V;
 
 import java.util.Arrays;
-import jdk.incubator.vector.FloatVector;
 
 /**
  * Backward pass 2 of {@link AttentionBackward}: dQ. Work item and tiling are the forward's

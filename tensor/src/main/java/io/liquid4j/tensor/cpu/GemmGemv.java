@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * GEMM with few rows of A (decode-time y = W·x, short prompts): bound by the bandwidth of
@@ -222,25 +222,42 @@ final class GemmGemv {
             t6 = f32(w, h + 6 * rowBytes).fma(xv, t6);
             t7 = f32(w, h + 7 * rowBytes).fma(xv, t7);
         }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
-        out[4] = s4.reduceLanes(VectorOperators.ADD);
-        out[5] = s5.reduceLanes(VectorOperators.ADD);
-        out[6] = s6.reduceLanes(VectorOperators.ADD);
-        out[7] = s7.reduceLanes(VectorOperators.ADD);
-        out[8] = t0.reduceLanes(VectorOperators.ADD);
-        out[9] = t1.reduceLanes(VectorOperators.ADD);
-        out[10] = t2.reduceLanes(VectorOperators.ADD);
-        out[11] = t3.reduceLanes(VectorOperators.ADD);
-        out[12] = t4.reduceLanes(VectorOperators.ADD);
-        out[13] = t5.reduceLanes(VectorOperators.ADD);
-        out[14] = t6.reduceLanes(VectorOperators.ADD);
-        out[15] = t7.reduceLanes(VectorOperators.ADD);
+        out[0] = laneSum(s0);
+        out[1] = laneSum(s1);
+        out[2] = laneSum(s2);
+        out[3] = laneSum(s3);
+        out[4] = laneSum(s4);
+        out[5] = laneSum(s5);
+        out[6] = laneSum(s6);
+        out[7] = laneSum(s7);
+        out[8] = laneSum(t0);
+        out[9] = laneSum(t1);
+        out[10] = laneSum(t2);
+        out[11] = laneSum(t3);
+        out[12] = laneSum(t4);
+        out[13] = laneSum(t5);
+        out[14] = laneSum(t6);
+        out[15] = laneSum(t7);
         for (; p < k; p++) {
             for (int r = 0; r < 2 * GROUP; r++) out[r] += x[p] * w.get(F32_LE, off + r * rowBytes + p * 4L);
         }
+    }
+
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256, F128 = FloatVector.SPECIES_128;
+
+    /**
+     * Σ of v's lanes by a fixed fold: the two 256-bit halves added (AVX-512), then the two 128-bit
+     * quarters, then (q0 + q2) + (q1 + q3). Every JIT tier computes these same IEEE adds, so a
+     * result does not depend on when C2 compiled the kernel. {@code reduceLanes(ADD)} does: its
+     * Java fallback adds in lane order, C2's intrinsic in a tree, and `liquid vq train` run twice
+     * with the same seed, even on one thread, gave different weights after 20 steps (its filter
+     * gradients are GEMVs of up to 32 rows). Cost on the 2-vCPU Zen 4 VM (GemvBench F32, k 768,
+     * n 4096): 419–430 → 452–480 µs; at n 32000 within noise (BENCHMARKS.md "Deterministic GEMV").
+     */
+    static float laneSum(FloatVector v) {
+        FloatVector h = V == 16 ? ((FloatVector) v.reinterpretShape(F256, 0)).add((FloatVector) v.reinterpretShape(F256, 1)) : v;
+        FloatVector q = V >= 8 ? ((FloatVector) h.reinterpretShape(F128, 0)).add((FloatVector) h.reinterpretShape(F128, 1)) : h;
+        return (q.lane(0) + q.lane(2)) + (q.lane(1) + q.lane(3));
     }
 
     private static FloatVector f32(MemorySegment w, long off) {
@@ -266,14 +283,14 @@ final class GemmGemv {
             s6 = GemmDecode.load(w, o + 6 * rowBytes, type).fma(xv, s6);
             s7 = GemmDecode.load(w, o + 7 * rowBytes, type).fma(xv, s7);
         }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
-        out[4] = s4.reduceLanes(VectorOperators.ADD);
-        out[5] = s5.reduceLanes(VectorOperators.ADD);
-        out[6] = s6.reduceLanes(VectorOperators.ADD);
-        out[7] = s7.reduceLanes(VectorOperators.ADD);
+        out[0] = laneSum(s0);
+        out[1] = laneSum(s1);
+        out[2] = laneSum(s2);
+        out[3] = laneSum(s3);
+        out[4] = laneSum(s4);
+        out[5] = laneSum(s5);
+        out[6] = laneSum(s6);
+        out[7] = laneSum(s7);
         for (; p < k; p++) {
             for (int r = 0; r < GROUP; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
         }
@@ -305,14 +322,14 @@ final class GemmGemv {
             a3 = w3.fma(xav, a3);
             b3 = w3.fma(xbv, b3);
         }
-        out[at] = a0.reduceLanes(VectorOperators.ADD);
-        out[at + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[at + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[at + 3] = a3.reduceLanes(VectorOperators.ADD);
-        out[at + 4] = b0.reduceLanes(VectorOperators.ADD);
-        out[at + 5] = b1.reduceLanes(VectorOperators.ADD);
-        out[at + 6] = b2.reduceLanes(VectorOperators.ADD);
-        out[at + 7] = b3.reduceLanes(VectorOperators.ADD);
+        out[at] = laneSum(a0);
+        out[at + 1] = laneSum(a1);
+        out[at + 2] = laneSum(a2);
+        out[at + 3] = laneSum(a3);
+        out[at + 4] = laneSum(b0);
+        out[at + 5] = laneSum(b1);
+        out[at + 6] = laneSum(b2);
+        out[at + 7] = laneSum(b3);
         for (; p < k; p++) {
             for (int r = 0; r < 4; r++) {
                 float v = GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
@@ -328,7 +345,7 @@ final class GemmGemv {
         FloatVector s = FloatVector.zero(F);
         int p = 0;
         for (; p <= k - V; p += V) s = GemmDecode.load(w, off + p * es, type).fma(FloatVector.fromArray(F, x, xi + p), s);
-        float sum = s.reduceLanes(VectorOperators.ADD);
+        float sum = laneSum(s);
         for (; p < k; p++) sum += x[xi + p] * GemmDecode.scalar(w, off + p * es, type);
         return sum;
     }
