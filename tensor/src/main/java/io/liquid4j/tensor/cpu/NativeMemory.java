@@ -5,6 +5,11 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,13 +17,27 @@ import java.util.concurrent.atomic.AtomicLong;
  * Freed deterministically when the last tensor view lets go, unlike Arena.ofAuto; cheaper to
  * free than a shared Arena (no thread handshake); and a global-scope segment carries no
  * liveness check on every access in the hot loops.
+ *
+ * <p>Blocks of at least {@link #CACHE_MIN_BYTES} are not handed back to the C allocator but kept,
+ * by exact size, for the next allocation of that size (up to {@code liquid4j.memory.cacheMiB}
+ * MiB, default 1024; 0 turns the cache off). A training step frees and allocates the same
+ * shapes every step, and glibc returned those blocks to the kernel (trimming a thread's arena,
+ * unmapping large chunks) only to fault them in again: a VQGAN step of the demo took ~75 000
+ * page faults and 40% of its time in the kernel (BENCHMARKS.md "Page faults"). An allocation
+ * that fails empties the cache and tries once more.
  */
 public final class NativeMemory {
     private static final long ALIGN = 64;
+    /** Smaller blocks go straight back to malloc, which keeps them in its own bins. */
+    static final long CACHE_MIN_BYTES = 256 << 10;
+    private static final long CACHE_MAX_BYTES = Math.max(0, Long.getLong("liquid4j.memory.cacheMiB", 1024)) << 20;
     private static final MethodHandle ALIGNED_ALLOC;
     private static final MethodHandle FREE;
     private static final AtomicLong LIVE_BYTES = new AtomicLong();
     private static final AtomicLong PEAK_BYTES = new AtomicLong();
+    /** Freed blocks by size; guarded by itself. */
+    private static final Map<Long, ArrayDeque<MemorySegment>> CACHE = new HashMap<>();
+    private static long cachedBytes;
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -34,23 +53,78 @@ public final class NativeMemory {
     /** Allocates at least bytes (64-byte aligned, uninitialised). */
     public static MemorySegment allocate(long bytes) {
         long size = Math.max(ALIGN, (bytes + ALIGN - 1) / ALIGN * ALIGN);
-        MemorySegment p;
-        try {
-            p = (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGN, size);
-        } catch (Throwable t) {
-            throw new IllegalStateException("aligned_alloc failed", t);
-        }
-        if (p.address() == 0) {
-            throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor ("
-                    + LIVE_BYTES.get() + " bytes already held by tensors)");
+        MemorySegment p = size >= CACHE_MIN_BYTES ? takeCached(size) : null;
+        if (p == null) {
+            p = mallocAligned(size);
+            if (p.address() == 0 && releaseCache() > 0) p = mallocAligned(size);
+            if (p.address() == 0) {
+                throw new OutOfMemoryError("cannot allocate " + bytes + " bytes of host memory for a tensor ("
+                        + LIVE_BYTES.get() + " bytes already held by tensors)");
+            }
+            p = p.reinterpret(size);
         }
         long live = LIVE_BYTES.addAndGet(size);
         PEAK_BYTES.accumulateAndGet(live, Math::max);
-        return p.reinterpret(size);
+        return p;
     }
 
     public static void free(MemorySegment segment) {
-        LIVE_BYTES.addAndGet(-segment.byteSize());
+        long size = segment.byteSize();
+        LIVE_BYTES.addAndGet(-size);
+        if (size >= CACHE_MIN_BYTES && keep(segment)) return;
+        freeNow(segment);
+    }
+
+    /** Hands every cached block back to the C allocator; returns the bytes released. */
+    public static long releaseCache() {
+        List<MemorySegment> all = new ArrayList<>();
+        synchronized (CACHE) {
+            for (ArrayDeque<MemorySegment> q : CACHE.values()) all.addAll(q);
+            CACHE.clear();
+            cachedBytes = 0;
+        }
+        long released = 0;
+        for (MemorySegment m : all) {
+            released += m.byteSize();
+            freeNow(m);
+        }
+        return released;
+    }
+
+    /** Bytes of freed blocks kept for reuse. */
+    public static long cachedBytes() {
+        synchronized (CACHE) {
+            return cachedBytes;
+        }
+    }
+
+    private static MemorySegment takeCached(long size) {
+        synchronized (CACHE) {
+            ArrayDeque<MemorySegment> q = CACHE.get(size);
+            MemorySegment m = q == null ? null : q.pollLast();
+            if (m != null) cachedBytes -= size;
+            return m;
+        }
+    }
+
+    private static boolean keep(MemorySegment segment) {
+        synchronized (CACHE) {
+            if (cachedBytes + segment.byteSize() > CACHE_MAX_BYTES) return false;
+            CACHE.computeIfAbsent(segment.byteSize(), k -> new ArrayDeque<>()).addLast(segment);
+            cachedBytes += segment.byteSize();
+            return true;
+        }
+    }
+
+    private static MemorySegment mallocAligned(long size) {
+        try {
+            return (MemorySegment) ALIGNED_ALLOC.invokeExact(ALIGN, size);
+        } catch (Throwable t) {
+            throw new IllegalStateException("aligned_alloc failed", t);
+        }
+    }
+
+    private static void freeNow(MemorySegment segment) {
         try {
             FREE.invokeExact(segment);
         } catch (Throwable t) {
