@@ -296,14 +296,16 @@ final class CpuElementwise {
     /** d = a constant (NEG: −1, AFFINE: p). */
     private static void affineBackwardF32(MemorySegment gs, long gb, MemorySegment os, long ob, int full, float d) {
         for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(d).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
     /** d = y (EXP). */
     private static void productBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
         for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE)).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE)).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -311,7 +313,8 @@ final class CpuElementwise {
     private static void logBackwardF32(MemorySegment xs, long xb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
         FloatVector one = FloatVector.broadcast(SP, 1f);
         for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(one.div(FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE))).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(one.div(FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE))).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -319,7 +322,8 @@ final class CpuElementwise {
     private static void sqrtBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
         FloatVector half = FloatVector.broadcast(SP, 0.5f);
         for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(half.div(FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE))).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(half.div(FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE))).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -327,7 +331,8 @@ final class CpuElementwise {
     private static void rsqrtBackwardF32(MemorySegment ys, long yb, MemorySegment gs, long gb, MemorySegment os, long ob, int full) {
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector y = FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE);
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(y.mul(y).mul(y).mul(-0.5f)).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(y.mul(y).mul(y).mul(-0.5f)).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -336,7 +341,8 @@ final class CpuElementwise {
         FloatVector one = FloatVector.broadcast(SP, 1f);
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector y = FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE);
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(one.sub(y.mul(y))).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(one.sub(y.mul(y))).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -345,7 +351,8 @@ final class CpuElementwise {
         FloatVector one = FloatVector.broadcast(SP, 1f);
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector y = FloatVector.fromMemorySegment(SP, ys, yb + i * 4L, LE);
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(y.mul(one.sub(y))).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(y.mul(one.sub(y))).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -354,7 +361,8 @@ final class CpuElementwise {
         FloatVector one = FloatVector.broadcast(SP, 1f);
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector v = FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE), sg = sigmoid(v);
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(sg.mul(v.mul(one.sub(sg)).add(1f))).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(sg.mul(v.mul(one.sub(sg)).add(1f))).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -365,7 +373,8 @@ final class CpuElementwise {
             FloatVector t = VectorMath.tanh(v2.mul(0.044715f).mul(v).add(v).mul(GELU_C));
             FloatVector dInner = v2.mul(3 * 0.044715f).add(1f).mul(GELU_C);
             FloatVector d = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(one.sub(t.mul(t))).mul(dInner));
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(d).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -374,7 +383,8 @@ final class CpuElementwise {
         FloatVector one = FloatVector.broadcast(SP, 1f), zero = FloatVector.zero(SP);
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector d = zero.blend(one, FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE).compare(VectorOperators.GT, 0f));
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(d).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -385,7 +395,8 @@ final class CpuElementwise {
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector v = FloatVector.fromMemorySegment(SP, xs, xb + i * 4L, LE);
             FloatVector d = zero.blend(one, v.compare(VectorOperators.GE, lo).and(v.compare(VectorOperators.LE, hi)));
-            FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE).mul(d).intoMemorySegment(os, ob + i * 4L, LE);
+            FloatVector g = FloatVector.fromMemorySegment(SP, gs, gb + i * 4L, LE);
+            g.mul(d).intoMemorySegment(os, ob + i * 4L, LE);
         }
     }
 
@@ -471,9 +482,15 @@ final class CpuElementwise {
         int n = SP.length();
         if (bScalar) {
             FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).add(y).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).add(y)
+                        .intoMemorySegment(o, ob + i * 4L, LE);
+            }
         } else {
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).add(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+                x.add(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            }
         }
     }
 
@@ -481,9 +498,15 @@ final class CpuElementwise {
         int n = SP.length();
         if (bScalar) {
             FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).sub(y).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).sub(y)
+                        .intoMemorySegment(o, ob + i * 4L, LE);
+            }
         } else {
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).sub(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+                x.sub(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            }
         }
     }
 
@@ -491,9 +514,15 @@ final class CpuElementwise {
         int n = SP.length();
         if (bScalar) {
             FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).mul(y).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).mul(y)
+                        .intoMemorySegment(o, ob + i * 4L, LE);
+            }
         } else {
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).mul(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+                x.mul(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            }
         }
     }
 
@@ -501,9 +530,15 @@ final class CpuElementwise {
         int n = SP.length();
         if (bScalar) {
             FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).div(y).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).div(y)
+                        .intoMemorySegment(o, ob + i * 4L, LE);
+            }
         } else {
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).div(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+                x.div(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            }
         }
     }
 
@@ -511,9 +546,15 @@ final class CpuElementwise {
         int n = SP.length();
         if (bScalar) {
             FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).max(y).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).max(y)
+                        .intoMemorySegment(o, ob + i * 4L, LE);
+            }
         } else {
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).max(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+                x.max(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            }
         }
     }
 
@@ -521,9 +562,15 @@ final class CpuElementwise {
         int n = SP.length();
         if (bScalar) {
             FloatVector y = FloatVector.broadcast(SP, b.get(Access.F, bb));
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).min(y).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).min(y)
+                        .intoMemorySegment(o, ob + i * 4L, LE);
+            }
         } else {
-            for (int i = 0; i < full; i += n) FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE).min(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            for (int i = 0; i < full; i += n) {
+                FloatVector x = FloatVector.fromMemorySegment(SP, a, ab + i * 4L, LE);
+                x.min(FloatVector.fromMemorySegment(SP, b, bb + i * 4L, LE)).intoMemorySegment(o, ob + i * 4L, LE);
+            }
         }
     }
 
