@@ -95,7 +95,12 @@ final class AttentionBackward {
     static void cappedProbabilitiesByRow(float[] s, float[] dp, int at, int rows, float[] lse, float[] d, int from, float cap) {
         for (int r = 0; r < rows; r++) {
             FloatVector lv = FloatVector.broadcast(F, lse[from + r]), dv = FloatVector.broadcast(F, d[from + r]);
-            for (int half = 0; half < AttentionKernel.NR; half += V) capped(s, dp, at + r * AttentionKernel.NR + half, lv, dv, cap);
+            for (int half = 0; half < AttentionKernel.NR; half += V) {
+                int o = at + r * AttentionKernel.NR + half;
+                FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o)), p = VectorMath.exp(t.mul(cap).sub(lv));
+                p.intoArray(s, o);
+                FloatVector.fromArray(F, dp, o).sub(dv).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, o);
+            }
         }
     }
 
@@ -103,15 +108,13 @@ final class AttentionBackward {
     static void cappedProbabilitiesByLane(float[] s, float[] dp, int rows, float[] lse, float[] d, int from, float cap) {
         for (int half = 0; half < AttentionKernel.NR; half += V) {
             FloatVector lv = FloatVector.fromArray(F, lse, from + half), dv = FloatVector.fromArray(F, d, from + half);
-            for (int r = 0; r < rows; r++) capped(s, dp, r * AttentionKernel.NR + half, lv, dv, cap);
+            for (int r = 0; r < rows; r++) {
+                int o = r * AttentionKernel.NR + half;
+                FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o)), p = VectorMath.exp(t.mul(cap).sub(lv));
+                p.intoArray(s, o);
+                FloatVector.fromArray(F, dp, o).sub(dv).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, o);
+            }
         }
-    }
-
-    private static void capped(float[] s, float[] dp, int o, FloatVector lv, FloatVector dv, float cap) {
-        FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o));
-        FloatVector p = VectorMath.exp(t.mul(cap).sub(lv));
-        p.intoArray(s, o);
-        FloatVector.fromArray(F, dp, o).sub(dv).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, o);
     }
 
     /** Factor from Σ dS·(decoded q) to dK: the decoded q carries qScale, dK needs the score scale. */
