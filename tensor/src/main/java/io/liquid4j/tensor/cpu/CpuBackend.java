@@ -143,6 +143,12 @@ public final class CpuBackend implements Backend {
         CpuAttention.backward(q, k, v, spec, out, lse, gOut, gq, gk, gv);
     }
 
+    /** F32 rows with unit last stride in one pass ({@link CpuRope}); other dtypes and layouts through the reference. */
+    @Override public void rope(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
+        if (CpuRope.supports(x, cos, sin, out)) CpuRope.apply(x, cos, sin, inverse, out);
+        else Backend.super.rope(x, cos, sin, inverse, out);
+    }
+
     @Override public void groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
         CpuGroupNorm.forward(x, groups, w, b, eps, silu, out);
     }

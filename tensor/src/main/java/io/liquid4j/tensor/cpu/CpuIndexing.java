@@ -3,6 +3,8 @@ package io.liquid4j.tensor.cpu;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * gather / scatter_add / index_select / index_add over strided views. Every index is range-checked
@@ -106,6 +108,14 @@ final class CpuIndexing {
         long n = src.numel();
         long[] rows = new long[k];
         for (int i = 0; i < k; i++) rows[i] = index(is, idx.dtype(), idx.offset() + i * idx.stride(0), bound, "indexAdd", dim);
+        if (dim == 0 && dst.dtype() == DType.F32 && src.dtype() == DType.F32 && dst.isContiguous() && src.isContiguous()) {
+            // an embedding's backward: whole rows added in index order (repeated ids sum in the same order as below)
+            int row = (int) (n / Math.max(1, k));
+            for (int i = 0; i < k; i++) {
+                addRowF32(ss, (src.offset() + (long) i * row) * 4, ds, (dst.offset() + rows[i] * row) * 4, row);
+            }
+            return;
+        }
         int[] c = new int[sshape.length];
         for (long i = 0; i < n; i++) {
             coords(i, sshape, c);
@@ -114,5 +124,16 @@ final class CpuIndexing {
             long at = offsetOf(c, dstr, dst.offset());
             Access.put(ds, dst.dtype(), at, Access.get(ds, dst.dtype(), at) + v);
         }
+    }
+
+    /** d[0, len) += s[0, len) in F32 (byte offsets). */
+    private static void addRowF32(MemorySegment s, long so, MemorySegment d, long dOff, int len) {
+        VectorSpecies<Float> sp = CpuElementwise.SP;
+        int full = len - len % sp.length(), j = 0;
+        for (; j < full; j += sp.length()) {
+            FloatVector a = FloatVector.fromMemorySegment(sp, d, dOff + j * 4L, CpuElementwise.LE);
+            a.add(FloatVector.fromMemorySegment(sp, s, so + j * 4L, CpuElementwise.LE)).intoMemorySegment(d, dOff + j * 4L, CpuElementwise.LE);
+        }
+        for (; j < len; j++) d.set(Access.F, dOff + j * 4L, d.get(Access.F, dOff + j * 4L) + s.get(Access.F, so + j * 4L));
     }
 }
