@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import org.junit.jupiter.api.Test;
 
 /** F.rope (the fused rotary embedding) against the rotate-half formula written out, its gradient, dtypes and argument checks. */
-class RopeTest {
+public class RopeTest {
     /** cos/sin tables [b, 1, l, half] of arbitrary angles. */
-    static Tensor[] tables(int b, int l, int half, long seed) {
+    public static Tensor[] tables(int b, int l, int half, long seed) {
         java.util.Random r = new java.util.Random(seed);
         float[] c = new float[b * l * half], s = new float[c.length];
         for (int i = 0; i < c.length; i++) {
@@ -20,7 +20,7 @@ class RopeTest {
         return new Tensor[] {Tensor.fromArray(c, b, 1, l, half), Tensor.fromArray(s, b, 1, l, half)};
     }
 
-    static Tensor formula(Tensor x, Tensor cos, Tensor sin) {
+    public static Tensor formula(Tensor x, Tensor cos, Tensor sin) {
         int half = x.size(-1) / 2;
         Tensor x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
         return Tensor.cat(-1, x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin)));

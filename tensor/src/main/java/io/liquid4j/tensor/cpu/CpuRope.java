@@ -37,18 +37,17 @@ final class CpuRope {
                 long xRow = (xo + b * xs0 + h * xs1 + l * xs2) * 4;
                 long table = ((perBatch ? (long) b * len : 0) + l) * half * 4;
                 long oRow = (oo + (long) r * d) * 4;
-                if (inverse) {
-                    rowInverse(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half);
-                } else {
-                    rowForward(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half);
-                }
+                row(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half, inverse);
             }
         });
     }
 
-    /** One row rotated forward (byte offsets): o1 = x1·c − x2·s, o2 = x2·c + x1·s. */
-    private static void rowForward(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,
-                                   MemorySegment o, long ob, int half) {
+    /**
+     * One row (byte offsets): o1 = x1·c − x2·s, o2 = x2·c + x1·s, with s negated for the inverse
+     * (exact: x1·c − x2·(−s) and x1·c + x2·s are the same bits, as the reference computes them).
+     */
+    private static void row(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,
+                            MemorySegment o, long ob, int half, boolean inverse) {
         int full = half - half % SP.length(), i = 0;
         long h = half * 4L;
         for (; i < full; i += SP.length()) {
@@ -57,36 +56,16 @@ final class CpuRope {
             FloatVector x2 = FloatVector.fromMemorySegment(SP, x, xb + h + at, CpuElementwise.LE);
             FloatVector cv = FloatVector.fromMemorySegment(SP, c, cb + at, CpuElementwise.LE);
             FloatVector sv = FloatVector.fromMemorySegment(SP, s, sb + at, CpuElementwise.LE);
+            if (inverse) sv = sv.neg();
             x1.mul(cv).sub(x2.mul(sv)).intoMemorySegment(o, ob + at, CpuElementwise.LE);
             x2.mul(cv).add(x1.mul(sv)).intoMemorySegment(o, ob + h + at, CpuElementwise.LE);
         }
         for (; i < half; i++) {
             long at = i * 4L;
             float x1 = x.get(Access.F, xb + at), x2 = x.get(Access.F, xb + h + at), cv = c.get(Access.F, cb + at), sv = s.get(Access.F, sb + at);
+            if (inverse) sv = -sv;
             o.set(Access.F, ob + at, x1 * cv - x2 * sv);
             o.set(Access.F, ob + h + at, x2 * cv + x1 * sv);
-        }
-    }
-
-    /** One row rotated back (s negated): o1 = x1·c + x2·s, o2 = x2·c − x1·s. */
-    private static void rowInverse(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,
-                                   MemorySegment o, long ob, int half) {
-        int full = half - half % SP.length(), i = 0;
-        long h = half * 4L;
-        for (; i < full; i += SP.length()) {
-            long at = i * 4L;
-            FloatVector x1 = FloatVector.fromMemorySegment(SP, x, xb + at, CpuElementwise.LE);
-            FloatVector x2 = FloatVector.fromMemorySegment(SP, x, xb + h + at, CpuElementwise.LE);
-            FloatVector cv = FloatVector.fromMemorySegment(SP, c, cb + at, CpuElementwise.LE);
-            FloatVector sv = FloatVector.fromMemorySegment(SP, s, sb + at, CpuElementwise.LE);
-            x1.mul(cv).add(x2.mul(sv)).intoMemorySegment(o, ob + at, CpuElementwise.LE);
-            x2.mul(cv).sub(x1.mul(sv)).intoMemorySegment(o, ob + h + at, CpuElementwise.LE);
-        }
-        for (; i < half; i++) {
-            long at = i * 4L;
-            float x1 = x.get(Access.F, xb + at), x2 = x.get(Access.F, xb + h + at), cv = c.get(Access.F, cb + at), sv = s.get(Access.F, sb + at);
-            o.set(Access.F, ob + at, x1 * cv + x2 * sv);
-            o.set(Access.F, ob + h + at, x2 * cv - x1 * sv);
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Generator;
+import io.liquid4j.tensor.RopeTest;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.TensorScope;
 import org.junit.jupiter.api.Test;
@@ -17,36 +18,18 @@ import org.junit.jupiter.api.Test;
 class CpuRopeTest {
     private static final CpuBackend CPU = CpuBackend.INSTANCE;
 
-    private static Tensor[] tables(int b, int l, int half, long seed) {
-        java.util.Random r = new java.util.Random(seed);
-        float[] c = new float[b * l * half], s = new float[c.length];
-        for (int i = 0; i < c.length; i++) {
-            double a = r.nextDouble() * 20 - 10;
-            c[i] = (float) Math.cos(a);
-            s[i] = (float) Math.sin(a);
-        }
-        return new Tensor[] {Tensor.fromArray(c, b, 1, l, half), Tensor.fromArray(s, b, 1, l, half)};
-    }
-
-    /** out = [x1·c − x2·s, x2·c + x1·s] as separate elementwise ops. */
-    private static Tensor formula(Tensor x, Tensor cos, Tensor sin) {
-        int half = x.size(-1) / 2;
-        Tensor x1 = x.narrow(-1, 0, half), x2 = x.narrow(-1, half, half);
-        return Tensor.cat(-1, x1.mul(cos).sub(x2.mul(sin)), x2.mul(cos).add(x1.mul(sin)));
-    }
-
     @Test
     void matchesTheFormulaBitForBit() {
         for (int d : new int[] {2, 8, 32, 34, 64, 74, 130}) {
             for (int tb : new int[] {1, 3}) {
                 try (var scope = TensorScope.open()) {
                     Tensor x = Tensor.randn(new Generator(d + tb), 3, 7, 5, d).transpose(1, 2);   // [B, H, L, D] view of [B, L, H, D]
-                    Tensor[] t = tables(tb, 7, d / 2, d * 10L + tb);
+                    Tensor[] t = RopeTest.tables(tb, 7, d / 2, d * 10L + tb);
                     Tensor fwd = Tensor.empty(DType.F32, 3, 5, 7, d), inv = Tensor.empty(DType.F32, 3, 5, 7, d);
                     CPU.rope(x, t[0], t[1], false, fwd);
                     CPU.rope(x, t[0], t[1], true, inv);
-                    assertArrayEquals(formula(x, t[0], t[1]).toFloatArray(), fwd.toFloatArray(), "forward, D " + d + ", table batch " + tb);
-                    assertArrayEquals(formula(x, t[0], t[1].neg()).toFloatArray(), inv.toFloatArray(), "inverse, D " + d + ", table batch " + tb);
+                    assertArrayEquals(RopeTest.formula(x, t[0], t[1]).toFloatArray(), fwd.toFloatArray(), "forward, D " + d + ", table batch " + tb);
+                    assertArrayEquals(RopeTest.formula(x, t[0], t[1].neg()).toFloatArray(), inv.toFloatArray(), "inverse, D " + d + ", table batch " + tb);
                 }
             }
         }
@@ -56,7 +39,7 @@ class CpuRopeTest {
     void inverseUndoesTheRotation() {
         try (var scope = TensorScope.open()) {
             Tensor x = Tensor.randn(new Generator(4), 2, 4, 6, 48);
-            Tensor[] t = tables(1, 6, 24, 8);
+            Tensor[] t = RopeTest.tables(1, 6, 24, 8);
             Tensor y = Tensor.empty(DType.F32, 2, 4, 6, 48), back = Tensor.empty(DType.F32, 2, 4, 6, 48);
             CPU.rope(x, t[0], t[1], false, y);
             CPU.rope(y, t[0], t[1], true, back);
