@@ -109,7 +109,9 @@ final class CpuIndexing {
         long[] rows = new long[k];
         for (int i = 0; i < k; i++) rows[i] = index(is, idx.dtype(), idx.offset() + i * idx.stride(0), bound, "indexAdd", dim);
         if (dim == 0 && dst.dtype() == DType.F32 && src.dtype() == DType.F32 && dst.isContiguous() && src.isContiguous()) {
-            // an embedding's backward: whole rows added in index order (repeated ids sum in the same order as below)
+            // an embedding's backward: whole rows added in index order, so repeated ids sum in the
+            // order of the general path below; a float sum equals that path's double sum rounded
+            // to float (double has more than 2·24 + 2 bits), so both give the same bits
             int row = (int) (n / Math.max(1, k));
             for (int i = 0; i < k; i++) {
                 addRowF32(ss, (src.offset() + (long) i * row) * 4, ds, (dst.offset() + rows[i] * row) * 4, row);
