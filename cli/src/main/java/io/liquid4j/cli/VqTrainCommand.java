@@ -58,8 +58,12 @@ final class VqTrainCommand implements Callable<Integer> {
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", description = "Images per step (default ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "AdamW learning rate, constant (default ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", paramLabel = "LR", defaultValue = "1e-3", description = "AdamW learning rate (default ${DEFAULT-VALUE}); constant, then decayed over --decay-steps.")
     double lr;
+
+    @Option(names = "--decay-steps", paramLabel = "D", defaultValue = "0",
+            description = "Decay the learning rate linearly towards 0 over the last D steps (default ${DEFAULT-VALUE}: constant throughout).")
+    int decaySteps;
 
     @Option(names = "--beta", paramLabel = "B", defaultValue = "0.25", description = "Commitment loss weight (default ${DEFAULT-VALUE}).")
     double beta;
@@ -94,6 +98,7 @@ final class VqTrainCommand implements Callable<Integer> {
         if (!Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such file");
         VqConfig cfg = VqConfig.read(config);
         if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("--lr " + lr + ": must be a finite number > 0");
+        if (decaySteps < 0 || decaySteps > steps) throw new IllegalArgumentException("--decay-steps " + decaySteps + ": must be in [0, --steps " + steps + "]");
         {
             // a training step keeps every activation for the backward: at least ~8 full-resolution maps of the first level per image
             long res = cfg.resolution(), width = (long) cfg.ch() * cfg.chMult()[0];
@@ -134,6 +139,7 @@ final class VqTrainCommand implements Callable<Integer> {
                         if (cursor == train) { order = permutation(train, rng); cursor = 0; }
                         System.arraycopy(pixels.get(order[cursor++]), 0, batch, b * 3 * px * px, 3 * px * px);
                     }
+                    trainer.setLearningRate(lr * decayFactor(step, steps, decaySteps));
                     VqTrainer.StepResult r;
                     try (var scope = TensorScope.open()) {
                         r = trainer.step(Tensor.fromArray(batch, batchSize, 3, px, px).to(dev));
@@ -150,6 +156,15 @@ final class VqTrainCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f images/s); VQGAN in %s%n", steps, secs, steps * batchSize / secs, out);
         });
         return 0;
+    }
+
+    /**
+     * The learning-rate factor of step (1-based) of steps: 1, then over the last decay steps
+     * falling linearly, (steps − step + 1) / (decay + 1), to 1 / (decay + 1) at the last step.
+     */
+    static double decayFactor(int step, int steps, int decay) {
+        int left = steps - step + 1;
+        return left > decay ? 1.0 : (double) left / (decay + 1);
     }
 
     /** PSNR and codebook usage on the held-out images; prints them and writes eval.json. */

@@ -72,6 +72,33 @@ class VqTrainCommandTest {
         assertFalse(Files.exists(tmp.resolve("vq2")));
     }
 
+    @Test void decayStepsChangeOnlyTheLastStepsAndAreChecked() throws Exception {
+        Path imgs = images();
+        Files.writeString(tmp.resolve("vq.json"), CONFIG);
+        List<List<String>> metrics = new java.util.ArrayList<>();
+        for (String decay : List.of("0", "5")) {
+            Path out = tmp.resolve("vq-decay" + decay);
+            String[] r = run("vq", "train", "--images", imgs.toString(), "--config", tmp.resolve("vq.json").toString(), "--out", out.toString(),
+                    "--steps", "10", "--batch-size", "4", "--eval-images", "4", "--decay-steps", decay);
+            assertEquals("0", r[0], r[1]);
+            metrics.add(Files.readAllLines(out.resolve("metrics.csv")));
+        }
+        // step s's loss comes from the weights before its update: steps 1–5 ran at the same rate,
+        // so the losses of steps 1–6 agree (up to the last bits a JIT tier may round differently)
+        for (int step = 1; step <= 10; step++) {
+            double constant = Double.parseDouble(metrics.get(0).get(step).split(",")[1]);
+            double decayed = Double.parseDouble(metrics.get(1).get(step).split(",")[1]);
+            if (step <= 6) assertEquals(constant, decayed, 1e-5 * Math.abs(constant), "step " + step + ": the constant part is the same run");
+        }
+        double last0 = Double.parseDouble(metrics.get(0).get(10).split(",")[1]), last5 = Double.parseDouble(metrics.get(1).get(10).split(",")[1]);
+        assertTrue(Math.abs(last0 - last5) > 1e-4 * Math.abs(last0), "the decayed steps train differently: " + last0 + " vs " + last5);
+        String[] bad = run("vq", "train", "--images", imgs.toString(), "--config", tmp.resolve("vq.json").toString(), "--out",
+                tmp.resolve("vq-bad").toString(), "--steps", "10", "--decay-steps", "11");
+        assertEquals("1", bad[0]);
+        assertTrue(bad[1].contains("--decay-steps 11"), bad[1]);
+        assertFalse(Files.exists(tmp.resolve("vq-bad")));
+    }
+
     @Test void aPngNeverReplacesADirectoryAndLeavesNoTempFile() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("outdir"));
         var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,

@@ -17,7 +17,7 @@ import java.util.Map;
  * @param vqCodes        VQGAN codebook size
  * @param vqSteps        VQGAN training steps
  * @param vqBatch        VQGAN images per step
- * @param vqLr           VQGAN learning rate (L2 reconstruction loss)
+ * @param vqLr           VQGAN peak learning rate (L2 reconstruction loss; decayed over {@link #vqDecaySteps()})
  * @param lmHidden       LM width
  * @param lmLayers       LM depth
  * @param lmHeads        attention heads (head dim = lmHidden / lmHeads)
@@ -52,6 +52,14 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
      * but the LM's drawing gained more from the 300 steps): BENCHMARKS.md, runs S and U.
      */
     static final int VQ_STEPS = 700, LIQUID_STEPS = 1800;
+
+    /**
+     * Share of the VQGAN's steps over which its learning rate decays linearly towards 0 (`vq train
+     * --decay-steps`): 250 of 700. At a constant rate the same 700 steps left the decoder's colours
+     * to the luck of the run (on an AVX2 machine 55% of round trips kept their colour); the decay
+     * settles them: 97% colour, 88% all right, 29.0 dB (BENCHMARKS.md, "A decaying VQGAN learning rate").
+     */
+    static final double VQ_DECAY_SHARE = 250.0 / 700;
 
     /** What `liquid demo` runs. */
     public static DemoSettings standard() {
@@ -90,6 +98,9 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
         return new DemoSettings(name + "-" + tag, imageSize, trainImages, textDocs, heldOutDocs, vocabSize, vqCodes, vqSteps, vqBatch, vqLr,
                 hidden, layers, heads, pretrainSteps, liquidSteps, batchSize, seqLen, lr, t2iRatio, evalPerPair, captionImages, cfg, temperature, topK);
     }
+
+    /** VQGAN steps at the end over which its learning rate decays ({@link #VQ_DECAY_SHARE} of them). */
+    public int vqDecaySteps() { return (int) Math.round(vqSteps * VQ_DECAY_SHARE); }
 
     /** Code grid side: the VQGAN downsamples 4x. */
     public int grid() { return imageSize / 4; }

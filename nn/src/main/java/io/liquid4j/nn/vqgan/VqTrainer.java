@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  */
 public final class VqTrainer implements AutoCloseable {
     /**
-     * @param lr             AdamW learning rate (constant)
+     * @param lr             AdamW learning rate (until {@link #setLearningRate} changes it)
      * @param beta           weight of the commitment loss (taming: 0.25)
      * @param reconstruction L1 or L2 pixel loss
      * @param restartEvery   steps between dead-code restarts (0: never)
@@ -55,6 +55,12 @@ public final class VqTrainer implements AutoCloseable {
     }
 
     public int steps() { return steps; }
+
+    /** The learning rate of the next steps (a schedule around the constant {@link Options#lr()}). */
+    public void setLearningRate(double lr) {
+        if (!(lr > 0) || Double.isInfinite(lr)) throw new IllegalArgumentException("learning rate must be a finite number > 0, got " + lr);
+        optimizer.setLearningRate(lr);
+    }
 
     /** One optimizer step on images [B, C, H, W] in [-1, 1] (on the model's device). */
     public StepResult step(Tensor images) {
