@@ -57,7 +57,7 @@ public record DemoSettings(String name, int imageSize, int trainImages, int text
      * Share of the VQGAN's steps over which its learning rate decays linearly towards 0 (`vq train
      * --decay-steps`): 250 of 700. At a constant rate the same 700 steps left the decoder's colours
      * to the luck of the run (on an AVX2 machine 55% of round trips kept their colour); the decay
-     * settles them: 97% colour, 88% all right, 29.0 dB (BENCHMARKS.md, "A decaying VQGAN learning rate").
+     * settles them: 97% colour, 88% all right, 29.0 dB (BENCHMARKS.md, "An AVX2 machine, a decaying VQGAN learning rate").
      */
     static final double VQ_DECAY_SHARE = 250.0 / 700;
 
