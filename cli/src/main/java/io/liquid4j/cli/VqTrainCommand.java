@@ -5,6 +5,7 @@ import io.liquid4j.image.ImageTensors;
 import io.liquid4j.image.Preprocess;
 import io.liquid4j.image.RgbImage;
 import io.liquid4j.liquid.train.LossPlot;
+import io.liquid4j.nn.optim.LinearDecaySchedule;
 import io.liquid4j.nn.vqgan.CodebookUsage;
 import io.liquid4j.nn.vqgan.VQModel;
 import io.liquid4j.nn.vqgan.VqConfig;
@@ -130,6 +131,7 @@ final class VqTrainCommand implements Callable<Integer> {
             int cursor = 0;
             long t0 = System.nanoTime();
             StepProgress bar = new StepProgress(System.err, "vq train", steps);
+            LinearDecaySchedule schedule = new LinearDecaySchedule(lr, decaySteps, steps);
             try (VqTrainer trainer = new VqTrainer(model, new VqTrainer.Options(lr, beta, kind, restartEvery, maxGradNorm, seed + 1));
                  BufferedWriter metrics = Files.newBufferedWriter(tmp.resolve("metrics.csv"), StandardCharsets.UTF_8)) {
                 metrics.write("step,loss,reconstruction,codebook,commitment,restarted\n");
@@ -139,7 +141,7 @@ final class VqTrainCommand implements Callable<Integer> {
                         if (cursor == train) { order = permutation(train, rng); cursor = 0; }
                         System.arraycopy(pixels.get(order[cursor++]), 0, batch, b * 3 * px * px, 3 * px * px);
                     }
-                    trainer.setLearningRate(lr * decayFactor(step, steps, decaySteps));
+                    trainer.setLearningRate(schedule.at(step - 1));
                     VqTrainer.StepResult r;
                     try (var scope = TensorScope.open()) {
                         r = trainer.step(Tensor.fromArray(batch, batchSize, 3, px, px).to(dev));
@@ -156,15 +158,6 @@ final class VqTrainCommand implements Callable<Integer> {
             System.err.printf(Locale.ROOT, "trained %d steps in %.1f s (%.1f images/s); VQGAN in %s%n", steps, secs, steps * batchSize / secs, out);
         });
         return 0;
-    }
-
-    /**
-     * The learning-rate factor of step (1-based) of steps: 1, then over the last decay steps
-     * falling linearly, (steps − step + 1) / (decay + 1), to 1 / (decay + 1) at the last step.
-     */
-    static double decayFactor(int step, int steps, int decay) {
-        int left = steps - step + 1;
-        return left > decay ? 1.0 : (double) left / (decay + 1);
     }
 
     /** PSNR and codebook usage on the held-out images; prints them and writes eval.json. */
