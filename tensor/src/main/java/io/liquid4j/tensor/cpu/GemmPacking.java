@@ -71,12 +71,23 @@ final class GemmPacking {
         for (int jr = 0; jr < nc; jr += NR) {
             int cols = Math.min(NR, nc - jr), base = jr * kc;
             transposeRows(g.b(), g.bAt(p0, j0 + jr), stride, g.bType(), kc, cols, staging, 0, staging, NR * kc);
-            for (int p = 0; p < kc; p++) {
-                for (int grp = 0; grp * MR < NR; grp++) {
-                    int d = base + p * NR + grp * MR;
-                    if (grp * MR < cols) FloatVector.fromArray(MR_WIDE, staging, grp * MR * kc + p * MR).intoArray(dst, d);
-                    else Arrays.fill(dst, d, d + MR, 0f);
-                }
+            interleave(staging, kc, cols, dst, base);
+        }
+    }
+
+    /**
+     * The MR-wide groups of one transposed slab (staging) interleaved per step into an NR-column
+     * panel at dst[base..]. A method of its own so that it is called once per slab: as a loop
+     * inside packB, which a VQGAN step calls only a few dozen times, it ran in C1's profiled code
+     * (its vectors allocated on the heap) for the first ~40 s of a training run until packB's
+     * invocation count reached C2's threshold (-XX:+PrintCompilation; BENCHMARKS.md, "JIT recompilation storms").
+     */
+    private static void interleave(float[] staging, int kc, int cols, float[] dst, int base) {
+        for (int p = 0; p < kc; p++) {
+            for (int grp = 0; grp * MR < NR; grp++) {
+                int d = base + p * NR + grp * MR;
+                if (grp * MR < cols) FloatVector.fromArray(MR_WIDE, staging, grp * MR * kc + p * MR).intoArray(dst, d);
+                else Arrays.fill(dst, d, d + MR, 0f);
             }
         }
     }
