@@ -24,7 +24,7 @@ final class CpuAdamW {
     }
 
     /** The per-step constants of the update, as floats. */
-    private record Coefficients(float wScale, float b1, float c1, float b2, float c2, float sqrtBc2, float eps, float stepSize) {}
+    private record Coefficients(float decay, float b1, float c1, float b2, float c2, float sqrtBc2, float eps, float stepSize) {}
 
     /**
      * The vector part of [start, end) for the common case, an F32 gradient and no BF16 copy to
@@ -61,7 +61,7 @@ final class CpuAdamW {
     /** Updates W elements from i: m, v and the F32 weight written back; returns the new weight. */
     private static FloatVector step(FloatVector g, int i, MemorySegment ws, long wo, MemorySegment ms, long mo, MemorySegment vs, long vo,
                                     Coefficients k) {
-        FloatVector w = FloatVector.fromMemorySegment(S, ws, (wo + i) * 4L, CpuElementwise.LE).mul(k.wScale());
+        FloatVector w = FloatVector.fromMemorySegment(S, ws, (wo + i) * 4L, CpuElementwise.LE).mul(k.decay());
         FloatVector m = FloatVector.fromMemorySegment(S, ms, (mo + i) * 4L, CpuElementwise.LE).mul(k.b1()).add(g.mul(k.c1()));
         FloatVector v = FloatVector.fromMemorySegment(S, vs, (vo + i) * 4L, CpuElementwise.LE).mul(k.b2()).add(g.mul(g).mul(k.c2()));
         w = w.sub(m.div(v.sqrt().div(k.sqrtBc2()).add(k.eps())).mul(k.stepSize()));
@@ -78,19 +78,18 @@ final class CpuAdamW {
                 vs = CpuElementwise.seg(expAvgSq), ws = CpuElementwise.seg(weight);
         long po = param.offset(), go = grad.offset(), mo = expAvg.offset(), vo = expAvgSq.offset(), wo = weight.offset();
         boolean gBf16 = grad.dtype() == DType.BF16, writeBack = master != null;
+        // Without weight decay the factor is exactly 1f, and w * 1f == w: no branch needed for that case.
         float decay = (float) (1 - s.lr() * s.weightDecay()), b1 = (float) s.beta1(), b2 = (float) s.beta2();
         float c1 = (float) (1 - s.beta1()), c2 = (float) (1 - s.beta2()), eps = (float) s.eps();
         float sqrtBc2 = (float) Math.sqrt(s.biasCorrection2()), stepSize = (float) (s.lr() / s.biasCorrection1());
-        // w * 1f == w: without weight decay the factor leaves every weight as it was.
-        float wScale = s.weightDecay() != 0 ? decay : 1f;
-        Coefficients k = new Coefficients(wScale, b1, c1, b2, c2, sqrtBc2, eps, stepSize);
+        Coefficients k = new Coefficients(decay, b1, c1, b2, c2, sqrtBc2, eps, stepSize);
         CpuThreads.parallelFor(n, 1 << 14, (start, end) -> {
             int i = gBf16 || writeBack
                     ? mixedVectors(start, end, gBf16, writeBack, gs, go, ws, wo, ms, mo, vs, vo, ps, po, k)
                     : f32Vectors(start, end, gs, go, ws, wo, ms, mo, vs, vo, k);
             for (; i < end; i++) {
                 float g = gBf16 ? (float) Access.get(gs, DType.BF16, go + i) : gs.get(Access.F, (go + i) * 4L);
-                float w = ws.get(Access.F, (wo + i) * 4L) * wScale;
+                float w = ws.get(Access.F, (wo + i) * 4L) * decay;
                 float m = ms.get(Access.F, (mo + i) * 4L) * b1 + g * c1;
                 float v = vs.get(Access.F, (vo + i) * 4L) * b2 + g * g * c2;
                 w = w - m / ((float) Math.sqrt(v) / sqrtBc2 + eps) * stepSize;
