@@ -86,8 +86,11 @@ final class AttentionDecode {
             int d = c.d, dv = c.dv, kn = j1 - j0;
             boolean segTest = c.ranges.segmentTest(b);
             float mt = Float.NEGATIVE_INFINITY;
+            int j4 = 0;
+            for (; j4 <= kn - 4; j4 += 4) dot4(qs, i * d, kt, (j0 + j4) * d, d, s, j4);
+            for (; j4 < kn; j4++) s[j4] = dot(qs, i * d, kt, (j0 + j4) * d, d);
             for (int j = 0; j < kn; j++) {
-                float sc = dot(qs, i * d, kt, (j0 + j) * d, d);
+                float sc = s[j];
                 if (c.cap > 0) sc = c.cap * (float) Math.tanh(sc);
                 if (segTest && !c.ranges.visible(b, i, kA + j0 + j)) sc = Float.NEGATIVE_INFINITY;
                 s[j] = sc;
@@ -104,6 +107,7 @@ final class AttentionDecode {
                 for (int x = 0; x < dv; x++) o[ob + x] *= alpha;
             }
             int x = 0;
+            for (; x <= dv - 4 * V; x += 4 * V) accumulate4(s, vt, j0, kn, dv, o, ob + x, x);
             for (; x <= dv - V; x += V) {
                 FloatVector acc = FloatVector.fromArray(F, o, ob + x);
                 for (int j = 0; j < kn; j++) acc = FloatVector.broadcast(F, s[j]).fma(FloatVector.fromArray(F, vt, (j0 + j) * dv + x), acc);
@@ -115,6 +119,58 @@ final class AttentionDecode {
                 o[ob + x] = acc;
             }
         }
+    }
+
+    /**
+     * s[at + r] = a·b_r for the 4 rows b_r at bi + r·n, each exactly as {@link #dot} computes it:
+     * one dot product is a chain of dependent FMAs (4-5 cycles each), so four keys at a time keep
+     * the FMA units busy where one key at a time waits on its chain.
+     */
+    private static void dot4(float[] a, int ai, float[] b, int bi, int n, float[] s, int at) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        int p = 0;
+        for (; p <= n - V; p += V) {
+            FloatVector av = FloatVector.fromArray(F, a, ai + p);
+            s0 = av.fma(FloatVector.fromArray(F, b, bi + p), s0);
+            s1 = av.fma(FloatVector.fromArray(F, b, bi + n + p), s1);
+            s2 = av.fma(FloatVector.fromArray(F, b, bi + 2 * n + p), s2);
+            s3 = av.fma(FloatVector.fromArray(F, b, bi + 3 * n + p), s3);
+        }
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
+        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; p < n; p++) {
+            float ap = a[ai + p];
+            r0 += ap * b[bi + p];
+            r1 += ap * b[bi + n + p];
+            r2 += ap * b[bi + 2 * n + p];
+            r3 += ap * b[bi + 3 * n + p];
+        }
+        s[at] = r0;
+        s[at + 1] = r1;
+        s[at + 2] = r2;
+        s[at + 3] = r3;
+    }
+
+    /**
+     * o[ob, ob + 4V) += Σ_j s[j]·v_j[x, x + 4V) over the tile rows j0 + j, j < kn: four
+     * independent accumulators, each lane summing its keys in the same order as the one-vector
+     * loop (the same bits), where one accumulator waited a full FMA latency per key.
+     */
+    private static void accumulate4(float[] s, float[] vt, int j0, int kn, int dv, float[] o, int ob, int x) {
+        FloatVector a0 = FloatVector.fromArray(F, o, ob), a1 = FloatVector.fromArray(F, o, ob + V);
+        FloatVector a2 = FloatVector.fromArray(F, o, ob + 2 * V), a3 = FloatVector.fromArray(F, o, ob + 3 * V);
+        for (int j = 0; j < kn; j++) {
+            FloatVector p = FloatVector.broadcast(F, s[j]);
+            int row = (j0 + j) * dv + x;
+            a0 = p.fma(FloatVector.fromArray(F, vt, row), a0);
+            a1 = p.fma(FloatVector.fromArray(F, vt, row + V), a1);
+            a2 = p.fma(FloatVector.fromArray(F, vt, row + 2 * V), a2);
+            a3 = p.fma(FloatVector.fromArray(F, vt, row + 3 * V), a3);
+        }
+        a0.intoArray(o, ob);
+        a1.intoArray(o, ob + V);
+        a2.intoArray(o, ob + 2 * V);
+        a3.intoArray(o, ob + 3 * V);
     }
 
     private static float dot(float[] a, int ai, float[] b, int bi, int n) {

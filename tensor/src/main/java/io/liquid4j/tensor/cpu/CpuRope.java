@@ -7,21 +7,23 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@link io.liquid4j.tensor.F#rope} in one pass over F32 rows: out = [x1·c − x2·s, x2·c + x1·s]
- * per row of x [B, H, L, D] (x1, x2 its halves, c and s the row's table entries; the inverse
- * rotation negates s). Each product is rounded before the sum, as the composed reference
- * ({@code RopeReference}) rounds them, so both give the same bits. The composed reference cost a
- * training step of the demo's LM ~6% (five elementwise passes, a concatenation and a copy).
+ * {@link io.liquid4j.tensor.F#rope} in one pass over F32 or BF16 rows: out = [x1·c − x2·s,
+ * x2·c + x1·s] per row of x [B, H, L, D] (x1, x2 its halves, c and s the row's table entries; the
+ * inverse rotation negates s). Each product is rounded before the sum, as the composed reference
+ * ({@code RopeReference}) rounds them, so both give the same bits; BF16 rows are computed in F32
+ * and rounded once on the store, as the reference's final copy rounds them. The composed
+ * reference cost a training step of the demo's LM ~6% (five elementwise passes, a concatenation
+ * and a copy) and a BF16 model's decode step ~3% (its q and k are BF16 when they are rotated).
  */
 final class CpuRope {
     private static final VectorSpecies<Float> SP = CpuElementwise.SP;
 
     private CpuRope() {}
 
-    /** True when x is F32 with unit last stride and the tables and out are contiguous F32: the shapes this kernel takes. */
+    /** True when x and out are both F32 or both BF16, x has unit last stride and the tables and out are contiguous: the shapes this kernel takes. */
     static boolean supports(Tensor x, Tensor cos, Tensor sin, Tensor out) {
-        return x.dtype() == DType.F32 && out.dtype() == DType.F32 && x.stride(3) == 1 && out.isContiguous()
-                && cos.isContiguous() && sin.isContiguous();
+        return (x.dtype() == DType.F32 || x.dtype() == DType.BF16) && out.dtype() == x.dtype() && x.stride(3) == 1
+                && out.isContiguous() && cos.isContiguous() && sin.isContiguous();
     }
 
     static void apply(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
@@ -31,13 +33,17 @@ final class CpuRope {
         long xs0 = x.stride(0), xs1 = x.stride(1), xs2 = x.stride(2), xo = x.offset();
         long co = cos.offset(), so = sin.offset(), oo = out.offset();
         MemorySegment xm = CpuElementwise.seg(x), cm = CpuElementwise.seg(cos), sm = CpuElementwise.seg(sin), om = CpuElementwise.seg(out);
+        boolean bf16 = x.dtype() == DType.BF16;
+        int es = bf16 ? 2 : 4;
         CpuThreads.parallelFor(rows, Math.max(1, 16384 / d), (start, end) -> {
+            float[] rotated = bf16 ? new float[d] : null;
             for (int r = start; r < end; r++) {
                 int b = r / (heads * len), h = r / len % heads, l = r % len;
-                long xRow = (xo + b * xs0 + h * xs1 + l * xs2) * 4;
+                long xRow = (xo + b * xs0 + h * xs1 + l * xs2) * es;
                 long table = ((perBatch ? (long) b * len : 0) + l) * half * 4;
-                long oRow = (oo + (long) r * d) * 4;
-                row(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half, inverse);
+                long oRow = (oo + (long) r * d) * es;
+                if (bf16) rowBf16(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half, inverse, rotated);
+                else row(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half, inverse);
             }
         });
     }
@@ -67,5 +73,35 @@ final class CpuRope {
             o.set(Access.F, ob + at, x1 * cv - x2 * sv);
             o.set(Access.F, ob + h + at, x2 * cv + x1 * sv);
         }
+    }
+
+    /**
+     * {@link #row} for BF16 x and out: the halves widened to F32 vectors (exact), the same F32
+     * arithmetic into {@code rotated}, each value rounded to nearest even on the store.
+     */
+    private static void rowBf16(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,
+                                MemorySegment o, long ob, int half, boolean inverse, float[] rotated) {
+        int full = half - half % SP.length(), i = 0;   // SP is GemmDecode's species: both the preferred one
+        long h = half * 2L;
+        for (; i < full; i += SP.length()) {
+            FloatVector x1 = GemmDecode.bf16(x, xb + i * 2L), x2 = GemmDecode.bf16(x, xb + h + i * 2L);
+            FloatVector cv = FloatVector.fromMemorySegment(SP, c, cb + i * 4L, CpuElementwise.LE);
+            FloatVector sv = FloatVector.fromMemorySegment(SP, s, sb + i * 4L, CpuElementwise.LE);
+            if (inverse) sv = sv.neg();
+            x1.mul(cv).sub(x2.mul(sv)).intoArray(rotated, i);
+            x2.mul(cv).add(x1.mul(sv)).intoArray(rotated, half + i);
+        }
+        for (; i < half; i++) {
+            float x1 = element(x, xb + i * 2L), x2 = element(x, xb + h + i * 2L);
+            float cv = c.get(Access.F, cb + i * 4L), sv = s.get(Access.F, sb + i * 4L);
+            if (inverse) sv = -sv;
+            rotated[i] = x1 * cv - x2 * sv;
+            rotated[half + i] = x2 * cv + x1 * sv;
+        }
+        for (int j = 0; j < 2 * half; j++) o.set(GemmDecode.I16_LE, ob + j * 2L, DType.floatToBf16(rotated[j]));
+    }
+
+    private static float element(MemorySegment seg, long off) {
+        return Float.intBitsToFloat(seg.get(GemmDecode.I16_LE, off) << 16);
     }
 }
