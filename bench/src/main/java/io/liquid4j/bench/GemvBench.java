@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Decode-time matrix-vector product y[1,n] = x[1,k] · W[n,k]ᵀ (W in the nn.Linear layout), on
- * all CPU threads. Successive invocations cycle through enough distinct copies of W to cover
- * 256 MiB, so W always comes from DRAM as it does when decoding walks every layer's weights.
+ * all CPU threads (or one, with {@code -jvmArgs -Dliquid4j.threads=1}). Successive invocations cycle
+ * through enough distinct copies of W to cover {@code workingSetMiB} (256 MiB by default), so W
+ * comes from DRAM as it does when decoding walks every layer's weights.
  * The score is microseconds per product: weight GB/s = n·k·bytes(type) / (score · 1e3).
  */
 @State(Scope.Benchmark)
@@ -33,7 +34,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-Xmx2g"})
 public class GemvBench {
-    private static final long WORKING_SET_BYTES = 256L << 20;
+    /**
+     * MiB of distinct W copies cycled through: 256 puts W in DRAM (a decode step); 0 keeps two
+     * copies, which stay in L2/L3 for the small shapes and so measure the kernel's compute rate.
+     */
+    @Param({"256"})
+    public int workingSetMiB;
 
     @Param({"BF16", "F32"})
     public String type;
@@ -55,7 +61,7 @@ public class GemvBench {
         dtype = DType.valueOf(type);
         arena = Arena.ofShared();
         long bytes = (long) n * k * dtype.byteSize();
-        weights = new MemorySegment[(int) Math.max(2, (WORKING_SET_BYTES + bytes - 1) / bytes)];
+        weights = new MemorySegment[(int) Math.max(2, (((long) workingSetMiB << 20) + bytes - 1) / bytes)];
         for (int i = 0; i < weights.length; i++) weights[i] = GemmBench.random(arena, (long) n * k, dtype, 10 + i);
         x = GemmBench.random(arena, k, DType.F32, 1);
         y = arena.allocate((long) n * Float.BYTES, 64);

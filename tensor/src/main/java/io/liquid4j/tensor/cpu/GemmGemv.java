@@ -57,7 +57,7 @@ final class GemmGemv {
             }
         }
         if (!g.transB()) columnsOfB(g, x);
-        else if (g.bType() == DType.BF16) rowsOfW(g, x, BF16_ROWS);
+        else if (g.bType() == DType.BF16) rowsOfW(g, GemvBf16.pairUp(x, m, k), BF16_ROWS);
         else rowsOfW(g, x, GENERIC_ROWS);
     }
 

@@ -4,47 +4,91 @@ import static io.liquid4j.tensor.cpu.GemmDecode.F;
 import static io.liquid4j.tensor.cpu.GemmDecode.V;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Dot products of f32 x rows with BF16 W rows read in place, for {@link GemmGemv}: the same
- * loops as its generic ones with the BF16 decoder called directly. A loop shared by several
- * decoders merges their vectors at a phi and C2's box elimination gives up there; in a BF16
- * model (whose attention matmuls are F32) the shared loop fell to ~4 GB/s of W, and the
- * m = 2..128 prefill path ran 2.5x slower in some JVM runs than in others.
+ * loops as its generic ones with a BF16 decoder of their own. A loop shared by several decoders
+ * merges their vectors at a phi and C2's box elimination gives up there; in a BF16 model (whose
+ * attention matmuls are F32) the shared loop fell to ~4 GB/s of W, and the m = 2..128 prefill
+ * path ran 2.5x slower in some JVM runs than in others.
  *
- * <p>(Tried and dropped: decoding two bf16 per int lane, even = bits << 16 and odd =
- * bits & 0xffff0000, to halve the decode work. On Temurin 25 C2 leaves the reinterpretation of
- * the masked lanes to its Java fallback: 5-15 GB/s against 45-48 GB/s for widening, L3-resident W.)
+ * <p><b>Two bf16 per int lane.</b> One int vector load holds 2V bf16 of a W row; lane j has
+ * element 2j in its low half and 2j + 1 in its high half, so {@code bits << 16} is the even
+ * elements as floats and {@code bits & 0xffff0000} the odd ones: two ALU ops per 2V weights,
+ * where widening (a short load, a widening shuffle and a shift per V) took three per V. x is
+ * handed over in the matching order ({@link #pairUp}): in each block of 2V elements its even
+ * elements, then its odd ones. Measured on Zen 3 (AVX2, one thread, W from L2/L3, k = 768):
+ * 25-30 GB/s of W against 17-19 widening; the BF16 GEMV is compute-bound on both VMs, so this is
+ * its decode bandwidth. The decode must stay written out in each loop: with it in a helper
+ * taking and returning vectors (tried first, and on 2026-12-03 before that) C2 boxed them and
+ * the loop ran at 3-5 GB/s.
+ *
+ * <p>Elements past the last whole 2V block stay in natural order in x and go through the scalar
+ * tail. Each lane sums its products in a fixed order, so results do not depend on the thread split.
  */
 final class GemvBf16 {
+    private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
+    private static final int ODD = 0xffff0000;
+
     private GemvBf16() {}
 
-    private static FloatVector w(MemorySegment seg, long off) {
-        return GemmDecode.bf16(seg, off);
+    /** Elements of a k-long row that the vector loops cover: whole blocks of 2V. */
+    static int paired(int k) {
+        return k - k % (2 * V);
+    }
+
+    /**
+     * x rows in the order the loops read them: for the m rows of k floats in src, each block of 2V
+     * elements [p, p + 2V) becomes its even elements followed by its odd ones; the rest of a row
+     * stays in place.
+     */
+    static float[] pairUp(float[] src, int m, int k) {
+        float[] x = new float[m * k];
+        int full = paired(k);
+        for (int i = 0; i < m; i++) {
+            int row = i * k;
+            for (int p = 0; p < full; p += 2 * V) {
+                for (int j = 0; j < V; j++) {
+                    x[row + p + j] = src[row + p + 2 * j];
+                    x[row + p + V + j] = src[row + p + 2 * j + 1];
+                }
+            }
+            System.arraycopy(src, row + full, x, row + full, k - full);
+        }
+        return x;
+    }
+
+    private static IntVector bits(MemorySegment seg, long off) {
+        return IntVector.fromMemorySegment(I, seg, off, ByteOrder.LITTLE_ENDIAN);
     }
 
     private static float element(MemorySegment seg, long off) {
         return Float.intBitsToFloat(seg.get(GemmDecode.I16_LE, off) << 16);
     }
 
-    /** out[r] = x·W_r for the 8 W rows at off + r·rowBytes, x at xi. */
+    /** out[r] = x·W_r for the 8 W rows at off + r·rowBytes, x (paired up) at xi. */
     static void dot8(float[] x, int xi, MemorySegment seg, long off, long rowBytes, int k, float[] out) {
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
         FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) {
+        int full = paired(k), p = 0;
+        for (; p < full; p += 2 * V) {
             long o = off + p * 2L;
-            FloatVector xv = FloatVector.fromArray(F, x, xi + p);
-            s0 = w(seg, o).fma(xv, s0);
-            s1 = w(seg, o + rowBytes).fma(xv, s1);
-            s2 = w(seg, o + 2 * rowBytes).fma(xv, s2);
-            s3 = w(seg, o + 3 * rowBytes).fma(xv, s3);
-            s4 = w(seg, o + 4 * rowBytes).fma(xv, s4);
-            s5 = w(seg, o + 5 * rowBytes).fma(xv, s5);
-            s6 = w(seg, o + 6 * rowBytes).fma(xv, s6);
-            s7 = w(seg, o + 7 * rowBytes).fma(xv, s7);
+            FloatVector xe = FloatVector.fromArray(F, x, xi + p), xo = FloatVector.fromArray(F, x, xi + p + V);
+            IntVector b0 = bits(seg, o), b1 = bits(seg, o + rowBytes), b2 = bits(seg, o + 2 * rowBytes), b3 = bits(seg, o + 3 * rowBytes);
+            s0 = b0.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s0));
+            s1 = b1.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s1));
+            s2 = b2.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s2));
+            s3 = b3.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s3));
+            IntVector b4 = bits(seg, o + 4 * rowBytes), b5 = bits(seg, o + 5 * rowBytes), b6 = bits(seg, o + 6 * rowBytes), b7 = bits(seg, o + 7 * rowBytes);
+            s4 = b4.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s4));
+            s5 = b5.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s5));
+            s6 = b6.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s6));
+            s7 = b7.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s7));
         }
         out[0] = s0.reduceLanes(VectorOperators.ADD);
         out[1] = s1.reduceLanes(VectorOperators.ADD);
@@ -58,28 +102,33 @@ final class GemvBf16 {
     }
 
     /**
-     * out[at + i·4 + r] = x_i·W_r for the x rows at xa (i = 0) and xb (i = 1) and the 4 W rows
-     * at off + r·rowBytes: each decoded W vector feeds both x rows.
+     * out[at + i·4 + r] = x_i·W_r for the x rows (paired up) at xa (i = 0) and xb (i = 1) and
+     * the 4 W rows at off + r·rowBytes: each decoded W vector feeds both x rows.
      */
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) {
+        int full = paired(k), p = 0;
+        for (; p < full; p += 2 * V) {
             long o = off + p * 2L;
-            FloatVector xav = FloatVector.fromArray(F, x, xa + p), xbv = FloatVector.fromArray(F, x, xb + p);
-            FloatVector w0 = w(seg, o);
-            a0 = w0.fma(xav, a0);
-            b0 = w0.fma(xbv, b0);
-            FloatVector w1 = w(seg, o + rowBytes);
-            a1 = w1.fma(xav, a1);
-            b1 = w1.fma(xbv, b1);
-            FloatVector w2 = w(seg, o + 2 * rowBytes);
-            a2 = w2.fma(xav, a2);
-            b2 = w2.fma(xbv, b2);
-            FloatVector w3 = w(seg, o + 3 * rowBytes);
-            a3 = w3.fma(xav, a3);
-            b3 = w3.fma(xbv, b3);
+            FloatVector ae = FloatVector.fromArray(F, x, xa + p), ao = FloatVector.fromArray(F, x, xa + p + V);
+            FloatVector be = FloatVector.fromArray(F, x, xb + p), bo = FloatVector.fromArray(F, x, xb + p + V);
+            IntVector w0 = bits(seg, o);
+            FloatVector e0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0 = w0.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a0 = d0.fma(ao, e0.fma(ae, a0));
+            b0 = d0.fma(bo, e0.fma(be, b0));
+            IntVector w1 = bits(seg, o + rowBytes);
+            FloatVector e1 = w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1 = w1.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a1 = d1.fma(ao, e1.fma(ae, a1));
+            b1 = d1.fma(bo, e1.fma(be, b1));
+            IntVector w2 = bits(seg, o + 2 * rowBytes);
+            FloatVector e2 = w2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d2 = w2.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a2 = d2.fma(ao, e2.fma(ae, a2));
+            b2 = d2.fma(bo, e2.fma(be, b2));
+            IntVector w3 = bits(seg, o + 3 * rowBytes);
+            FloatVector e3 = w3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d3 = w3.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a3 = d3.fma(ao, e3.fma(ae, a3));
+            b3 = d3.fma(bo, e3.fma(be, b3));
         }
         out[at] = a0.reduceLanes(VectorOperators.ADD) + tail(x, xa, seg, off, k, p);
         out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(x, xa, seg, off + rowBytes, k, p);
@@ -91,15 +140,19 @@ final class GemvBf16 {
         out[at + 7] = b3.reduceLanes(VectorOperators.ADD) + tail(x, xb, seg, off + 3 * rowBytes, k, p);
     }
 
-    /** x·W for one W row at off. */
+    /** x·W for one W row at off, x (paired up) at xi. */
     static float dot(float[] x, int xi, MemorySegment seg, long off, int k) {
         FloatVector s = FloatVector.zero(F);
-        int p = 0;
-        for (; p <= k - V; p += V) s = w(seg, off + p * 2L).fma(FloatVector.fromArray(F, x, xi + p), s);
+        int full = paired(k), p = 0;
+        for (; p < full; p += 2 * V) {
+            IntVector b = bits(seg, off + p * 2L);
+            s = b.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xi + p + V),
+                    b.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xi + p), s));
+        }
         return s.reduceLanes(VectorOperators.ADD) + tail(x, xi, seg, off, k, p);
     }
 
-    /** Σ x[xi+p]·W[p] over the elements from p on that the vector loop left. */
+    /** Σ x[xi+p]·W[p] over the elements from p on that the vector loop left (natural order in x). */
     private static float tail(float[] x, int xi, MemorySegment seg, long off, int k, int p) {
         float sum = 0f;
         for (; p < k; p++) sum += x[xi + p] * element(seg, off + p * 2L);
