@@ -56,6 +56,10 @@ final class CpuReduce {
                     Access.put(os, ot, oo + o, r);
                     continue;
                 }
+                if (f32Rows && (op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN)) {
+                    Access.putLong(os, ot, oo + o, RowMath.argExtreme(xs, base * 4, n, op == ReduceOp.ARGMAX));
+                    continue;
+                }
                 switch (op) {
                     case SUM -> {
                         if (!ot.isFloating()) {
