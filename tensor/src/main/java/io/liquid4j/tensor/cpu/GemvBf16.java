@@ -43,22 +43,21 @@ final class GemvBf16 {
     }
 
     /**
-     * x rows in the order the loops read them: for the m rows of k floats in src, each block of 2V
-     * elements [p, p + 2V) becomes its even elements followed by its odd ones; the rest of a row
-     * stays in place.
+     * Puts the m rows of k floats in x, in place, in the order the loops read them: each block of
+     * 2V elements [p, p + 2V) becomes its even elements followed by its odd ones; the rest of a row
+     * stays as it is. Returns x.
      */
-    static float[] pairUp(float[] src, int m, int k) {
-        float[] x = new float[m * k];
+    static float[] pairUp(float[] x, int m, int k) {
         int full = paired(k);
+        float[] block = new float[2 * V];
         for (int i = 0; i < m; i++) {
-            int row = i * k;
-            for (int p = 0; p < full; p += 2 * V) {
+            for (int p = i * k, end = p + full; p < end; p += 2 * V) {
+                System.arraycopy(x, p, block, 0, 2 * V);
                 for (int j = 0; j < V; j++) {
-                    x[row + p + j] = src[row + p + 2 * j];
-                    x[row + p + V + j] = src[row + p + 2 * j + 1];
+                    x[p + j] = block[2 * j];
+                    x[p + V + j] = block[2 * j + 1];
                 }
             }
-            System.arraycopy(src, row + full, x, row + full, k - full);
         }
         return x;
     }
