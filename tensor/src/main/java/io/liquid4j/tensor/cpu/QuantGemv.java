@@ -16,7 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * y = x·Wᵀ for a quantized W ({@link QuantFormat}) and few rows of x (decoding): W's codes are
  * streamed once and decoded in registers — a byte vector of V lanes sign-extended to V floats
- * (Q8_0), or split into its low and high nibbles first (Q4_0) — and each block's partial dot
+ * (Q8_0; with 8 float lanes an int vector of four codes per lane, see {@link #Q8_LANES}), or
+ * split into its low and high nibbles first (Q4_0) — and each block's partial dot
  * product is scaled by the block's F16 scale into the row's accumulator. One W row at a time, each
  * x row re-reading it from L1: measured against four rows sharing each x vector (k 4096, n 16384,
  * W from DRAM, 2-vCPU AVX-512 VM) Q8_0 2.06 vs 2.66 ms, Q4_0 1.76 vs 11.4 ms — the four-row
@@ -42,6 +43,16 @@ final class QuantGemv {
     /** Ints with F's shape: Q4_0's nibbles are split in 32-bit lanes (x86 has no byte shifts; byte lanes measured no faster). */
     private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
+    /**
+     * Whether Q8_0 rows are read as int lanes of four codes (8 float lanes: 4 × 8 = one 32-code
+     * block per int vector): each code is sign-extended by two shifts inside its int lane, where
+     * a byte load of V lanes widened to V floats per quarter block was slower (a throwaway
+     * single-thread test on Zen 3 from L3: ~1.3-1.5×). x is reordered to match ({@link #quads}).
+     * With 16 lanes an int vector would span two blocks of different scales, so AVX-512 keeps
+     * the byte loads.
+     */
+    private static final boolean Q8_LANES = F.length() == 8;
+
     private QuantGemv() {}
 
     static boolean usable() { return B != null; }
@@ -62,6 +73,8 @@ final class QuantGemv {
         long c0 = w.codes().offset(), s0 = w.scales().offset() * 2L, o0 = out.offset() * 4L;
         long rowBytes = w.format().rowBytes(k), scaleRow = 2L * (k / QuantFormat.BLOCK);
         boolean q8 = w.format() == QuantFormat.Q8_0;
+        // the m ≤ 8 Q8_0 loops read x in int-lane order; the others (Q4_0, m > 8) in natural order
+        float[] xq = q8 && Q8_LANES && m <= 8 ? quads(xs.clone(), m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
             float[] row = m > 8 ? new float[k] : null, two = new float[2];
@@ -74,13 +87,15 @@ final class QuantGemv {
                 }
                 int i = 0;
                 for (; i + 2 <= m; i += 2) {   // pairs of x rows share each decoded vector (CFG decodes 2 rows)
-                    if (q8) q8Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    if (q8 && Q8_LANES) q8LanesRow2(xq, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    else if (q8) q8Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
                     else q4Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), two[0]);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) (i + 1) * n + r), two[1]);
                 }
                 if (i < m) {
-                    float dot = q8 ? q8Row(xs, i * k, codes, c, scales, s, k) : q4Row(xs, i * k, codes, c, scales, s, k);
+                    float dot = q8 && Q8_LANES ? q8LanesRow(xq, i * k, codes, c, scales, s, k)
+                            : q8 ? q8Row(xs, i * k, codes, c, scales, s, k) : q4Row(xs, i * k, codes, c, scales, s, k);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot);
                 }
             }
@@ -162,6 +177,59 @@ final class QuantGemv {
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
             FloatVector t = FloatVector.zero(F);
             for (int e = 0; e < QuantFormat.BLOCK; e += v) t = q8(cs, c + p + e).fma(FloatVector.fromArray(F, x, xi + p + e), t);
+            a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
+        }
+        return a.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Reorders the m rows of k floats in x in place for the int-lane Q8_0 loops: within each block
+     * of 32, element 4j + q moves to q·8 + j (lane j of an int vector holds codes 4j..4j+3, and
+     * its q-th byte is dotted with the q-th x vector). Returns x.
+     */
+    static float[] quads(float[] x, int m, int k) {
+        float[] block = new float[QuantFormat.BLOCK];
+        for (int p = 0; p < m * k; p += QuantFormat.BLOCK) {
+            System.arraycopy(x, p, block, 0, QuantFormat.BLOCK);
+            for (int j = 0; j < 8; j++) {
+                for (int q = 0; q < 4; q++) x[p + q * 8 + j] = block[4 * j + q];
+            }
+        }
+        return x;
+    }
+
+    /** out[0], out[1] = x_a·W, x_b·W for the Q8_0 row at c, x in {@link #quads} order (8 float lanes only). */
+    static void q8LanesRow2(float[] x, int xa, int xb, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] out) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            IntVector q = IntVector.fromMemorySegment(I, cs, c + p, ByteOrder.LITTLE_ENDIAN);
+            FloatVector w0 = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w1 = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w2 = (FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w3 = (FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector ta = w3.fma(FloatVector.fromArray(F, x, xa + p + 24), w2.fma(FloatVector.fromArray(F, x, xa + p + 16),
+                    w1.fma(FloatVector.fromArray(F, x, xa + p + 8), w0.mul(FloatVector.fromArray(F, x, xa + p)))));
+            FloatVector tb = w3.fma(FloatVector.fromArray(F, x, xb + p + 24), w2.fma(FloatVector.fromArray(F, x, xb + p + 16),
+                    w1.fma(FloatVector.fromArray(F, x, xb + p + 8), w0.mul(FloatVector.fromArray(F, x, xb + p)))));
+            FloatVector d = FloatVector.broadcast(F, scale(ss, s + 2L * blk));
+            a = ta.fma(d, a);
+            b = tb.fma(d, b);
+        }
+        out[0] = a.reduceLanes(VectorOperators.ADD);
+        out[1] = b.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** x·W for the Q8_0 row at c, x in {@link #quads} order (8 float lanes only). */
+    static float q8LanesRow(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
+        FloatVector a = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            IntVector q = IntVector.fromMemorySegment(I, cs, c + p, ByteOrder.LITTLE_ENDIAN);
+            FloatVector w0 = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w1 = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w2 = (FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector w3 = (FloatVector) q.lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0);
+            FloatVector t = w3.fma(FloatVector.fromArray(F, x, xi + p + 24), w2.fma(FloatVector.fromArray(F, x, xi + p + 16),
+                    w1.fma(FloatVector.fromArray(F, x, xi + p + 8), w0.mul(FloatVector.fromArray(F, x, xi + p)))));
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
         return a.reduceLanes(VectorOperators.ADD);
