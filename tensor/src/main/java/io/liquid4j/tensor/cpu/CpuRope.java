@@ -92,16 +92,12 @@ final class CpuRope {
             x2.mul(cv).add(x1.mul(sv)).intoArray(rotated, half + i);
         }
         for (; i < half; i++) {
-            float x1 = element(x, xb + i * 2L), x2 = element(x, xb + h + i * 2L);
+            float x1 = DType.bf16ToFloat(x.get(GemmDecode.I16_LE, xb + i * 2L)), x2 = DType.bf16ToFloat(x.get(GemmDecode.I16_LE, xb + h + i * 2L));
             float cv = c.get(Access.F, cb + i * 4L), sv = s.get(Access.F, sb + i * 4L);
             if (inverse) sv = -sv;
             rotated[i] = x1 * cv - x2 * sv;
             rotated[half + i] = x2 * cv + x1 * sv;
         }
         for (int j = 0; j < 2 * half; j++) o.set(GemmDecode.I16_LE, ob + j * 2L, DType.floatToBf16(rotated[j]));
-    }
-
-    private static float element(MemorySegment seg, long off) {
-        return Float.intBitsToFloat(seg.get(GemmDecode.I16_LE, off) << 16);
     }
 }

@@ -23,8 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * where widening (a short load, a widening shuffle and a shift per V) took three per V. x is
  * handed over in the matching order ({@link #pairUp}): in each block of 2V elements its even
  * elements, then its odd ones. Measured on Zen 3 (AVX2, one thread, W from L2/L3, k = 768):
- * 25-30 GB/s of W against 17-19 widening; the BF16 GEMV is compute-bound on both VMs, so this is
- * its decode bandwidth. The decode must stay written out in each loop: with it in a helper
+ * 25-30 GB/s of W against 17-19 widening, which is what counts where the BF16 GEMV is
+ * compute-bound (from DRAM on that VM the two measured alike; a decode step ran 1.07-1.49×
+ * faster). The decode must stay written out in each loop: with it in a helper
  * taking and returning vectors (tried first, and on 2026-12-03 before that) C2 boxed them and
  * the loop ran at 3-5 GB/s.
  *

@@ -73,8 +73,9 @@ final class QuantGemv {
         long c0 = w.codes().offset(), s0 = w.scales().offset() * 2L, o0 = out.offset() * 4L;
         long rowBytes = w.format().rowBytes(k), scaleRow = 2L * (k / QuantFormat.BLOCK);
         boolean q8 = w.format() == QuantFormat.Q8_0;
-        // the m ≤ 8 Q8_0 loops read x in int-lane order; the others (Q4_0, m > 8) in natural order
-        float[] xq = q8 && Q8_LANES && m <= 8 ? quads(xs.clone(), m, k) : xs;
+        // the m ≤ 8 Q8_0 loops read x in int-lane order (xs is this call's own copy, reordered in
+        // place); the others (Q4_0, m > 8) in natural order
+        float[] xq = q8 && Q8_LANES && m <= 8 ? quads(xs, m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
             float[] row = m > 8 ? new float[k] : null, two = new float[2];
