@@ -45,6 +45,29 @@ public final class ImageGenerator {
      * onStep receives the number of finished steps (for progress bars).
      */
     public int[][] generate(List<int[]> prompts, int[] unconditional, int steps, double cfg, SamplingParams sampling, int padId, IntConsumer onStep) {
+        return run(prompts, unconditional, steps, null, cfg, sampling, padId, onStep);
+    }
+
+    /**
+     * Teacher forcing: the greedy code the model picks at each step when the history it is fed is
+     * {@code forced[i]} (another model's or run's codes) instead of its own picks. Result [i][s] is
+     * the CFG argmax after prompt i and forced[i][0, s) — the per-step decision of
+     * {@link #generate} with top-k 1, which two models can be compared on without one early
+     * difference changing every later step.
+     */
+    public int[][] followCodes(List<int[]> prompts, int[] unconditional, int[][] forced, double cfg, int padId, IntConsumer onStep) {
+        if (forced.length != prompts.size()) throw new IllegalArgumentException(forced.length + " code sequences for " + prompts.size() + " prompts");
+        int steps = forced.length == 0 ? 0 : forced[0].length;
+        for (int[] f : forced) {
+            if (f.length != steps) throw new IllegalArgumentException("forced code sequences of different lengths: " + steps + " and " + f.length);
+            for (int code : f) {
+                if (code < 0 || code >= imageCodes) throw new IllegalArgumentException("forced code " + code + " outside [0, " + imageCodes + ")");
+            }
+        }
+        return run(prompts, unconditional, steps, forced, cfg, SamplingParams.GREEDY, padId, onStep);
+    }
+
+    private int[][] run(List<int[]> prompts, int[] unconditional, int steps, int[][] forced, double cfg, SamplingParams sampling, int padId, IntConsumer onStep) {
         int n = prompts.size();
         if (n == 0) throw new IllegalArgumentException("no prompts to generate images from");
         if (steps <= 0) throw new IllegalArgumentException("an image needs at least one code step, got " + steps);
@@ -77,7 +100,7 @@ public final class ImageGenerator {
                 for (int i = 0; i < n; i++) {
                     int code = sampler.sample(logits, i * imageCodes, logits, (n + i) * imageCodes, imageCodes);
                     codes[i][step] = code;
-                    next[i] = next[n + i] = textVocabSize + code;
+                    next[i] = next[n + i] = textVocabSize + (forced == null ? code : forced[i][step]);
                 }
                 input.close();
                 input = Tensor.fromArray(next, rows, 1).to(model.device());

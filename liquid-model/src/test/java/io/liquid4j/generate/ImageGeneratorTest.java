@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The CFG image loop on a tiny random model (text ids [0, 40), codes [40, 56)): the image-only
  * LM head samples exactly what the full head samples, and greedy CFG equals a plain loop that
- * recomputes every row from scratch (no cache, no padding tricks) and mixes by hand.
+ * recomputes every row from scratch (no cache, no padding tricks) and mixes by hand, fed its own
+ * picks or (teacher forcing) given codes.
  */
 class ImageGeneratorTest {
     private static final int TEXT = 40, CODES = 16, STEPS = 6;
@@ -47,8 +48,39 @@ class ImageGeneratorTest {
     @Test
     void greedyCfgMatchesALoopFromScratch() {
         CausalLM m = model();
-        double cfg = 4.0;
-        int[][] got = new ImageGenerator(m, TEXT, CODES, true, DType.F32).generate(PROMPTS, UNCOND, STEPS, cfg, new SamplingParams(1.0, 1, 1.0, 0), 0, s -> { });
+        int[][] got = new ImageGenerator(m, TEXT, CODES, true, DType.F32).generate(PROMPTS, UNCOND, STEPS, 4.0, new SamplingParams(1.0, 1, 1.0, 0), 0, s -> { });
+        assertArrayEquals(fromScratch(m, 4.0, null), got);
+    }
+
+    @Test
+    void teacherForcedPicksMatchALoopFromScratchFedTheForcedCodes() {
+        CausalLM m = model();
+        var gen = new ImageGenerator(m, TEXT, CODES, true, DType.F32);
+        int[][] forced = {{3, 15, 0, 7, 7, 1}, {9, 2, 14, 4, 11, 5}};
+        int[][] got = gen.followCodes(PROMPTS, UNCOND, forced, 4.0, 0, s -> { });
+        assertArrayEquals(fromScratch(m, 4.0, forced), got);
+        // fed its own greedy codes, the model picks them again
+        int[][] own = gen.generate(PROMPTS, UNCOND, STEPS, 4.0, SamplingParams.GREEDY, 0, s -> { });
+        assertArrayEquals(own, gen.followCodes(PROMPTS, UNCOND, own, 4.0, 0, s -> { }));
+    }
+
+    @Test
+    void badForcedCodesAreClearErrors() {
+        var gen = new ImageGenerator(model(), TEXT, CODES, true, DType.F32);
+        var e = assertThrows(IllegalArgumentException.class, () -> gen.followCodes(PROMPTS, UNCOND, new int[][] {{1, 2}, {1, 16}}, 4.0, 0, s -> { }));
+        assertTrue(e.getMessage().contains("forced code 16 outside [0, 16)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> gen.followCodes(PROMPTS, UNCOND, new int[][] {{1, 2}}, 4.0, 0, s -> { }));
+        assertTrue(e.getMessage().contains("1 code sequences for 2 prompts"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> gen.followCodes(PROMPTS, UNCOND, new int[][] {{1, 2}, {1}}, 4.0, 0, s -> { }));
+        assertTrue(e.getMessage().contains("different lengths"), e.getMessage());
+    }
+
+    /**
+     * Greedy CFG codes computed the slow way: every step recomputes both rows from scratch and
+     * mixes by hand; the history is the picks, or {@code forced} where given.
+     */
+    private static int[][] fromScratch(CausalLM m, double cfg, int[][] forced) {
+        int[][] picks = new int[PROMPTS.size()][STEPS];
         for (int i = 0; i < PROMPTS.size(); i++) {
             long[] cond = toLong(PROMPTS.get(i)), uncond = toLong(UNCOND);
             for (int step = 0; step < STEPS; step++) {
@@ -62,11 +94,13 @@ class ImageGeneratorTest {
                         best = k;
                     }
                 }
-                assertEquals(best, got[i][step], "image " + i + " step " + step);
-                cond = append(cond, TEXT + best);
-                uncond = append(uncond, TEXT + best);
+                picks[i][step] = best;
+                int fed = forced == null ? best : forced[i][step];
+                cond = append(cond, TEXT + fed);
+                uncond = append(uncond, TEXT + fed);
             }
         }
+        return picks;
     }
 
     @Test
