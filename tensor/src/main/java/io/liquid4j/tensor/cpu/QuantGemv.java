@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -17,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * y = x·Wᵀ for a quantized W ({@link QuantFormat}) and few rows of x (decoding): W's codes are
  * streamed once and decoded in registers — a byte vector of V lanes sign-extended to V floats
  * (Q8_0; with 8 float lanes an int vector of four codes per lane, see {@link #Q8_LANES}), or
- * split into its low and high nibbles first (Q4_0) — and each block's partial dot
+ * split into its low and high nibbles first (Q4_0; with 8 float lanes an int vector of eight
+ * nibbles per lane, see {@link #Q4_LANES}) — and each block's partial dot
  * product is scaled by the block's F16 scale into the row's accumulator. One W row at a time, each
  * x row re-reading it from L1: measured against four rows sharing each x vector (k 4096, n 16384,
  * W from DRAM, 2-vCPU AVX-512 VM) Q8_0 2.06 vs 2.66 ms, Q4_0 1.76 vs 11.4 ms — the four-row
@@ -53,6 +55,19 @@ final class QuantGemv {
      */
     private static final boolean Q8_LANES = F.length() == 8;
 
+    /**
+     * Whether Q4_0 rows are read as int lanes of eight nibbles (8 float lanes: one int vector is
+     * two 16-byte blocks, lanes 0-3 the first, 4-7 the second): the codes are XORed with 8 once per
+     * int vector, then each nibble is sign-extended by two shifts to its value − 8, where the byte
+     * loop widens 8 bytes to ints and masks, shifts and re-centres each half. A throwaway
+     * single-thread test on Zen 3 (64 rows × 4096 from L2, best of 200): 12.0 against 7.1 G
+     * weights/s (Q8_0's int lanes: 11.3). x is reordered to match ({@link #nibbles}); the row's
+     * scales come from an array ({@link #rowScales}); an odd last block keeps the byte loop.
+     */
+    private static final boolean Q4_LANES = F.length() == 8;
+    /** Lanes 4-7 of an 8-lane F: the second block of a Q4_0 int vector. */
+    private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, 0xF0);
+
     private QuantGemv() {}
 
     static boolean usable() { return B != null; }
@@ -73,14 +88,16 @@ final class QuantGemv {
         long c0 = w.codes().offset(), s0 = w.scales().offset() * 2L, o0 = out.offset() * 4L;
         long rowBytes = w.format().rowBytes(k), scaleRow = 2L * (k / QuantFormat.BLOCK);
         boolean q8 = w.format() == QuantFormat.Q8_0;
-        // the m ≤ 8 Q8_0 loops read x in int-lane order (xs is this call's own copy, reordered in
-        // place); the others (Q4_0, m > 8) in natural order
-        float[] xq = q8 && Q8_LANES && m <= 8 ? quads(xs, m, k) : xs;
+        // with 8 float lanes the m ≤ 8 loops read x in int-lane order (xs is this call's own copy,
+        // reordered in place); the others (16 lanes, m > 8) in natural order
+        boolean q8Lanes = q8 && Q8_LANES && m <= 8, q4Lanes = !q8 && Q4_LANES && m <= 8;
+        float[] xq = q8Lanes ? quads(xs, m, k) : q4Lanes ? nibbles(xs, m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
-            float[] row = m > 8 ? new float[k] : null, two = new float[2];
+            float[] row = m > 8 ? new float[k] : null, two = new float[2], d = q4Lanes ? new float[k / QuantFormat.BLOCK] : null;
             for (int r = start; r < end; r++) {
                 long c = c0 + r * rowBytes, s = s0 + r * scaleRow;
+                if (q4Lanes) rowScales(scales, s, d);
                 if (m > 8) {
                     decodeRow(codes, c, scales, s, k, q8, row, 0);
                     for (int i = 0; i < m; i++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot(row, xs, i * k, k));
@@ -88,15 +105,17 @@ final class QuantGemv {
                 }
                 int i = 0;
                 for (; i + 2 <= m; i += 2) {   // pairs of x rows share each decoded vector (CFG decodes 2 rows)
-                    if (q8 && Q8_LANES) q8LanesRow2(xq, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    if (q8Lanes) q8LanesRow2(xq, i * k, (i + 1) * k, codes, c, scales, s, k, two);
                     else if (q8) q8Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    else if (q4Lanes) q4LanesRow2(xq, i * k, (i + 1) * k, codes, c, d, k, two);
                     else q4Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), two[0]);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) (i + 1) * n + r), two[1]);
                 }
                 if (i < m) {
-                    float dot = q8 && Q8_LANES ? q8LanesRow(xq, i * k, codes, c, scales, s, k)
-                            : q8 ? q8Row(xs, i * k, codes, c, scales, s, k) : q4Row(xs, i * k, codes, c, scales, s, k);
+                    float dot = q8Lanes ? q8LanesRow(xq, i * k, codes, c, scales, s, k)
+                            : q8 ? q8Row(xs, i * k, codes, c, scales, s, k)
+                            : q4Lanes ? q4LanesRow(xq, i * k, codes, c, d, k) : q4Row(xs, i * k, codes, c, scales, s, k);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot);
                 }
             }
@@ -152,6 +171,17 @@ final class QuantGemv {
     }
 
     private static float scale(MemorySegment seg, long off) { return Float.float16ToFloat(seg.get(I16_LE, off)); }
+
+    /**
+     * The F16 scales of one row (at s) as floats into out: the int-lane Q4_0 loops read them from
+     * an array, because a second segment read inside their loop body cost 2.5× (a throwaway
+     * single-thread test on Zen 3 from L2: 4.3 against 10.7 G weights/s; the loop holds more live
+     * values than the x86 registers, and the segment's checks are reloaded every pass). Q8_0's
+     * int-lane loop, smaller, measured no faster with the array (DecodeBench, alternating).
+     */
+    private static void rowScales(MemorySegment seg, long s, float[] out) {
+        for (int b = 0; b < out.length; b++) out[b] = scale(seg, s + 2L * b);
+    }
 
     /** out[0], out[1] = x_a·W, x_b·W for the Q8_0 row at c: each decoded vector feeds both x rows. */
     static void q8Row2(float[] x, int xa, int xb, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] out) {
@@ -285,5 +315,102 @@ final class QuantGemv {
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
         return a.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Reorders the m rows of k floats in x in place for the int-lane Q4_0 loops: within each pair of
+     * blocks (64 elements from a row's start), the element of nibble t of int lane j moves to t·8 + j.
+     * Lane j holds bytes 4j..4j+3 of the pair (block j / 4, bytes 4(j mod 4)..); nibble t is byte t / 2's
+     * low half (element byte) for even t, its high half (element byte + 16) for odd t. A row's odd
+     * last block stays in natural order. Returns x.
+     */
+    static float[] nibbles(float[] x, int m, int k) {
+        float[] pair = new float[2 * QuantFormat.BLOCK];
+        for (int i = 0; i < m; i++) {
+            for (int p = i * k; p + pair.length <= (i + 1) * k; p += pair.length) {
+                System.arraycopy(x, p, pair, 0, pair.length);
+                for (int j = 0; j < 8; j++) {
+                    for (int t = 0; t < 8; t++) x[p + t * 8 + j] = pair[(j / 4) * 32 + 4 * (j % 4) + t / 2 + 16 * (t % 2)];
+                }
+            }
+        }
+        return x;
+    }
+
+    /** x·W for the Q4_0 row at c, x in {@link #nibbles} order (8 float lanes only). */
+    static float q4LanesRow(float[] x, int xi, MemorySegment cs, long c, float[] scales, int k) {
+        FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);   // lanes 0-3 of a, 4-7 of b count
+        int p = 0, blk = 0;
+        for (int end = k & ~63; p < end; p += 64, blk += 2) {
+            IntVector q = IntVector.fromMemorySegment(I, cs, c + p / 2, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.XOR, 0x88888888);
+            int o = xi + p;
+            FloatVector u = ((FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, x, o));
+            FloatVector v = ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).mul(FloatVector.fromArray(F, x, o + 8));
+            u = ((FloatVector) q.lanewise(VectorOperators.LSHL, 20).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, o + 16), u);
+            v = ((FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, o + 24), v);
+            u = ((FloatVector) q.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, o + 32), u);
+            v = ((FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, o + 40), v);
+            u = ((FloatVector) q.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, o + 48), u);
+            v = ((FloatVector) q.lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, x, o + 56), v);
+            FloatVector t = u.add(v);
+            a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
+            b = t.fma(FloatVector.broadcast(F, scales[blk + 1]), b);
+        }
+        float dot = a.blend(b, UPPER_HALF).reduceLanes(VectorOperators.ADD);
+        return p < k ? dot + q4Block(x, xi + p, cs, c + p / 2, scales[blk]) : dot;
+    }
+
+    /** out[0], out[1] = x_a·W, x_b·W for the Q4_0 row at c, x in {@link #nibbles} order (8 float lanes only). */
+    static void q4LanesRow2(float[] x, int xa, int xb, MemorySegment cs, long c, float[] scales, int k, float[] out) {
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+        int p = 0, blk = 0;
+        for (int end = k & ~63; p < end; p += 64, blk += 2) {
+            IntVector q = IntVector.fromMemorySegment(I, cs, c + p / 2, ByteOrder.LITTLE_ENDIAN).lanewise(VectorOperators.XOR, 0x88888888);
+            int oa = xa + p, ob = xb + p;
+            FloatVector w = (FloatVector) q.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            FloatVector ta = w.mul(FloatVector.fromArray(F, x, oa)), tb = w.mul(FloatVector.fromArray(F, x, ob));
+            w = (FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 8), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 8), tb);
+            w = (FloatVector) q.lanewise(VectorOperators.LSHL, 20).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 16), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 16), tb);
+            w = (FloatVector) q.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 24), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 24), tb);
+            w = (FloatVector) q.lanewise(VectorOperators.LSHL, 12).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 32), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 32), tb);
+            w = (FloatVector) q.lanewise(VectorOperators.LSHL, 8).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 40), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 40), tb);
+            w = (FloatVector) q.lanewise(VectorOperators.LSHL, 4).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 48), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 48), tb);
+            w = (FloatVector) q.lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+            ta = w.fma(FloatVector.fromArray(F, x, oa + 56), ta);
+            tb = w.fma(FloatVector.fromArray(F, x, ob + 56), tb);
+            FloatVector d0 = FloatVector.broadcast(F, scales[blk]), d1 = FloatVector.broadcast(F, scales[blk + 1]);
+            a0 = ta.fma(d0, a0);
+            a1 = ta.fma(d1, a1);
+            b0 = tb.fma(d0, b0);
+            b1 = tb.fma(d1, b1);
+        }
+        out[0] = a0.blend(a1, UPPER_HALF).reduceLanes(VectorOperators.ADD);
+        out[1] = b0.blend(b1, UPPER_HALF).reduceLanes(VectorOperators.ADD);
+        if (p < k) {
+            out[0] += q4Block(x, xa + p, cs, c + p / 2, scales[blk]);
+            out[1] += q4Block(x, xb + p, cs, c + p / 2, scales[blk]);
+        }
+    }
+
+    /** d · x·W over one Q4_0 block at c (x in natural order): the int-lane loops' odd last block. */
+    private static float q4Block(float[] x, int xi, MemorySegment cs, long c, float d) {
+        FloatVector t = FloatVector.zero(F);
+        for (int j = 0; j < 16; j += F.length()) {
+            IntVector bv = ints(bytes(cs, c + j));
+            t = hi(bv).fma(FloatVector.fromArray(F, x, xi + 16 + j), lo(bv).fma(FloatVector.fromArray(F, x, xi + j), t));
+        }
+        return d * t.reduceLanes(VectorOperators.ADD);
     }
 }
