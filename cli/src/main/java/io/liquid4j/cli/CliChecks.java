@@ -26,6 +26,11 @@ final class CliChecks {
     }
 
     /** An input file that must exist and be readable. */
+    /** --cfg: a finite guidance scale ≥ 0 (1 = no guidance). */
+    static void cfg(double cfg) {
+        if (!(cfg >= 0) || Double.isInfinite(cfg)) throw new IllegalArgumentException("--cfg " + cfg + ": must be a finite number ≥ 0 (1 = no guidance)");
+    }
+
     static void inputFile(Path file, String option) {
         if (file == null) return;
         if (!Files.exists(file)) throw new IllegalArgumentException(option + " " + file + ": no such file");

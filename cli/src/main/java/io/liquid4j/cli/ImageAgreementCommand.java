@@ -62,7 +62,7 @@ final class ImageAgreementCommand implements Callable<Integer> {
     @Mixin WeightCheckOption checkOption;
 
     @Override public Integer call() throws IOException {
-        if (!(cfg >= 0) || Double.isInfinite(cfg)) throw new IllegalArgumentException("--cfg " + cfg + ": must be a finite number ≥ 0 (1 = no guidance)");
+        CliChecks.cfg(cfg);
         if (batchSize < 1) throw new IllegalArgumentException("--batch-size " + batchSize + ": must be at least 1");
         DType modelType = GenerateCommand.parseDType(dtype), referenceType = GenerateCommand.parseDType(referenceDType);
         Device dev = deviceOption.device();

@@ -81,7 +81,7 @@ final class ImagineCommand implements Callable<Integer> {
         if (out == null && codesOut == null) throw new IllegalArgumentException("give --out (a PNG) and/or --codes-out (a JSON file): otherwise nothing is kept");
         if (n <= 0) throw new IllegalArgumentException("--n must be at least 1, got " + n);
         if (n > MAX_IMAGES) throw new IllegalArgumentException("--n " + n + ": at most " + MAX_IMAGES + " images per run (run it several times with different --seed)");
-        if (!(cfg >= 0) || Double.isInfinite(cfg)) throw new IllegalArgumentException("--cfg " + cfg + ": must be a finite number ≥ 0 (1 = no guidance)");
+        CliChecks.cfg(cfg);
         Device dev = deviceOption.device();
         SamplingParams sampling = CliChecks.sampling(temperature, topK, topP, seed);
         DType weightType = GenerateCommand.parseDType(dtype);

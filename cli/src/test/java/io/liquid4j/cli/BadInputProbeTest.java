@@ -208,6 +208,12 @@ class BadInputProbeTest {
         c.add(new Case("perplexity missing data", 1, "--data .*: no such file", d -> List.of("eval", "perplexity", "--model", L, "--data", d.resolve("x.txt").toString())));
         c.add(new Case("perplexity seq-len beyond context", 1, "--seq-len 100000 exceeds the model's context of 128", d -> List.of("eval", "perplexity", "--model", L, "--data", text.toString(), "--seq-len", "100000")));
         c.add(new Case("perplexity stride 0", 1, "--stride 0: must be at least 1", d -> List.of("eval", "perplexity", "--model", L, "--data", text.toString(), "--stride", "0")));
+        c.add(new Case("image-agreement missing prompts", 1, "--prompts .*: no such file", d -> List.of("eval", "image-agreement", "--model", L, "--reference", L,
+                "--prompts", d.resolve("p.txt").toString())));
+        c.add(new Case("image-agreement negative cfg", 1, "--cfg -2\\.0: must be a finite number", d -> List.of("eval", "image-agreement", "--model", L, "--reference", L,
+                "--prompts", text.toString(), "--cfg", "-2")));
+        c.add(new Case("image-agreement batch size 0", 1, "--batch-size 0: must be at least 1", d -> List.of("eval", "image-agreement", "--model", L, "--reference", L,
+                "--prompts", text.toString(), "--batch-size", "0")));
         c.add(new Case("perplexity NaN weights", 1, Pattern.quote(UP) + ": 3 non-finite", d -> List.of("eval", "perplexity", "--model", nan.toString(), "--data", text.toString())));
         c.add(new Case("init out exists", 1, "--out .* already exists", d -> List.of("init", "--config", liquid.resolve("config.json").toString(), "--tokenizer",
                 liquid.resolve("tokenizer.json").toString(), "--out", keep(d.resolve("model")))));

@@ -30,7 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * of tens). The preferred shape is the machine's: 16 float lanes on AVX-512, 8 on AVX2 — the test
  * suite runs the CPU kernel tests a second time under {@code -XX:MaxVectorSize=32} for the AVX2
  * shape. Shapes below 8 float lanes have no byte species of V lanes: {@link #usable()} is false
- * there and the backend dequantizes instead.
+ * there and the backend dequantizes instead. Each loop writes its decoding out in full rather
+ * than calling a helper that takes and returns vectors: C2 boxed such a helper's vectors in the
+ * BF16 GEMV ({@link GemvBf16}).
  */
 final class QuantGemv {
     /** Largest number of x rows served here (x stays in L2); more rows dequantize W once and take the GEMM. */
