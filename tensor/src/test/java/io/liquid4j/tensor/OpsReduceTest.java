@@ -161,6 +161,20 @@ class OpsReduceTest {
     }
 
     @Test
+    void f32SumsOverLeadingDimsAreTheDoubleSumInRowOrder() {
+        // the vectorised column path (inner > 1) sums each output in double, rows in order: the
+        // scalar loop's bits, including the tails past whole vectors and tasks that split a block
+        for (int[] shape : new int[][] {{5, 3, 37}, {16, 20011}, {3, 2, 8}, {7, 9}}) {
+            float[] x = uniform(shape.length * 31 + shape[0], (int) Tensor.numel(shape), -3, 3);
+            for (int dim = 0; dim < shape.length - 1; dim++) {
+                double[] e = ref(x, shape, dim, R.SUM);
+                float[] got = tensor(x, shape).sum(dim, true).toFloatArray();
+                for (int i = 0; i < e.length; i++) assertEquals((float) e[i], got[i], "sum dim " + dim + " of " + Arrays.toString(shape) + " [" + i + "]");
+            }
+        }
+    }
+
+    @Test
     void bigSumAccuracy() {
         int n = 300007;
         float[] x = uniform(9, n, 0, 1);
