@@ -41,24 +41,9 @@ final class GemmGemv {
 
     private GemmGemv() {}
 
-    /**
-     * Short W rows or few of them hand m > {@link #MAX_M} back to the blocked path: with k below
-     * this and m above {@link #SHORT_ROWS_MAX_M}, or n below {@link #MIN_N_ROWS_OF_W}, the per-call
-     * work of the row loops outweighs their saving. Measured on Zen 3 (AVX2; 16 products of
-     * [m, k]·[k, n]ᵀ, F32, a conv filter gradient's shapes, µs, row loops vs blocked): m 32, n 288,
-     * k 256 2124-2155 vs 1153-1297 and k 512 3290 vs 2326; m 24, n 576, k 256 3312 vs 1925;
-     * m 16, n 27, k 1024 749-808 vs 518-546. Kept on the row loops: m 16, n 144, k 1024 1613 vs
-     * 1883-2073; m 16, n 48, k 1024 448 vs 783; m 8, n 64, k 512 201 vs 523; m 24, n 768, k 768
-     * 10299 vs 14255; m 32, n 768, k 2048 22817 vs 33528; m 32, n 2048, k 768 and m 32, n 72,
-     * k 1024 alike.
-     */
-    static final int SHORT_ROWS_K = 768, SHORT_ROWS_MAX_M = 16, MIN_N_ROWS_OF_W = 32;
-
     /** True when this path is the faster one for the product. */
     static boolean suits(GemmArgs g) {
-        if (g.m() <= MAX_M) return true;
-        if (!g.transB() || g.m() > (g.bType() == DType.F32 ? MAX_M_ROWS_OF_W : MAX_M_ROWS_OF_W16)) return false;
-        return g.n() >= MIN_N_ROWS_OF_W && (g.k() >= SHORT_ROWS_K || g.m() <= SHORT_ROWS_MAX_M);
+        return g.m() <= MAX_M || g.transB() && g.m() <= (g.bType() == DType.F32 ? MAX_M_ROWS_OF_W : MAX_M_ROWS_OF_W16);
     }
 
     static void multiply(GemmArgs g) {
