@@ -81,7 +81,7 @@ final class ImageAgreementCommand implements Callable<Integer> {
         int[] uncond = seq.unconditionalPrompt();
         int steps = layout.tokensPerImage(), pad = Math.max(files.tokenizer().tokenToId("<pad>"), 0);
 
-        // one model in memory at a time: the reference's codes first
+        // the reference first: its model is unreachable once its codes are drawn (the tensors' cleaner frees it)
         int[][] want = inBatches(generator(reference, referenceType, dev, layout), "reference", ids, uncond, steps, pad, null);
         ImageGenerator candidate = generator(model, modelType, dev, layout);
         int[][] own = inBatches(candidate, "free-running", ids, uncond, steps, pad, null);
