@@ -25,12 +25,12 @@ final class CliChecks {
         return new SamplingParams(temperature, topK, topP, seed);
     }
 
-    /** An input file that must exist and be readable. */
     /** --cfg: a finite guidance scale ≥ 0 (1 = no guidance). */
     static void cfg(double cfg) {
         if (!(cfg >= 0) || Double.isInfinite(cfg)) throw new IllegalArgumentException("--cfg " + cfg + ": must be a finite number ≥ 0 (1 = no guidance)");
     }
 
+    /** An input file that must exist and be readable. */
     static void inputFile(Path file, String option) {
         if (file == null) return;
         if (!Files.exists(file)) throw new IllegalArgumentException(option + " " + file + ": no such file");

@@ -183,11 +183,13 @@ final class QuantGemv {
     private static float scale(MemorySegment seg, long off) { return Float.float16ToFloat(seg.get(I16_LE, off)); }
 
     /**
-     * The F16 scales of one row (at s) as floats into out: the int-lane Q4_0 loops read them from
-     * an array, because a second segment read inside their loop body cost 2.5× (a throwaway
-     * single-thread test on Zen 3 from L2: 4.3 against 10.7 G weights/s; the loop holds more live
-     * values than the x86 registers, and the segment's checks are reloaded every pass). Q8_0's
-     * int-lane loop, smaller, measured no faster with the array (DecodeBench, alternating).
+     * The F16 scales of one row (at s) as floats into out. The int-lane Q4_0 loops and both
+     * four-row loops read them from this array: a segment read inside their larger loop bodies
+     * made the Q4_0 one-row loop 2.5× slower (a throwaway single-thread test on Zen 3 from L2: 4.3
+     * against 10.7 G weights/s) and the Q8_0 four-row loop 2× slower than the pairs — those loops
+     * hold more live values than the x86 registers, and the segment's checks are reloaded every
+     * pass. Q8_0's one- and two-row loops, smaller, measured no faster with the array
+     * (DecodeBench, alternating), so they keep their segment reads.
      */
     private static void rowScales(MemorySegment seg, long s, float[] out) {
         for (int b = 0; b < out.length; b++) out[b] = scale(seg, s + 2L * b);
