@@ -221,7 +221,13 @@ public final class GpuBench {
         }
     }
 
+    /**
+     * Sections to run, default all: base (D2D copy, GEMM, host transfers), attention, xent, rows.
+     * bench/gpu-check.sh runs each in a JVM of its own, so that a kernel fault in one (a broken CUDA
+     * context is sticky) does not lose the others' numbers.
+     */
     public static void main(String[] args) {
+        java.util.Set<String> sections = args.length == 0 ? java.util.Set.of("base", "attention", "xent", "rows") : java.util.Set.of(args);
         Device gpu = Device.cuda(0);
         if (!Backends.isAvailable(gpu)) {
             System.out.println("CUDA unavailable: " + Backends.cudaUnavailableReason());
@@ -232,6 +238,14 @@ public final class GpuBench {
         System.out.println(be.describe());
         Generator g = new Generator(1);
 
+        if (sections.contains("base")) base(g, gpu);
+        if (sections.contains("attention")) attention(g, gpu);
+        if (sections.contains("xent")) linearCrossEntropy(g, gpu);
+        if (sections.contains("rows")) rows(g, gpu);
+        System.out.println("allocator: peak " + be.allocator().peakBytes() + " B, reserved " + be.allocator().reservedBytes() + " B");
+    }
+
+    static void base(Generator g, Device gpu) {
         long copyBytes = 1L << 30;
         try (Tensor a = Tensor.zeros(DType.U8, gpu, (int) copyBytes); Tensor b = Tensor.empty(DType.U8, gpu, (int) copyBytes)) {
             double ms = time(3, 10, () -> be.copy(a, b));
@@ -259,9 +273,9 @@ public final class GpuBench {
         for (String c : be.gemmChoices()) System.out.println("GEMM_ALGO " + c);
 
         transfers(gpu);
-        attention(g, gpu);
-        linearCrossEntropy(g, gpu);
+    }
 
+    static void rows(Generator g, Device gpu) {
         // Cross-check of the float4 row kernels (liquid4j.rows = 0, the default) against
         // the scalar kernels (1) at sizes CudaParityTest does not cover; gw also checked for run-to-run equality.
         for (int n : new int[] {1024, 1028, 2048, 4096, 6000, 8192, 12000}) checkVariants(g, gpu, 300, n);
@@ -289,6 +303,5 @@ public final class GpuBench {
                 System.clearProperty("liquid4j.rows");
             }
         }
-        System.out.println("allocator: peak " + be.allocator().peakBytes() + " B, reserved " + be.allocator().reservedBytes() + " B");
     }
 }

@@ -9,15 +9,21 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the @Test methods of the given classes without Maven or the JUnit launcher — for
  * bench/gpu-check.sh on a GPU machine that has a JRE but no Maven repository. Exit code 1 on
- * any failure; an assumption failure counts as skipped.
+ * any failure; an assumption failure counts as skipped. An argument {@code Class#a,b} runs only
+ * the methods a and b of Class, {@code Class!a,b} all but those (so that a test that may leave
+ * the CUDA context broken can run in a JVM of its own).
  */
 public final class GpuTestRunner {
     public static void main(String[] args) throws Exception {
         int pass = 0, fail = 0, skip = 0;
-        for (String cn : args) {
-            Class<?> c = Class.forName(cn);
+        for (String arg : args) {
+            int cut = Math.max(arg.indexOf('#'), arg.indexOf('!'));
+            Class<?> c = Class.forName(cut < 0 ? arg : arg.substring(0, cut));
+            java.util.Set<String> named = cut < 0 ? java.util.Set.of() : java.util.Set.of(arg.substring(cut + 1).split(","));
+            boolean only = cut >= 0 && arg.charAt(cut) == '#';
             for (Method m : c.getDeclaredMethods()) {
                 if (!m.isAnnotationPresent(Test.class)) continue;
+                if (cut >= 0 && named.contains(m.getName()) != only) continue;
                 var ctor = c.getDeclaredConstructor();
                 ctor.setAccessible(true);
                 Object o = ctor.newInstance();
