@@ -27,7 +27,7 @@ cp "$m2"/org/junit/jupiter/junit-jupiter-api/5.14.1/junit-jupiter-api-5.14.1.jar
    "$m2"/org/apiguardian/apiguardian-api/1.1.2/apiguardian-api-1.1.2.jar \
    "$m2"/info/picocli/picocli/4.7.7/picocli-4.7.7.jar .gpu-carry/lib/
 tmp=$(mktemp -d)
-jlink --add-modules java.base,jdk.incubator.vector,java.logging,java.management,jdk.unsupported \
+jlink --add-modules java.base,java.desktop,jdk.incubator.vector,java.logging,java.management,jdk.unsupported \
     --strip-debug --no-man-pages --no-header-files --output "$tmp/jre" 2>/dev/null
 tar -czf .gpu-carry/jre.tar.gz -C "$tmp" jre
 rm -rf "$tmp"

@@ -183,6 +183,7 @@ for L in 1024 4096 16384; do
 done
 printf "%-18s %9s ms %9s ms (eager) %9s ms (compiled)   peak MiB: %s / %s / %s\n" "xent fwd+bwd" "$(r xent_fwdbwd_ms)" \
     "$(r torch_xent_eager_ms)" "$(r torch_xent_compiled_ms)" "$(r xent_peak_mib)" "$(r torch_xent_eager_peak_mib)" "$(r torch_xent_compiled_peak_mib)"
+printf "%-18s %9s ms   peak MiB %s   (2 GiB logit chunks instead of 512 MiB)\n" "xent chunk 2 GiB" "$(r xent_fwdbwd_ms_chunk2g)" "$(r xent_peak_mib_chunk2g)"
 for L in 8192 32768; do printf "%-18s %9s GB/s %5s of copy\n" "attn decode kv=$L" "$(r attn_decode_$L)" "$(awk -v a="$(r attn_decode_$L)" -v b="${copy:-0}" 'BEGIN{if(b>0&&a>0)printf "%.0f%%",100*a/b; else print "?"}')"; done
 pct() { awk -v a="${1:-0}" -v b="${copy:-0}" 'BEGIN{if(b>0)printf "%.0f%%",100*a/b; else print "?"}'; }
 printf "%-18s %9s %5s | %12s %5s\n" "row kernel" "GB/s" "copy" "scalar(before)" ""

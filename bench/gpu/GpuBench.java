@@ -110,13 +110,19 @@ public final class GpuBench {
                     w.zeroGrad();
                 }
             };
-            step.run();
-            be.synchronize();
-            be.allocator().resetPeak();
-            long base = be.allocator().allocatedBytes();
-            double ms = time(1, 3, step);
-            result("xent_fwdbwd_ms", ms, "ms");
-            result("xent_peak_mib", (be.allocator().peakBytes() - base) / 1048576.0, "MiB");
+            // the default chunk (512 MiB of F32 logits: 504 rows), then 2 GiB (2016 rows): fewer passes over gWeight
+            for (String chunk : new String[] {"", "2147483648"}) {
+                if (!chunk.isEmpty()) System.setProperty("liquid4j.xent.chunkBytes", chunk);
+                step.run();
+                be.synchronize();
+                be.allocator().resetPeak();
+                long base = be.allocator().allocatedBytes();
+                double ms = time(1, 3, step);
+                String sfx = chunk.isEmpty() ? "" : "_chunk2g";
+                result("xent_fwdbwd_ms" + sfx, ms, "ms");
+                result("xent_peak_mib" + sfx, (be.allocator().peakBytes() - base) / 1048576.0, "MiB");
+                System.clearProperty("liquid4j.xent.chunkBytes");
+            }
             x.close();
             w.close();
         }

@@ -77,6 +77,28 @@ public interface Backend {
     void matmul(Tensor a, Tensor w, Tensor out, boolean accumulate);
 
     /**
+     * Whether {@link #matmulLowPrecision} multiplies 16-bit operands natively (tensor cores), so that
+     * callers holding both operands in BF16/F16 should use it rather than {@link #matmul}, which
+     * widens a 16-bit weight to F32 first. False by default (the CPU decodes 16-bit weights to f32
+     * inside its GEMM either way).
+     */
+    default boolean hasLowPrecisionGemm() { return false; }
+
+    /**
+     * out[b] (+)= a[b] · w[b] with a and w both BF16 or both F16 (any GEMM-compatible strides),
+     * F32 accumulation, out contiguous F32 (a backend may accept BF16/F16 out too). The default is
+     * the composed reference: a widened to F32, then {@link #matmul}.
+     */
+    default void matmulLowPrecision(Tensor a, Tensor w, Tensor out, boolean accumulate) {
+        if (a.dtype() != w.dtype() || a.dtype() == DType.F32 || !a.dtype().isFloating()) {
+            throw new IllegalArgumentException("matmulLowPrecision needs both operands BF16 or both F16, got " + a.dtype() + " and " + w.dtype());
+        }
+        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            matmul(a.to(DType.F32), w, out, accumulate);
+        }
+    }
+
+    /**
      * out = x·Wᵀ for x contiguous F32 [m, k] and a quantized W [n, k] ({@link F#linear(Tensor,
      * QuantizedWeight, Tensor)}), out contiguous F32 [m, n]. The default dequantizes W to F32 and
      * multiplies: the composed reference.
@@ -225,8 +247,10 @@ public interface Backend {
      * {@link #crossEntropy} of the LM head's logits, hidden [N, H] · weightᵀ ([V, H]), with
      * Gemma 2's final-logit softcap c·tanh(logits / c) applied first (softcap 0 = none), without
      * ever holding the [N, V] logits: loss and lse (contiguous F32 [N]) as in crossEntropy, of the
-     * capped logits. hidden is contiguous F32; weight F32/BF16/F16 with unit stride along H.
-     * Default: {@link LinearCrossEntropyChunked}, row chunks over {@link #matmul} and the
+     * capped logits. hidden is contiguous F32, or in the weight's BF16/F16 dtype when
+     * {@link #hasLowPrecisionGemm} (then the GEMMs run on 16-bit operands: the backward rounds each
+     * chunk's dlogits to that dtype, as mixed-precision training does); weight F32/BF16/F16 with
+     * unit stride along H. Default: {@link LinearCrossEntropyChunked}, row chunks over {@link #matmul} and the
      * crossEntropy kernels.
      */
     default void linearCrossEntropy(Tensor hidden, Tensor weight, Tensor targets, long ignoreIndex, double zLoss, double softcap,

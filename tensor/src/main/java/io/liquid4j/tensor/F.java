@@ -519,7 +519,10 @@ public final class F {
         }
         int n = hidden.size(0);
         Device dev = hidden.device();
-        Tensor h = noGrad(() -> hidden.to(DType.F32).contiguous());
+        // both 16-bit on a backend with native 16-bit GEMMs (BF16 training on CUDA): the GEMMs stay
+        // 16-bit (exact operands forward, dlogits rounded backward); otherwise exact F32 activations
+        boolean low = hidden.dtype() == weight.dtype() && hidden.dtype() != DType.F32 && hidden.backend().hasLowPrecisionGemm();
+        Tensor h = noGrad(() -> low ? hidden.contiguous() : hidden.to(DType.F32).contiguous());
         Tensor w = noGrad(weight::contiguous);
         Tensor t = noGrad(targets::contiguous);
         Tensor rowLoss = Tensor.empty(DType.F32, dev, n), lse = Tensor.empty(DType.F32, dev, n);

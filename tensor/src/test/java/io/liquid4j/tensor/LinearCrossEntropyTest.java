@@ -154,6 +154,41 @@ class LinearCrossEntropyTest {
         }
     }
 
+    /**
+     * The 16-bit path (hidden in the weight's BF16, GEMMs through matmulLowPrecision: CUDA's route
+     * for BF16 training), here on the CPU's composed default: the forward equals the F32 path on the
+     * same (exactly widened) values; the backward differs only by the dlogits rounded to BF16.
+     */
+    @Test
+    void sixteenBitOperandsMatchTheF32PathWithinDlogitsRounding() {
+        int n = 9, h = 16, v = 40;
+        Tensor hid = in(82, -1, 1, n, h).to(DType.BF16), w = in(83, -1, 1, v, h).to(DType.BF16);
+        Tensor hid32 = hid.to(DType.F32);
+        Tensor t = Tensor.fromArray(new long[] {0, 39, 5, -1, 4, 7, 2, 11, 30}, n);
+        for (double cap : new double[] {0, 2.5}) {
+            Tensor[] loss = new Tensor[2], lse = new Tensor[2], gh = new Tensor[2], gw = new Tensor[2];
+            Tensor gLoss = Tensor.full(0.5, DType.F32, n);
+            int k = 0;
+            for (Tensor x : new Tensor[] {hid32, hid}) {
+                loss[k] = Tensor.empty(DType.F32, n);
+                lse[k] = Tensor.empty(DType.F32, n);
+                gh[k] = Tensor.empty(DType.F32, n, h);
+                gw[k] = Tensor.zeros(DType.F32, Device.CPU, v, h);
+                LinearCrossEntropyChunked.forward(CpuBackend.INSTANCE, x, w, t, -1, 1e-3, cap, loss[k], lse[k], 4);
+                LinearCrossEntropyChunked.backward(CpuBackend.INSTANCE, x, w, t, -1, 1e-3, cap, lse[k], gLoss, gh[k], gw[k], 4);
+                k++;
+            }
+            assertClose("loss cap " + cap, loss[0].toFloatArray(), loss[1].toFloatArray(), 1e-6);
+            assertClose("lse cap " + cap, lse[0].toFloatArray(), lse[1].toFloatArray(), 1e-6);
+            assertClose("grad hidden cap " + cap, gh[0].toFloatArray(), gh[1].toFloatArray(), 1e-2);
+            assertClose("grad weight cap " + cap, gw[0].toFloatArray(), gw[1].toFloatArray(), 1e-2);
+            assertTrue(!java.util.Arrays.equals(gw[0].toFloatArray(), gw[1].toFloatArray()), "the 16-bit backward really rounded dlogits");
+        }
+        Tensor l16 = Tensor.empty(DType.F32, n), s16 = Tensor.empty(DType.F32, n);
+        assertThrows(IllegalArgumentException.class, () -> LinearCrossEntropyChunked.forward(CpuBackend.INSTANCE, hid.to(DType.F16), w, t, -1, 0, 0, l16, s16, 4),
+                "F16 hidden with a BF16 weight");
+    }
+
     @Test
     void rowsPerChunkFollowsTheBudget() {
         assertEquals(504, LinearCrossEntropyChunked.rowsPerChunk(4096, 264_192), "512 MiB of F32 logits at V = 264,192, whole 8-row tiles");

@@ -381,8 +381,11 @@ public final class CudaBackend implements Backend {
         CudaLinear.matmul(this, a, w, out, accumulate);
     }
 
-    /** Low-precision GEMM (a and w both BF16 or both F16, f32 accumulation; out F32/BF16/F16 contiguous) for fast paths and benchmarks. */
-    public void matmulLowPrecision(Tensor a, Tensor w, Tensor out, boolean accumulate) {
+    /** Tensor cores: 16-bit GEMMs run natively. */
+    @Override public boolean hasLowPrecisionGemm() { return true; }
+
+    /** Low-precision GEMM on cuBLASLt (a and w both BF16 or both F16, f32 accumulation; out F32/BF16/F16 contiguous). */
+    @Override public void matmulLowPrecision(Tensor a, Tensor w, Tensor out, boolean accumulate) {
         CudaLinear.matmulLowPrecision(this, a, w, out, accumulate);
     }
 

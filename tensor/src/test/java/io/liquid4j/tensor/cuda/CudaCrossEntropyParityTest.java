@@ -51,11 +51,14 @@ class CudaCrossEntropyParityTest {
         String key = "liquid4j.xent.chunkBytes";
         System.setProperty(key, Long.toString(4L * v * 8));   // 8 rows per chunk: 5 chunks
         try {
-            for (DType wt : new DType[] {DType.F32, DType.BF16}) {
+            // F32 hidden with F32 / BF16 weights (exact F32 GEMMs), then BF16 hidden with a BF16 weight:
+            // CUDA's 16-bit GEMMs (the CPU widens the same values; dlogits rounded on the GPU only)
+            for (DType[] types : new DType[][] {{DType.F32, DType.F32}, {DType.F32, DType.BF16}, {DType.BF16, DType.BF16}}) {
+                DType ht = types[0], wt = types[1];
                 for (double[] c : new double[][] {{0, 0}, {1e-4, 0}, {1e-3, 3.0}}) {
                     try (var scope = TensorScope.open()) {
-                        String what = wt + " z=" + c[0] + " cap=" + c[1];
-                        Tensor hs = rnd(1, 1, n, h), ws = rnd(2, 0.3, v, h).to(wt), ts = Tensor.fromArray(t, n);
+                        String what = "hidden " + ht + " weight " + wt + " z=" + c[0] + " cap=" + c[1];
+                        Tensor hs = rnd(1, 1, n, h).to(ht), ws = rnd(2, 0.3, v, h).to(wt), ts = Tensor.fromArray(t, n);
                         float[][] res = new float[2][];
                         float[][] gh = new float[2][], gw = new float[2][];
                         int k = 0;
@@ -70,7 +73,7 @@ class CudaCrossEntropyParityTest {
                             k++;
                         }
                         assertEquals(res[0][0], res[1][0], 1e-4 * Math.max(1, Math.abs(res[0][0])), what + ": loss");
-                        assertRel(what + ": grad hidden", gh[0], gh[1], wt == DType.BF16 ? 1e-3 : 1e-4);
+                        assertRel(what + ": grad hidden", gh[0], gh[1], ht == DType.BF16 ? 1e-2 : wt == DType.BF16 ? 1e-3 : 1e-4);
                         assertRel(what + ": grad weight", gw[0], gw[1], wt == DType.BF16 ? 1e-2 : 1e-4);
                     }
                 }
