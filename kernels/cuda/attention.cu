@@ -79,6 +79,11 @@ __device__ __forceinline__ void mma16816(float (&c)[4], const unsigned (&a)[4], 
 }
 
 template <bool BF16>
+__device__ __forceinline__ float to_f32(unsigned short x) {
+    if constexpr (BF16) return bf16_bits_to_f32(x);
+    else return __half2float(__ushort_as_half(x));
+}
+template <bool BF16>
 __device__ __forceinline__ unsigned short to16(float x) {
     if constexpr (BF16) return f32_to_bf16_bits(x);
     else return __half_as_ushort(__float2half_rn(x));
@@ -119,17 +124,79 @@ __device__ __forceinline__ void tile_load_f32(unsigned short* s, const float* g,
     }
 }
 
+// ---- sm_80+ data movement: cp.async (global → shared without registers) and ldmatrix ----------------
+__device__ __forceinline__ unsigned smem_addr(const void* p) { return (unsigned)__cvta_generic_to_shared(p); }
+
+// 16 bytes global → shared; src_bytes 0 fills the 16 bytes with zeros (src is not read).
+__device__ __forceinline__ void cp_async16(void* dst, const void* src, int src_bytes) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(smem_addr(dst)), "l"(src), "r"(src_bytes));
+#endif
+}
+__device__ __forceinline__ void cp_async_commit() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.commit_group;\n" ::);
+#endif
+}
+template <int N>
+__device__ __forceinline__ void cp_async_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.wait_group %0;\n" ::"n"(N));
+#endif
+}
+// Four 8×8 16-bit matrices; lanes 8i..8i+7 give the row addresses of matrix i, register i receives
+// (row lane/4, cols 2·(lane%4), +1) of matrix i — with .trans, of its transpose.
+__device__ __forceinline__ void ldsm_x4(unsigned (&r)[4], const unsigned short* p) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(smem_addr(p)));
+#endif
+}
+__device__ __forceinline__ void ldsm_x4_t(unsigned (&r)[4], const unsigned short* p) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3]) : "r"(smem_addr(p)));
+#endif
+}
+// Two floats → packed 16-bit pair (lo in the low half), round to nearest even, one instruction.
+template <bool BF16>
+__device__ __forceinline__ unsigned pack16_rn(float lo, float hi) {
+    unsigned r = 0;
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+    if constexpr (BF16) asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
+    else asm("cvt.rn.f16x2.f32 %0, %1, %2;\n" : "=r"(r) : "f"(hi), "f"(lo));
+#endif
+    return r;
+}
+
+// Asynchronous tile_load16: the same rows and zeros, through cp.async (caller commits and waits).
+template <int D, int NT>
+__device__ __forceinline__ void tile_load16_async(unsigned short* s, const unsigned short* g, long long stride, int rows, int valid) {
+    constexpr int V = D / 8;
+    for (int i = threadIdx.x; i < rows * V; i += NT) {
+        int r = i / V, c = i % V;
+        bool ok = r < valid;
+        cp_async16(s + r * (D + 8) + c * 8, ok ? g + r * stride + c * 8 : g, ok ? 16 : 0);
+    }
+}
+
 // ---- forward on tensor cores ------------------------------------------------------------------------
 // Block: BR = 16·NW queries of one (b, h); warp w owns query rows 16w..16w+15 and keeps their S
 // tile, running max/sum and O accumulator in registers (FA2). Key tiles of BC keys stream through
-// shared memory; only the tiles that hold a visible key for some row of the block are visited.
+// shared memory in two stages (cp.async: tile i+1 loads while tile i is multiplied); K and V
+// fragments come from ldmatrix (V transposed on the way). Only the tiles that hold a visible key
+// for some row of the block are visited, and only the tiles that cut through some row's visible
+// range (or have segment ids) pay for the per-element mask. QREG (D ≤ 128): Q's A fragments stay in
+// registers for the whole block, and the Q tile is staged in the second K/V buffer (smem 4·BC·P);
+// at D 256 they would not fit beside the 16×256 O accumulator, so Q keeps its own tile.
 template <int D, int BC, int NW, bool BF16>
 __device__ __forceinline__ void attn_fwd_mma(const AttnArgs& a) {
     constexpr int BR = 16 * NW, NT = 32 * NW, P = D + 8;
+    constexpr bool QREG = D <= 128;
+    static_assert(2 * BC >= BR, "the Q tile is staged in one K+V stage");
     extern __shared__ __align__(16) unsigned short smem[];
-    unsigned short* sQ = smem;
-    unsigned short* sK = sQ + BR * P;
-    unsigned short* sV = sK + BC * P;
+    unsigned short* sQ = QREG ? smem + 2 * BC * P : smem;             // QREG: aliases stage 1
+    unsigned short* sKV = QREG ? smem : smem + BR * P;                // stage s: K at sKV + 2·s·BC·P, V after it
 
     const long long tiles = (a.lq + BR - 1) / BR;
     const long long bh = blockIdx.x / tiles;
@@ -139,58 +206,116 @@ __device__ __forceinline__ void attn_fwd_mma(const AttnArgs& a) {
     const int qvalid = (int)min((long long)BR, a.lq - q0);
     const float scale = (float)__longlong_as_double(a.scaleBits);
     const float softcap = (float)__longlong_as_double(a.softcapBits);
+    const float scaleLog2 = scale * L4J_LOG2E;
 
     const unsigned short* qg = (const unsigned short*)a.q + b * a.qsb + h * a.qsh + q0 * a.qsl;
     const unsigned short* kg = (const unsigned short*)a.k + b * a.ksb + hk * a.ksh;
     const unsigned short* vg = (const unsigned short*)a.v + b * a.vsb + hk * a.vsh;
-    tile_load16<D, NT>(sQ, qg, a.qsl, BR, qvalid);
 
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const long long qi0 = q0 + warp * 16 + g, qi1 = qi0 + 8;       // this thread's two query rows
     const long long p0 = a.offset + qi0, p1 = a.offset + qi1;     // their key slots
+    // each row's visible key range (before segments); a row past lq sees nothing
+    const long long lo0 = attn_key_lo(a, b, p0), lo1 = attn_key_lo(a, b, p1);
+    const long long hi0 = qi0 < a.lq ? attn_key_hi(a, b, p0) : -1, hi1 = qi1 < a.lq ? attn_key_hi(a, b, p1) : -1;
+    const int sg0 = a.seg && qi0 < a.lq ? iptr(a.seg)[b * a.lk + p0] : 0, sg1 = a.seg && qi1 < a.lq ? iptr(a.seg)[b * a.lk + p1] : 0;
 
-    // keys any row of the block may see: keyLo/keyHi are nondecreasing in the slot
+    // keys any row of the block may see, and the keys every row sees (keyLo/keyHi are nondecreasing in the slot)
     const long long pFirst = a.offset + q0, pLast = a.offset + q0 + qvalid - 1;
     const long long kLo = attn_key_lo(a, b, pFirst), kHi = attn_key_hi(a, b, pLast);
+    const long long allLo = attn_key_lo(a, b, pLast), allHi = attn_key_hi(a, b, pFirst);
+
+    tile_load16_async<D, NT>(sQ, qg, a.qsl, BR, qvalid);
+    cp_async_commit();
+    if (kLo < kHi) {
+        const int kv = (int)min((long long)BC, a.lk - kLo);
+        tile_load16_async<D, NT>(sKV, kg + kLo * a.ksl, a.ksl, BC, kv);
+        tile_load16_async<D, NT>(sKV + BC * P, vg + kLo * a.vsl, a.vsl, BC, kv);
+    }
+    cp_async_commit();
+
+    unsigned qf[QREG ? D / 16 : 1][4];
+    if constexpr (QREG) {
+        cp_async_wait<1>();   // the Q group
+        __syncthreads();
+#pragma unroll
+        for (int kk = 0; kk < D / 16; kk++) {
+            const unsigned short* qa = sQ + (warp * 16 + g) * P + kk * 16 + 2 * t;
+            qf[kk][0] = ld32(qa); qf[kk][1] = ld32(qa + 8 * P); qf[kk][2] = ld32(qa + 8); qf[kk][3] = ld32(qa + 8 * P + 8);
+        }
+        __syncthreads();      // Q read by every warp before stage 1 is overwritten
+    }
 
     float o[D / 8][4];
 #pragma unroll
     for (int n = 0; n < D / 8; n++) o[n][0] = o[n][1] = o[n][2] = o[n][3] = 0.f;
     float m0 = -INFINITY, m1 = -INFINITY, l0 = 0.f, l1 = 0.f;   // running max (log2 domain), partial sums
 
-    for (long long j0 = kLo; j0 < kHi; j0 += BC) {
-        __syncthreads();   // previous tile fully consumed (and sQ written, first time)
-        const int kvalid = (int)min((long long)BC, a.lk - j0);
-        tile_load16<D, NT>(sK, kg + j0 * a.ksl, a.ksl, BC, kvalid);
-        tile_load16<D, NT>(sV, vg + j0 * a.vsl, a.vsl, BC, kvalid);
+    const int ldRow = (lane & 7) + ((lane >> 4) << 3), ldCol = ((lane >> 3) & 1) << 3;    // K: matrices (n, k), (n, k+8), (n+8, k), (n+8, k+8)
+    const int ltRow = (lane & 7) + (((lane >> 3) & 1) << 3), ltCol = (lane >> 4) << 3;    // V: matrices (k, n), (k+8, n), (k, n+8), (k+8, n+8)
+    int stage = 0;
+    for (long long j0 = kLo; j0 < kHi; j0 += BC, stage ^= 1) {
+        if (j0 + BC < kHi) {   // next tile into the other stage (free: the loop's last barrier)
+            const long long jn = j0 + BC;
+            const int kv = (int)min((long long)BC, a.lk - jn);
+            unsigned short* nk = sKV + 2 * (stage ^ 1) * BC * P;
+            tile_load16_async<D, NT>(nk, kg + jn * a.ksl, a.ksl, BC, kv);
+            tile_load16_async<D, NT>(nk + BC * P, vg + jn * a.vsl, a.vsl, BC, kv);
+            cp_async_commit();
+            cp_async_wait<1>();
+        } else {
+            cp_async_wait<0>();
+        }
         __syncthreads();
+        const unsigned short* sK = sKV + 2 * stage * BC * P;
+        const unsigned short* sV = sK + BC * P;
 
         float s[BC / 8][4];
 #pragma unroll
         for (int n = 0; n < BC / 8; n++) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
 #pragma unroll
         for (int kk = 0; kk < D / 16; kk++) {
-            const unsigned short* qa = sQ + (warp * 16 + g) * P + kk * 16 + 2 * t;
-            unsigned af[4] = {ld32(qa), ld32(qa + 8 * P), ld32(qa + 8), ld32(qa + 8 * P + 8)};
+            unsigned af[4];
+            if constexpr (QREG) {
+                af[0] = qf[kk][0]; af[1] = qf[kk][1]; af[2] = qf[kk][2]; af[3] = qf[kk][3];
+            } else {
+                const unsigned short* qa = sQ + (warp * 16 + g) * P + kk * 16 + 2 * t;
+                af[0] = ld32(qa); af[1] = ld32(qa + 8 * P); af[2] = ld32(qa + 8); af[3] = ld32(qa + 8 * P + 8);
+            }
 #pragma unroll
-            for (int n = 0; n < BC / 8; n++) {
-                const unsigned short* kb = sK + (n * 8 + g) * P + kk * 16 + 2 * t;
-                mma16816<BF16>(s[n], af, ld32(kb), ld32(kb + 8));
+            for (int np = 0; np < BC / 16; np++) {
+                unsigned kb[4];
+                ldsm_x4(kb, sK + (np * 16 + ldRow) * P + kk * 16 + ldCol);
+                mma16816<BF16>(s[2 * np], af, kb[0], kb[1]);
+                mma16816<BF16>(s[2 * np + 1], af, kb[2], kb[3]);
             }
         }
 
-        // scores → masked log2-domain logits, row max over the tile (a row lives in 4 lanes)
+        // scores → log2-domain logits (masked only where the tile cuts a row's range), row max over the tile
         float mt0 = -INFINITY, mt1 = -INFINITY;
+        const bool full = !a.seg && j0 >= allLo && j0 + BC <= allHi;
+        if (full) {
 #pragma unroll
-        for (int n = 0; n < BC / 8; n++) {
+            for (int n = 0; n < BC / 8; n++) {
 #pragma unroll
-            for (int e = 0; e < 4; e++) {
-                long long j = j0 + n * 8 + 2 * t + (e & 1);
-                long long qi = e < 2 ? qi0 : qi1, p = e < 2 ? p0 : p1;
-                bool vis = qi < a.lq && j < a.lk && attn_visible(a, b, p, j);
-                float x = vis ? attn_cap(s[n][e] * scale, softcap) * L4J_LOG2E : -INFINITY;
-                s[n][e] = x;
-                if (e < 2) mt0 = fmaxf(mt0, x); else mt1 = fmaxf(mt1, x);
+                for (int e = 0; e < 4; e++) {
+                    float x = softcap > 0.f ? attn_cap(s[n][e] * scale, softcap) * L4J_LOG2E : s[n][e] * scaleLog2;
+                    s[n][e] = x;
+                    if (e < 2) mt0 = fmaxf(mt0, x); else mt1 = fmaxf(mt1, x);
+                }
+            }
+        } else {
+#pragma unroll
+            for (int n = 0; n < BC / 8; n++) {
+#pragma unroll
+                for (int e = 0; e < 4; e++) {
+                    const long long j = j0 + n * 8 + 2 * t + (e & 1);
+                    const bool vis = e < 2 ? (j >= lo0 && j < hi0 && (!a.seg || iptr(a.seg)[b * a.lk + j] == sg0))
+                                           : (j >= lo1 && j < hi1 && (!a.seg || iptr(a.seg)[b * a.lk + j] == sg1));
+                    float x = vis ? attn_cap(s[n][e] * scale, softcap) * L4J_LOG2E : -INFINITY;
+                    s[n][e] = x;
+                    if (e < 2) mt0 = fmaxf(mt0, x); else mt1 = fmaxf(mt1, x);
+                }
             }
         }
         mt0 = fmaxf(mt0, __shfl_xor_sync(0xffffffffu, mt0, 1));
@@ -216,16 +341,19 @@ __device__ __forceinline__ void attn_fwd_mma(const AttnArgs& a) {
         // O += P·V: P's C fragments of n-tiles 2c, 2c+1 are exactly the A fragment of key chunk c
 #pragma unroll
         for (int c = 0; c < BC / 16; c++) {
-            unsigned pa[4] = {pack16<BF16>(s[2 * c][0], s[2 * c][1]), pack16<BF16>(s[2 * c][2], s[2 * c][3]),
-                              pack16<BF16>(s[2 * c + 1][0], s[2 * c + 1][1]), pack16<BF16>(s[2 * c + 1][2], s[2 * c + 1][3])};
-            const unsigned short* vr = sV + (c * 16 + 2 * t) * P + g;
+            unsigned pa[4] = {pack16_rn<BF16>(s[2 * c][0], s[2 * c][1]), pack16_rn<BF16>(s[2 * c][2], s[2 * c][3]),
+                              pack16_rn<BF16>(s[2 * c + 1][0], s[2 * c + 1][1]), pack16_rn<BF16>(s[2 * c + 1][2], s[2 * c + 1][3])};
 #pragma unroll
-            for (int n = 0; n < D / 8; n++) {
-                const unsigned short* vb = vr + n * 8;
-                mma16816<BF16>(o[n], pa, pair16(vb, vb + P), pair16(vb + 8 * P, vb + 9 * P));
+            for (int dp = 0; dp < D / 16; dp++) {
+                unsigned vb[4];
+                ldsm_x4_t(vb, sV + (c * 16 + ltRow) * P + dp * 16 + ltCol);
+                mma16816<BF16>(o[2 * dp], pa, vb[0], vb[1]);
+                mma16816<BF16>(o[2 * dp + 1], pa, vb[2], vb[3]);
             }
         }
+        __syncthreads();   // this stage fully consumed before the next iteration refills it
     }
+    cp_async_wait<0>();   // no copy left in flight (no key tile at all: the Q group)
 
     l0 += __shfl_xor_sync(0xffffffffu, l0, 1);
     l0 += __shfl_xor_sync(0xffffffffu, l0, 2);
@@ -546,6 +674,124 @@ extern "C" __global__ void __launch_bounds__(128) l4j_attn_fwd_split(AttnArgs a)
         }
     }
 }
+
+// Decode attention for 16-bit q/k/v with D = Dv = 64/128/256 and 16-byte aligned rows: the split
+// kernel's work items (one warp per (query row, key split), the same partials and combine), but
+// each lane owns 8 dims of one key (LPK = D/8 lanes per key, KPW = 32/LPK keys per warp load):
+// 16-byte loads of K and V, U = 4 loads in flight per lane, the dot reduced within the key's lane
+// group. The generic split kernel loads one 2-byte element per lane and key through a dtype switch.
+template <int D, bool BF16>
+__device__ __forceinline__ void attn_decode16(const AttnArgs& a) {
+    constexpr int LPK = D / 8, KPW = 32 / LPK, U = 4;
+    const long long item = ((long long)blockIdx.x * blockDim.x + threadIdx.x) >> 5;
+    const int lane = threadIdx.x & 31, grp = lane / LPK, sub = lane % LPK;
+    const long long rows = a.batch * a.hq * a.lq;
+    if (item >= rows * a.splits) return;
+    const long long row = item / a.splits, split = item % a.splits;
+    const long long qi = row % a.lq, bh = row / a.lq, h = bh % a.hq, b = bh / a.hq, hk = h / (a.hq / a.hkv);
+    const long long p = a.offset + qi;
+    const float scale = (float)__longlong_as_double(a.scaleBits);
+    const float softcap = (float)__longlong_as_double(a.softcapBits);
+
+    float q[8], o[8];
+    {
+        uint4 raw = *(const uint4*)((const unsigned short*)a.q + b * a.qsb + h * a.qsh + qi * a.qsl + sub * 8);
+        const unsigned w[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            q[2 * i] = to_f32<BF16>((unsigned short)(w[i] & 0xffffu));
+            q[2 * i + 1] = to_f32<BF16>((unsigned short)(w[i] >> 16));
+            o[2 * i] = o[2 * i + 1] = 0.f;
+        }
+    }
+    const long long lo = attn_key_lo(a, b, p), hi = attn_key_hi(a, b, p);
+    const long long span = max(0LL, hi - lo), chunk = (span + a.splits - 1) / a.splits;
+    const long long js = lo + split * chunk, je = min(hi, js + chunk);
+    const unsigned short* kg = (const unsigned short*)a.k + b * a.ksb + hk * a.ksh + sub * 8;
+    const unsigned short* vg = (const unsigned short*)a.v + b * a.vsb + hk * a.vsh + sub * 8;
+    const int* seg = a.seg ? iptr(a.seg) + b * a.lk : nullptr;
+    const int mySeg = seg ? seg[p] : 0;
+    float m = -INFINITY, l = 0.f;
+    for (long long j0 = js; j0 < je; j0 += KPW * U) {
+        uint4 kr[U], vr[U];
+        bool ok[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const long long j = j0 + u * KPW + grp;
+            ok[u] = j < je;
+            kr[u] = ok[u] ? *(const uint4*)(kg + j * a.ksl) : make_uint4(0, 0, 0, 0);
+            vr[u] = ok[u] ? *(const uint4*)(vg + j * a.vsl) : make_uint4(0, 0, 0, 0);
+        }
+        float x[U];
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const unsigned w[4] = {kr[u].x, kr[u].y, kr[u].z, kr[u].w};
+            float d = 0.f;
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                d = fmaf(q[2 * i], to_f32<BF16>((unsigned short)(w[i] & 0xffffu)), d);
+                d = fmaf(q[2 * i + 1], to_f32<BF16>((unsigned short)(w[i] >> 16)), d);
+            }
+#pragma unroll
+            for (int off = LPK / 2; off > 0; off >>= 1) d += __shfl_xor_sync(0xffffffffu, d, off);
+            const long long j = j0 + u * KPW + grp;
+            const bool vis = ok[u] && (!seg || seg[j] == mySeg);
+            x[u] = vis ? attn_cap(d * scale, softcap) * L4J_LOG2E : -INFINITY;
+        }
+        float mt = x[0];
+#pragma unroll
+        for (int u = 1; u < U; u++) mt = fmaxf(mt, x[u]);
+#pragma unroll
+        for (int off = 16; off >= LPK; off >>= 1) mt = fmaxf(mt, __shfl_xor_sync(0xffffffffu, mt, off));
+        if (mt == -INFINITY) continue;   // warp-uniform
+        const float mn = fmaxf(m, mt), al = exp2f(m - mn);   // m = −∞ → al = 0, o and l are 0 anyway
+#pragma unroll
+        for (int i = 0; i < 8; i++) o[i] *= al;
+        float ps = 0.f;
+#pragma unroll
+        for (int u = 0; u < U; u++) {
+            const float pu = exp2f(x[u] - mn);
+            ps += pu;
+            const unsigned w[4] = {vr[u].x, vr[u].y, vr[u].z, vr[u].w};
+#pragma unroll
+            for (int i = 0; i < 4; i++) {
+                o[2 * i] = fmaf(pu, to_f32<BF16>((unsigned short)(w[i] & 0xffffu)), o[2 * i]);
+                o[2 * i + 1] = fmaf(pu, to_f32<BF16>((unsigned short)(w[i] >> 16)), o[2 * i + 1]);
+            }
+        }
+#pragma unroll
+        for (int off = 16; off >= LPK; off >>= 1) ps += __shfl_xor_sync(0xffffffffu, ps, off);   // over the key groups
+        l = l * al + ps;
+        m = mn;
+    }
+    // the key groups' partial O (same running max across the warp) summed into every group
+#pragma unroll
+    for (int i = 0; i < 8; i++)
+#pragma unroll
+        for (int off = 16; off >= LPK; off >>= 1) o[i] += __shfl_xor_sync(0xffffffffu, o[i], off);
+    if (grp != 0) return;
+    const int DV = D;
+    if (a.splits == 1) {
+        const float inv = l > 0.f ? 1.f / l : 0.f;
+        float* out = (float*)a.out + row * DV + sub * 8;
+#pragma unroll
+        for (int i = 0; i < 8; i++) out[i] = o[i] * inv;
+        if (sub == 0) ((float*)a.lse)[row] = l > 0.f ? (m + log2f(l)) * L4J_LN2 : -INFINITY;
+    } else {
+        float* part = (float*)a.part + item * (DV + 2);
+        if (sub == 0) { part[0] = m; part[1] = l; }
+#pragma unroll
+        for (int i = 0; i < 8; i++) part[2 + sub * 8 + i] = o[i];
+    }
+}
+#define L4J_ATTN_DECODE(D, NAME, BF)                                                                          \
+    extern "C" __global__ void __launch_bounds__(128) l4j_attn_decode_##D##_##NAME(AttnArgs a) { attn_decode16<D, BF>(a); }
+L4J_ATTN_DECODE(64, bf16, true)
+L4J_ATTN_DECODE(128, bf16, true)
+L4J_ATTN_DECODE(256, bf16, true)
+L4J_ATTN_DECODE(64, f16, false)
+L4J_ATTN_DECODE(128, f16, false)
+L4J_ATTN_DECODE(256, f16, false)
 
 // Merges the splits of l4j_attn_fwd_split: one warp per query row.
 extern "C" __global__ void l4j_attn_combine(AttnArgs a) {

@@ -40,8 +40,12 @@ final class AttentionPlan {
     /** Keys per backward block: 4 warps × 16 keys, or 2 key strips × 2 head-dim halves at D 256. */
     static int bwdKeys(int d) { return d == 256 ? 32 : 64; }
 
-    /** Dynamic shared memory of the forward: Q, K, V tiles of 16-bit rows padded to D + 8. */
-    static int fwdSharedBytes(int d) { return (FWD_QUERIES + 2 * fwdKeys(d)) * (d + 8) * 2; }
+    /**
+     * Dynamic shared memory of the forward: two stages of K and V tiles of 16-bit rows padded to
+     * D + 8; at D ≤ 128 the Q tile is staged in the second stage (its fragments then live in
+     * registers), at D 256 it has a tile of its own.
+     */
+    static int fwdSharedBytes(int d) { return ((d <= 128 ? 0 : FWD_QUERIES) + 4 * fwdKeys(d)) * (d + 8) * 2; }
 
     /** Dynamic shared memory of the backward: K, V, Q, dO tiles, dSᵀ [keys][32 + 8], lse and delta. */
     static int bwdSharedBytes(int d) {

@@ -31,6 +31,8 @@ final class CudaAttention {
         boolean split = q.dtype() == k.dtype() && q.dtype() == v.dtype()
                 && s.d <= AttentionPlan.SPLIT_MAX_DIM && s.dv <= AttentionPlan.SPLIT_MAX_DIM;
         if (mma == null && !split) return false;
+        // the split items of a 16-bit tensor-core shape go to the vectorised decode kernel
+        String splitKernel = mma != null ? "l4j_attn_decode_" + mma : "l4j_attn_fwd_split";
         if (split && AttentionPlan.preferSplit(s.lq)) mma = null;
         try (TensorScope scope = TensorScope.open()) {
             long[] a = args(q, k, v, spec, out, lse, s);
@@ -47,7 +49,7 @@ final class CudaAttention {
             long partBytes = splits > 1 ? rows * splits * (s.dv + 2L) * 4 : 0;
             long part = partBytes > 0 ? be.scratch(partBytes) : 0;
             a[Field.PART] = part;
-            be.launch("l4j_attn_fwd_split", AttentionPlan.warpBlocks(rows * splits), AttentionPlan.THREADS, 0, x -> x.struct(a));
+            be.launch(splitKernel, AttentionPlan.warpBlocks(rows * splits), AttentionPlan.THREADS, 0, x -> x.struct(a));
             if (splits > 1) {
                 be.launch("l4j_attn_combine", AttentionPlan.warpBlocks(rows), AttentionPlan.THREADS, 0, x -> x.struct(a));
                 be.release(part, partBytes);

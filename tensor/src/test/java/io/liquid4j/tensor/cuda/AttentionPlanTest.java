@@ -92,7 +92,8 @@ class AttentionPlanTest {
                 assertEquals(0, bytes % 16);
             }
         }
-        assertEquals((64 + 128) * 136 * 2, AttentionPlan.fwdSharedBytes(128));
+        assertEquals(4 * 64 * 136 * 2, AttentionPlan.fwdSharedBytes(128));
+        assertEquals((64 + 4 * 32) * 264 * 2, AttentionPlan.fwdSharedBytes(256));
         assertEquals((128 + 64) * 136 * 2 + 64 * 40 * 2 + 256, AttentionPlan.bwdSharedBytes(128));
     }
 

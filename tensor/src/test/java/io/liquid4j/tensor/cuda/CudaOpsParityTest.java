@@ -419,6 +419,14 @@ class CudaOpsParityTest {
                 Tensor q1 = rnd(500 + d, 2, 4, 1, d);
                 AttentionSpec decode = AttentionSpec.causal(sc).withQueryOffset(131).withKeyRanges(new int[] {5, 0}, new int[] {133, 133});
                 parity("flash " + at + "decode (split)", tol, gtol, false, x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decode), q1, k, v);
+                // the vectorised decode kernel (l4j_attn_decode_*): window + softcap, segments, two query rows (CFG)
+                AttentionSpec decodeCapped = AttentionSpec.causal(sc).withQueryOffset(132).withWindow(50).withSoftcap(1.5);
+                parity("flash " + at + "decode window + softcap", tol, gtol, false, x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decodeCapped), q1, k, v);
+                AttentionSpec decodeSeg = AttentionSpec.causal(sc).withQueryOffset(132).withSegments(segs);
+                parity("flash " + at + "decode segments", tol, gtol, false, x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decodeSeg), q1, k, v);
+                Tensor q2 = rnd(600 + d, 2, 4, 2, d);
+                AttentionSpec decode2 = AttentionSpec.causal(sc).withQueryOffset(131);
+                parity("flash " + at + "decode 2 rows", tol, gtol, false, x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decode2), q2, k, v);
             }
         }
     }
