@@ -408,6 +408,11 @@ __device__ __forceinline__ void attn_bwd_mma(const AttnArgs& a) {
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int ks = warp / DS, dp = warp % DS;
     const long long jA = j0 + ks * 16 + g, jB = jA + 8;   // this thread's two key rows
+    // ldmatrix lane addresses (see attn_fwd_mma): B fragments of two n-tiles, plain and transposed
+    const int ldRow = (lane & 7) + ((lane >> 4) << 3), ldCol = ((lane >> 3) & 1) << 3;
+    const int ltRow = (lane & 7) + (((lane >> 3) & 1) << 3), ltCol = (lane >> 4) << 3;
+    // A fragment of dS read transposed from dSᵀ: matrices (k, m), (k, m+8), (k+8, m), (k+8, m+8)
+    const int laRow = (lane & 7) + ((lane >> 4) << 3), laCol = ((lane >> 3) & 1) << 3;
 
     float dk[DH / 8][4], dv[DH / 8][4];
 #pragma unroll
@@ -448,14 +453,20 @@ __device__ __forceinline__ void attn_bwd_mma(const AttnArgs& a) {
                 unsigned kf[4] = {ld32(ka), ld32(ka + 8 * P), ld32(ka + 8), ld32(ka + 8 * P + 8)};
                 unsigned vf[4] = {ld32(va), ld32(va + 8 * P), ld32(va + 8), ld32(va + 8 * P + 8)};
 #pragma unroll
-                for (int n = 0; n < BR / 8; n++) {
-                    const unsigned short* qb = sQ + (n * 8 + g) * P + kk * 16 + 2 * t;
-                    const unsigned short* ob = sO + (n * 8 + g) * P + kk * 16 + 2 * t;
-                    mma16816<BF16>(s[n], kf, ld32(qb), ld32(qb + 8));
-                    mma16816<BF16>(dpt[n], vf, ld32(ob), ld32(ob + 8));
+                for (int np = 0; np < BR / 16; np++) {
+                    unsigned qb[4], ob[4];
+                    ldsm_x4(qb, sQ + (np * 16 + ldRow) * P + kk * 16 + ldCol);
+                    ldsm_x4(ob, sO + (np * 16 + ldRow) * P + kk * 16 + ldCol);
+                    mma16816<BF16>(s[2 * np], kf, qb[0], qb[1]);
+                    mma16816<BF16>(s[2 * np + 1], kf, qb[2], qb[3]);
+                    mma16816<BF16>(dpt[2 * np], vf, ob[0], ob[1]);
+                    mma16816<BF16>(dpt[2 * np + 1], vf, ob[2], ob[3]);
                 }
             }
-            // Pᵀ and dSᵀ in place: s ← P, dpt ← dS
+            // Pᵀ and dSᵀ in place: s ← P, dpt ← dS. The per-element mask only where the key block cuts
+            // some query row's visible range (or segments, or a partial query/key tile)
+            const long long pFirst = a.offset + q0, pLast = pFirst + qvalid - 1;
+            const bool full = !a.seg && qvalid == BR && kvalid == BC && j0 >= attn_key_lo(a, b, pLast) && j0 + BC <= attn_key_hi(a, b, pFirst);
 #pragma unroll
             for (int n = 0; n < BR / 8; n++) {
 #pragma unroll
@@ -465,7 +476,7 @@ __device__ __forceinline__ void attn_bwd_mma(const AttnArgs& a) {
                     float raw = s[n][e] * scale, th = 0.f, x = raw;
                     if (softcap > 0.f) { th = tanhf(raw / softcap); x = softcap * th; }
                     float lse2 = sL[qc];
-                    bool vis = qi < a.lq && j < a.lk && lse2 != -INFINITY && attn_visible(a, b, a.offset + qi, j);
+                    bool vis = lse2 != -INFINITY && (full || (qi < a.lq && j < a.lk && attn_visible(a, b, a.offset + qi, j)));
                     float p = vis ? exp2f(x * L4J_LOG2E - lse2) : 0.f;
                     float ds = p * (dpt[n][e] - sD[qc]);
                     if (softcap > 0.f) ds *= 1.f - th * th;
@@ -476,18 +487,19 @@ __device__ __forceinline__ void attn_bwd_mma(const AttnArgs& a) {
             // dV += Pᵀ·dO and dK += dSᵀ·Q over this warp's head-dim part
 #pragma unroll
             for (int c = 0; c < BR / 16; c++) {
-                unsigned pa[4] = {pack16<BF16>(s[2 * c][0], s[2 * c][1]), pack16<BF16>(s[2 * c][2], s[2 * c][3]),
-                                  pack16<BF16>(s[2 * c + 1][0], s[2 * c + 1][1]), pack16<BF16>(s[2 * c + 1][2], s[2 * c + 1][3])};
-                unsigned da[4] = {pack16<BF16>(dpt[2 * c][0], dpt[2 * c][1]), pack16<BF16>(dpt[2 * c][2], dpt[2 * c][3]),
-                                  pack16<BF16>(dpt[2 * c + 1][0], dpt[2 * c + 1][1]), pack16<BF16>(dpt[2 * c + 1][2], dpt[2 * c + 1][3])};
-                const unsigned short* orow = sO + (c * 16 + 2 * t) * P + dp * DH + g;
-                const unsigned short* qrow = sQ + (c * 16 + 2 * t) * P + dp * DH + g;
+                unsigned pa[4] = {pack16_rn<BF16>(s[2 * c][0], s[2 * c][1]), pack16_rn<BF16>(s[2 * c][2], s[2 * c][3]),
+                                  pack16_rn<BF16>(s[2 * c + 1][0], s[2 * c + 1][1]), pack16_rn<BF16>(s[2 * c + 1][2], s[2 * c + 1][3])};
+                unsigned da[4] = {pack16_rn<BF16>(dpt[2 * c][0], dpt[2 * c][1]), pack16_rn<BF16>(dpt[2 * c][2], dpt[2 * c][3]),
+                                  pack16_rn<BF16>(dpt[2 * c + 1][0], dpt[2 * c + 1][1]), pack16_rn<BF16>(dpt[2 * c + 1][2], dpt[2 * c + 1][3])};
 #pragma unroll
-                for (int n = 0; n < DH / 8; n++) {
-                    const unsigned short* ob = orow + n * 8;
-                    const unsigned short* qb = qrow + n * 8;
-                    mma16816<BF16>(dv[n], pa, pair16(ob, ob + P), pair16(ob + 8 * P, ob + 9 * P));
-                    mma16816<BF16>(dk[n], da, pair16(qb, qb + P), pair16(qb + 8 * P, qb + 9 * P));
+                for (int n2 = 0; n2 < DH / 16; n2++) {
+                    unsigned ob[4], qb[4];
+                    ldsm_x4_t(ob, sO + (c * 16 + ltRow) * P + dp * DH + n2 * 16 + ltCol);
+                    ldsm_x4_t(qb, sQ + (c * 16 + ltRow) * P + dp * DH + n2 * 16 + ltCol);
+                    mma16816<BF16>(dv[2 * n2], pa, ob[0], ob[1]);
+                    mma16816<BF16>(dv[2 * n2 + 1], pa, ob[2], ob[3]);
+                    mma16816<BF16>(dk[2 * n2], da, qb[0], qb[1]);
+                    mma16816<BF16>(dk[2 * n2 + 1], da, qb[2], qb[3]);
                 }
             }
             // dSᵀ to shared memory (one warp per key strip writes it) for dQ = dS·K
@@ -510,15 +522,15 @@ __device__ __forceinline__ void attn_bwd_mma(const AttnArgs& a) {
             for (int n = 0; n < NCOL; n++) dq[n][0] = dq[n][1] = dq[n][2] = dq[n][3] = 0.f;
 #pragma unroll
             for (int c = 0; c < BC / 16; c++) {
-                // A = dS[query][key] read from dSᵀ[key][query]
-                const unsigned short* sa = sS + (c * 16 + 2 * t) * PS + rs * 16 + g;
-                unsigned af[4] = {pair16(sa, sa + PS), pair16(sa + 8, sa + PS + 8),
-                                  pair16(sa + 8 * PS, sa + 9 * PS), pair16(sa + 8 * PS + 8, sa + 9 * PS + 8)};
-                const unsigned short* krow = sK + (c * 16 + 2 * t) * P + g;
+                // A = dS[query][key] read transposed from dSᵀ[key][query]: a0 (q g, k 2t) = dSᵀ[2t][g], …
+                unsigned af[4];
+                ldsm_x4_t(af, sS + (c * 16 + laRow) * PS + rs * 16 + laCol);
 #pragma unroll
-                for (int n = 0; n < NCOL; n++) {
-                    const unsigned short* kb = krow + (cb + n) * 8;
-                    mma16816<BF16>(dq[n], af, pair16(kb, kb + P), pair16(kb + 8 * P, kb + 9 * P));
+                for (int n2 = 0; n2 < NCOL / 2; n2++) {
+                    unsigned kb[4];
+                    ldsm_x4_t(kb, sK + (c * 16 + ltRow) * P + (cb + 2 * n2) * 8 + ltCol);
+                    mma16816<BF16>(dq[2 * n2], af, kb[0], kb[1]);
+                    mma16816<BF16>(dq[2 * n2 + 1], af, kb[2], kb[3]);
                 }
             }
             float* gq = (float*)a.gq + (bh * a.lq + q0) * D;
