@@ -796,6 +796,9 @@ __device__ __forceinline__ void attn_decode16(const AttnArgs& a) {
         for (int i = 0; i < 8; i++) part[2 + sub * 8 + i] = o[i];
     }
 }
+// One query head per warp. Serving the 4 heads of a GQA group from one warp (each K/V row loaded
+// once) measured slower on an H200 (867 / 1140 vs 1275 / 1506 GB/s at 8k / 32k keys, 167 registers):
+// bench/GPU-BENCHMARKS.md.
 #define L4J_ATTN_DECODE(D, NAME, BF)                                                                          \
     extern "C" __global__ void __launch_bounds__(128) l4j_attn_decode_##D##_##NAME(AttnArgs a) { attn_decode16<D, BF>(a); }
 L4J_ATTN_DECODE(64, bf16, true)

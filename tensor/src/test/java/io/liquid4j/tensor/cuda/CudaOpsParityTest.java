@@ -427,6 +427,12 @@ class CudaOpsParityTest {
                 Tensor q2 = rnd(600 + d, 2, 4, 2, d);
                 AttentionSpec decode2 = AttentionSpec.causal(sc).withQueryOffset(131);
                 parity("flash " + at + "decode 2 rows", tol, gtol, false, x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decode2), q2, k, v);
+                // GQA groups of 4, 6 and 1 query heads per KV head in the decode kernel
+                for (int hq : new int[] {8, 12, 2}) {
+                    Tensor qg = rnd(700 + d + hq, 2, hq, 1, d);
+                    parity("flash " + at + "decode Hq " + hq + " / Hkv 2", tol, gtol, false,
+                            x -> F.attention(x[0].to(dt), x[1].to(dt), x[2].to(dt), decode), qg, k, v);
+                }
             }
         }
     }
