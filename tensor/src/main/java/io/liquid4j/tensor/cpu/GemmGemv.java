@@ -141,12 +141,32 @@ final class GemmGemv {
             int stop = Math.min(n, end * GROUP);
             for (int j = start * GROUP; j < stop; j += GROUP) {
                 long off = g.bAt(0, j);
-                if (m == 1 && j + block <= stop) {
+                if (j + block <= stop) {
                     long stride = rowsPerStream * rowBytes;
                     for (int q = 0; q < rowsPerStream; q++) {
-                        if (wide) dot16F32(x, g.b(), off + q * rowBytes, stride, k, out);
-                        else dots.dot8(x, 0, g.b(), off + q * rowBytes, stride, k, type, out);
-                        for (int r = 0; r < streams; r++) put(g, 0, j + r * rowsPerStream + q, out[r]);
+                        long at = off + q * rowBytes;
+                        if (m == 1) {
+                            if (wide) dot16F32(x, g.b(), at, stride, k, out);
+                            else dots.dot8(x, 0, g.b(), at, stride, k, type, out);
+                            for (int r = 0; r < streams; r++) put(g, 0, j + r * rowsPerStream + q, out[r]);
+                            continue;
+                        }
+                        // several x rows: the same streams (each a run of consecutive W rows), pairs of x rows per W read
+                        int i = 0;
+                        for (; i + 2 <= m; i += 2) {
+                            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, type, out, 0);
+                            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at + 4 * stride, stride, k, type, out, 8);
+                            for (int r = 0; r < 4; r++) {
+                                put(g, i, j + r * rowsPerStream + q, out[r]);
+                                put(g, i + 1, j + r * rowsPerStream + q, out[4 + r]);
+                                put(g, i, j + (4 + r) * rowsPerStream + q, out[8 + r]);
+                                put(g, i + 1, j + (4 + r) * rowsPerStream + q, out[12 + r]);
+                            }
+                        }
+                        if (i < m) {
+                            dots.dot8(x, i * k, g.b(), at, stride, k, type, out);
+                            for (int r = 0; r < GROUP; r++) put(g, i, j + r * rowsPerStream + q, out[r]);
+                        }
                     }
                     j += block - GROUP;
                     continue;

@@ -77,6 +77,9 @@ class GemmTest {
             cases.add(Arguments.of(new Case(7, 61, 300, true, true, t, false)));
             cases.add(Arguments.of(new Case(wideM, 45, 129, false, true, t, true)));
             cases.add(Arguments.of(new Case(wideM + 1, 45, 129, false, true, t, false)));
+            // many x rows over W streamed in long runs of adjacent rows (blocks of 8 streams × up to 8 rows)
+            cases.add(Arguments.of(new Case(wideM, 203, 129, false, true, t, true)));
+            cases.add(Arguments.of(new Case(wideM - 1, 203, 129, false, true, t, false)));
             cases.add(Arguments.of(new Case(1, 4099, 1024, false, true, t, false)));
         }
         return cases.build();
