@@ -151,22 +151,8 @@ final class GemmGemv {
                             for (int r = 0; r < streams; r++) put(g, 0, j + r * rowsPerStream + q, out[r]);
                             continue;
                         }
-                        // several x rows: the same streams (each a run of consecutive W rows), pairs of x rows per W read
-                        int i = 0;
-                        for (; i + 2 <= m; i += 2) {
-                            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, type, out, 0);
-                            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at + 4 * stride, stride, k, type, out, 8);
-                            for (int r = 0; r < 4; r++) {
-                                put(g, i, j + r * rowsPerStream + q, out[r]);
-                                put(g, i + 1, j + r * rowsPerStream + q, out[4 + r]);
-                                put(g, i, j + (4 + r) * rowsPerStream + q, out[8 + r]);
-                                put(g, i + 1, j + (4 + r) * rowsPerStream + q, out[12 + r]);
-                            }
-                        }
-                        if (i < m) {
-                            dots.dot8(x, i * k, g.b(), at, stride, k, type, out);
-                            for (int r = 0; r < GROUP; r++) put(g, i, j + r * rowsPerStream + q, out[r]);
-                        }
+                        // several x rows: the same streams (each a run of consecutive W rows)
+                        group(g, x, dots, at, stride, j + q, rowsPerStream, out);
                     }
                     j += block - GROUP;
                     continue;
@@ -177,23 +163,33 @@ final class GemmGemv {
                     }
                     continue;
                 }
-                int i = 0;
-                for (; i + 2 <= m; i += 2) {
-                    dots.dot4x2(x, i * k, (i + 1) * k, g.b(), off, rowBytes, k, type, out, 0);
-                    dots.dot4x2(x, i * k, (i + 1) * k, g.b(), off + 4 * rowBytes, rowBytes, k, type, out, 8);
-                    for (int r = 0; r < 4; r++) {
-                        put(g, i, j + r, out[r]);
-                        put(g, i + 1, j + r, out[4 + r]);
-                        put(g, i, j + 4 + r, out[8 + r]);
-                        put(g, i + 1, j + 4 + r, out[12 + r]);
-                    }
-                }
-                if (i < m) {
-                    dots.dot8(x, i * k, g.b(), off, rowBytes, k, type, out);
-                    for (int r = 0; r < GROUP; r++) put(g, i, j + r, out[r]);
-                }
+                group(g, x, dots, off, rowBytes, j, 1, out);
             }
         });
+    }
+
+    /**
+     * The 8 W rows at at, at + stride, …, at + 7·stride against every x row: pairs of x rows as two
+     * sets of four W rows, then a leftover x row; results to C columns j, j + step, …, j + 7·step.
+     */
+    private static void group(GemmArgs g, float[] x, RowDots dots, long at, long stride, int j, int step, float[] out) {
+        int m = g.m(), k = g.k();
+        DType type = g.bType();
+        int i = 0;
+        for (; i + 2 <= m; i += 2) {
+            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, type, out, 0);
+            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at + 4 * stride, stride, k, type, out, 8);
+            for (int r = 0; r < 4; r++) {
+                put(g, i, j + r * step, out[r]);
+                put(g, i + 1, j + r * step, out[4 + r]);
+                put(g, i, j + (4 + r) * step, out[8 + r]);
+                put(g, i + 1, j + (4 + r) * step, out[12 + r]);
+            }
+        }
+        if (i < m) {
+            dots.dot8(x, i * k, g.b(), at, stride, k, type, out);
+            for (int r = 0; r < GROUP; r++) put(g, i, j + r * step, out[r]);
+        }
     }
 
     /** Rows of W per group. */
