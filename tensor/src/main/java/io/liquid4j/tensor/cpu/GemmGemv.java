@@ -58,12 +58,13 @@ final class GemmGemv {
         }
         if (!g.transB()) columnsOfB(g, x);
         else if (g.bType() == DType.BF16) rowsOfW(g, GemvBf16.pairUp(x, m, k), BF16_ROWS);
+        else if (g.bType() == DType.F16) rowsOfW(g, x, F16_ROWS);
         else rowsOfW(g, x, GENERIC_ROWS);
     }
 
     /**
-     * The dot products rowsOfW needs, one set per decoder. BF16 W has its own set
-     * ({@link GemvBf16}): a loop shared by several decoders merges their vectors at a phi, C2's
+     * The dot products rowsOfW needs, one set per decoder. BF16 and F16 W have their own sets
+     * ({@link GemvBf16}, {@link GemvF16}): a loop shared by several decoders merges their vectors at a phi, C2's
      * box elimination gives up there, and a BF16 model (whose attention matmuls are F32) fell
      * to ~4 GB/s of W; a loop per decoder keeps every vector in registers.
      */
@@ -105,6 +106,21 @@ final class GemmGemv {
 
         @Override public float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
             return GemvBf16.dot(x, xi, w, off, k);
+        }
+    };
+
+    private static final RowDots F16_ROWS = new RowDots() {
+        @Override public void dot8(float[] x, int xi, MemorySegment w, long off, long rowBytes, int k, DType type, float[] out) {
+            GemvF16.dot8(x, xi, w, off, rowBytes, k, out);
+        }
+
+        @Override public void dot4x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, DType type,
+                                     float[] out, int at) {
+            GemvF16.dot4x2(x, xa, xb, w, off, rowBytes, k, out, at);
+        }
+
+        @Override public float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
+            return GemvF16.dot(x, xi, w, off, k);
         }
     };
 

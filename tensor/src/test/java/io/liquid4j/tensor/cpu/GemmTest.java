@@ -166,6 +166,42 @@ class GemmTest {
         }
     }
 
+    /**
+     * The same values through the [n, k] weight layout's row loops (GemvBf16, GemvF16: two 16-bit
+     * values per int lane, even and odd halves decoded apart): each W row holds one special value at
+     * a position that walks over both halves, every lane and the scalar tail; x is all ones.
+     */
+    @Test
+    void decodesSpecialValuesInWeightRows() {
+        float[] specials = {0f, -0f, 1f, -2.5f, 65504f, -65504f, 6.1035156e-5f, 5.9604645e-8f, -3.5762787e-7f,
+                Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f, 3e38f, -1.17549435e-38f};
+        int k = 4 * GemmDecode.V + 3, n = 8 * 16 + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            for (DType t : new DType[] {DType.BF16, DType.F16}) {
+                MemorySegment b = arena.allocate((long) n * k * 2);
+                for (int j = 0; j < n; j++) {
+                    float v = specials[j % specials.length];
+                    b.setAtIndex(I16, (long) j * k + (j * 7L) % k, t == DType.BF16 ? DType.floatToBf16(v) : DType.floatToF16(v));
+                }
+                for (int m : new int[] {1, 2, 3}) {
+                    MemorySegment a = arena.allocate((long) m * k * Float.BYTES), c = arena.allocate((long) m * n * Float.BYTES);
+                    for (int i = 0; i < m * k; i++) a.setAtIndex(F32, i, 1f);
+                    Gemm.gemm(m, n, k, a, 0, k, false, b, 0, k, true, t, c, 0, n, false);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            short bits = b.getAtIndex(I16, (long) j * k + (j * 7L) % k);
+                            float want = t == DType.BF16 ? DType.bf16ToFloat(bits) : DType.f16ToFloat(bits);
+                            float got = c.getAtIndex(F32, (long) i * n + j);
+                            if (!(got == want || Float.isNaN(got) && Float.isNaN(want))) {
+                                fail(t + " m=" + m + " row " + j + " at " + (j * 7) % k + ": decoded " + got + ", expected " + want);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void emptyShapesTouchNothing() {
         try (Arena arena = Arena.ofConfined()) {

@@ -1,0 +1,126 @@
+package io.liquid4j.tensor.cpu;
+
+import static io.liquid4j.tensor.cpu.GemmDecode.F;
+import static io.liquid4j.tensor.cpu.GemmDecode.I16_LE;
+import static io.liquid4j.tensor.cpu.GemmDecode.V;
+
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * Dot products of f32 x rows with F16 (IEEE binary16) W rows read in place, for {@link GemmGemv}.
+ * Through the generic loops (a short load widened per V and rebiased with vector integer ops behind
+ * the dtype switch) an F16 GEMV ran at ~5 GB/s of W on the 2-vCPU Zen 3 VM, 5.6× slower than BF16
+ * and slower than F32 (GemvBench 4096 × 4096: 6.7–9.9 ms against 1.2 and 1.6); the same decode
+ * written out per loop as for BF16 was erratic (5–7 ms, one compilation 519 ms: boxed vectors).
+ *
+ * <p>Here each W row is converted a chunk of {@link #CHUNK} elements at a time into an L1-resident
+ * f32 scratch by a plain loop of {@link Float#float16ToFloat}, which C2 vectorises to the hardware
+ * conversion (F16C vcvtph2ps; a throwaway harness measured 21–32 GB/s of f16 per thread), and the
+ * dot products then run on the scratch with f32 vectors. Exact for every f16 (subnormals, ±0,
+ * infinities, NaN), and x stays in natural order. Each lane sums its products in a fixed order, so
+ * results do not depend on the thread split.
+ */
+final class GemvF16 {
+    /** Elements per row converted at a time: 8 rows of it are 16 KiB of f32, within L1. */
+    static final int CHUNK = 512;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[8 * CHUNK]);
+
+    private GemvF16() {}
+
+    /** w[at .. at + n) = the n f16 elements at byte offset off, as f32. */
+    private static void convert(MemorySegment seg, long off, float[] w, int at, int n) {
+        for (int i = 0; i < n; i++) w[at + i] = Float.float16ToFloat(seg.get(I16_LE, off + 2L * i));
+    }
+
+    /** out[r] = x·W_r for the 8 W rows at off + r·rowBytes, x at xi. */
+    static void dot8(float[] x, int xi, MemorySegment seg, long off, long rowBytes, int k, float[] out) {
+        float[] w = SCRATCH.get();
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
+        float[] tail = new float[8];
+        for (int c0 = 0; c0 < k; c0 += CHUNK) {
+            int len = Math.min(CHUNK, k - c0), full = len - len % V;
+            for (int r = 0; r < 8; r++) convert(seg, off + r * rowBytes + 2L * c0, w, r * CHUNK, len);
+            for (int p = 0; p < full; p += V) {
+                FloatVector xv = FloatVector.fromArray(F, x, xi + c0 + p);
+                s0 = FloatVector.fromArray(F, w, p).fma(xv, s0);
+                s1 = FloatVector.fromArray(F, w, CHUNK + p).fma(xv, s1);
+                s2 = FloatVector.fromArray(F, w, 2 * CHUNK + p).fma(xv, s2);
+                s3 = FloatVector.fromArray(F, w, 3 * CHUNK + p).fma(xv, s3);
+                s4 = FloatVector.fromArray(F, w, 4 * CHUNK + p).fma(xv, s4);
+                s5 = FloatVector.fromArray(F, w, 5 * CHUNK + p).fma(xv, s5);
+                s6 = FloatVector.fromArray(F, w, 6 * CHUNK + p).fma(xv, s6);
+                s7 = FloatVector.fromArray(F, w, 7 * CHUNK + p).fma(xv, s7);
+            }
+            for (int r = 0; r < 8; r++) {
+                for (int p = full; p < len; p++) tail[r] += w[r * CHUNK + p] * x[xi + c0 + p];
+            }
+        }
+        out[0] = s0.reduceLanes(VectorOperators.ADD) + tail[0];
+        out[1] = s1.reduceLanes(VectorOperators.ADD) + tail[1];
+        out[2] = s2.reduceLanes(VectorOperators.ADD) + tail[2];
+        out[3] = s3.reduceLanes(VectorOperators.ADD) + tail[3];
+        out[4] = s4.reduceLanes(VectorOperators.ADD) + tail[4];
+        out[5] = s5.reduceLanes(VectorOperators.ADD) + tail[5];
+        out[6] = s6.reduceLanes(VectorOperators.ADD) + tail[6];
+        out[7] = s7.reduceLanes(VectorOperators.ADD) + tail[7];
+    }
+
+    /**
+     * out[at + i·4 + r] = x_i·W_r for the x rows at xa (i = 0) and xb (i = 1) and the 4 W rows at
+     * off + r·rowBytes: each converted W chunk feeds both x rows.
+     */
+    static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
+        float[] w = SCRATCH.get();
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector c0v = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        float[] tail = new float[8];
+        for (int c0 = 0; c0 < k; c0 += CHUNK) {
+            int len = Math.min(CHUNK, k - c0), full = len - len % V;
+            for (int r = 0; r < 4; r++) convert(seg, off + r * rowBytes + 2L * c0, w, r * CHUNK, len);
+            for (int p = 0; p < full; p += V) {
+                FloatVector xa0 = FloatVector.fromArray(F, x, xa + c0 + p), xb0 = FloatVector.fromArray(F, x, xb + c0 + p);
+                FloatVector w0 = FloatVector.fromArray(F, w, p), w1 = FloatVector.fromArray(F, w, CHUNK + p);
+                FloatVector w2 = FloatVector.fromArray(F, w, 2 * CHUNK + p), w3 = FloatVector.fromArray(F, w, 3 * CHUNK + p);
+                a0 = w0.fma(xa0, a0);
+                a1 = w1.fma(xa0, a1);
+                a2 = w2.fma(xa0, a2);
+                a3 = w3.fma(xa0, a3);
+                c0v = w0.fma(xb0, c0v);
+                c1 = w1.fma(xb0, c1);
+                c2 = w2.fma(xb0, c2);
+                c3 = w3.fma(xb0, c3);
+            }
+            for (int r = 0; r < 4; r++) {
+                for (int p = full; p < len; p++) {
+                    tail[r] += w[r * CHUNK + p] * x[xa + c0 + p];
+                    tail[4 + r] += w[r * CHUNK + p] * x[xb + c0 + p];
+                }
+            }
+        }
+        out[at] = a0.reduceLanes(VectorOperators.ADD) + tail[0];
+        out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail[1];
+        out[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail[2];
+        out[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail[3];
+        out[at + 4] = c0v.reduceLanes(VectorOperators.ADD) + tail[4];
+        out[at + 5] = c1.reduceLanes(VectorOperators.ADD) + tail[5];
+        out[at + 6] = c2.reduceLanes(VectorOperators.ADD) + tail[6];
+        out[at + 7] = c3.reduceLanes(VectorOperators.ADD) + tail[7];
+    }
+
+    /** x·W for one W row at off, x at xi. */
+    static float dot(float[] x, int xi, MemorySegment seg, long off, int k) {
+        float[] w = SCRATCH.get();
+        FloatVector s = FloatVector.zero(F);
+        float tail = 0f;
+        for (int c0 = 0; c0 < k; c0 += CHUNK) {
+            int len = Math.min(CHUNK, k - c0), full = len - len % V;
+            convert(seg, off + 2L * c0, w, 0, len);
+            for (int p = 0; p < full; p += V) s = FloatVector.fromArray(F, w, p).fma(FloatVector.fromArray(F, x, xi + c0 + p), s);
+            for (int p = full; p < len; p++) tail += w[p] * x[xi + c0 + p];
+        }
+        return s.reduceLanes(VectorOperators.ADD) + tail;
+    }
+}
