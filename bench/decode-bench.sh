@@ -3,17 +3,18 @@
 #   1. the read-bandwidth ceiling of this machine (CopyBandwidthBench.readAllThreads, JMH);
 #   2. warm-JVM greedy decode (DecodeBench: prefill PROMPT tokens, then NEW tokens one by one
 #      through CausalLM and the KV cache) of the TinyStories-110M-shaped Llama (random weights,
-#      DecodeBenchModel) stored F32, BF16, and quantized from the BF16 one to Q8_0 and Q4_0 with
-#      `liquid convert-weights quantize` (decoder Linears and the tied head; embedding stays BF16);
+#      DecodeBenchModel) stored F32, BF16, F16 (`liquid convert-weights dtype --to f16` of the BF16 one),
+#      and quantized from the BF16 one to Q8_0 and Q4_0 with `liquid convert-weights quantize`
+#      (decoder Linears and the tied head; embedding stays BF16);
 #   3. a summary: tok/s, the weight bytes each decode step reads (from the safetensors headers:
 #      every tensor, except the embedding table when the head has codes of its own), the
 #      effective GB/s, its share of the read ceiling, and the formats' speed against BF16.
-# Usage: bench/decode-bench.sh      (NEW=256 PROMPT=16 WARMUP=3 RUNS=3 FORMATS="f32 bf16 q8_0 q4_0")
+# Usage: bench/decode-bench.sh      (NEW=256 PROMPT=16 WARMUP=3 RUNS=3 FORMATS="f32 bf16 f16 q8_0 q4_0")
 # The machine should be otherwise idle; the load average is printed before each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-PROMPT=${PROMPT:-16} NEW=${NEW:-256} WARMUP=${WARMUP:-3} RUNS=${RUNS:-3} FORMATS=${FORMATS:-"f32 bf16 q8_0 q4_0"}
+PROMPT=${PROMPT:-16} NEW=${NEW:-256} WARMUP=${WARMUP:-3} RUNS=${RUNS:-3} FORMATS=${FORMATS:-"f32 bf16 f16 q8_0 q4_0"}
 model=bench/target/decode-bench
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -33,6 +34,7 @@ java=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-a
 
 echo "== model"
 "${java[@]}" -cp "$cp" io.liquid4j.bench.DecodeBenchModel "$model" 2>&1 | grep -v '^WARNING'
+[[ -f $model/f16/config.json ]] || ./liquid convert-weights dtype --to f16 "$model/bf16" "$model/f16" 2>&1 | grep -v '^WARNING' | tail -1
 for q in q8_0 q4_0; do
     [[ -f $model/$q/config.json ]] || ./liquid convert-weights quantize --to "$q" "$model/bf16" "$model/$q" 2>&1 | grep -v '^WARNING' | tail -1
 done
@@ -67,9 +69,9 @@ rows = {}
 for line in open(os.path.join(out, "results.txt")):
     if line.startswith("RESULT"):
         f = line.split(); kv = dict(x.split("=", 1) for x in f[3:]); rows[f[2].upper()] = float(kv["decode_tok_s"])
-dirs = {"F32": "f32", "BF16": "bf16", "Q8_0": "q8_0", "Q4_0": "q4_0"}
+dirs = {"F32": "f32", "BF16": "bf16", "F16": "f16", "Q8_0": "q8_0", "Q4_0": "q4_0"}
 print("%-6s %9s %12s %9s %10s %9s" % ("format", "tok/s", "MB per step", "GB/s", "of read", "vs BF16"))
-for k in ("F32", "BF16", "Q8_0", "Q4_0"):
+for k in ("F32", "BF16", "F16", "Q8_0", "Q4_0"):
     if k not in rows: continue
     b = step_bytes(dirs[k]); t = rows[k]
     print("%-6s %9.1f %12.1f %9.1f %9.0f%% %8.2fx" % (k, t, b / 1e6, t * b / 1e9, 100 * t * b / 1e9 / read, t / rows["BF16"] if "BF16" in rows else float("nan")))

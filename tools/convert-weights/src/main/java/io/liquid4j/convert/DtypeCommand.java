@@ -8,11 +8,12 @@ import picocli.CommandLine.Parameters;
 import java.nio.file.Path;
 import java.util.List;
 
-/** `convert-weights dtype --to bf16|f32 IN OUT`: rewrite a checkpoint's floating tensors in another dtype. */
+/** `convert-weights dtype --to bf16|f16|f32 IN OUT`: rewrite a checkpoint's floating tensors in another dtype. */
 @Command(name = "dtype", mixinStandardHelpOptions = true,
-        description = "Convert the floating tensors of a safetensors file or model directory (sharded too) to BF16 or F32.")
+        description = "Convert the floating tensors of a safetensors file or model directory (sharded too) to BF16, F16 or F32 "
+                + "(F16 refuses values beyond its ±65504 rather than making them infinite).")
 final class DtypeCommand implements Runnable {
-    @Option(names = "--to", required = true, paramLabel = "bf16|f32", description = "Target dtype.")
+    @Option(names = "--to", required = true, paramLabel = "bf16|f16|f32", description = "Target dtype.")
     String to;
 
     @Parameters(index = "0", paramLabel = "IN", description = "A .safetensors file or a model directory.")

@@ -25,8 +25,9 @@ import io.liquid4j.convert.StreamingSafetensorsWriter.PlannedTensor;
 
 /**
  * Rewrites the floating tensors of a safetensors checkpoint (a file, or a model directory,
- * sharded or not) in another dtype. F32/BF16/F16 tensors become the target dtype (f32 → bf16
- * rounds to nearest even); integer tensors are copied unchanged. For a directory the shard
+ * sharded or not) in another dtype. F32/BF16/F16 tensors become the target dtype (rounded to
+ * nearest even; a finite value beyond F16's ±65504 is refused rather than made infinite); integer
+ * tensors are copied unchanged. For a directory the shard
  * layout is kept, the index's total_size and config.json's torch_dtype are updated, and the
  * other top-level files (tokenizer, generation config) are copied.
  */
@@ -36,12 +37,13 @@ public final class DtypeConverter {
 
     private DtypeConverter() {}
 
-    /** Parses the --to value ("bf16", "f32", any case). */
+    /** Parses the --to value ("bf16", "f16", "f32", any case). */
     public static DType parseTarget(String name) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "bf16", "bfloat16" -> DType.BF16;
+            case "f16", "fp16", "float16", "half" -> DType.F16;
             case "f32", "fp32", "float32" -> DType.F32;
-            default -> throw new ConversionException("unknown dtype '" + name + "' for --to: use bf16 or f32");
+            default -> throw new ConversionException("unknown dtype '" + name + "' for --to: use bf16, f16 or f32");
         };
     }
 
@@ -155,7 +157,14 @@ public final class DtypeConverter {
                         switch (target) {
                             case F32 -> outBuf.putFloat(v);
                             case BF16 -> outBuf.putShort(DType.floatToBf16(v));
-                            case F16 -> outBuf.putShort(DType.floatToF16(v));
+                            case F16 -> {
+                                short h = DType.floatToF16(v);
+                                if (Float.isFinite(v) && Float.isInfinite(DType.f16ToFloat(h))) {
+                                    throw new ConversionException(file, "tensor " + e.name() + " holds " + v + " at element " + (done + i)
+                                            + ", beyond F16's range (±65504): it would become infinite; convert to bf16 instead");
+                                }
+                                outBuf.putShort(h);
+                            }
                             default -> throw new IllegalStateException("not a floating dtype: " + target);
                         }
                     }
@@ -181,7 +190,11 @@ public final class DtypeConverter {
         Object parsed = Json.parseFile(config);
         if (!(parsed instanceof Map)) return Files.readAllBytes(config);
         Map<String, Object> json = new LinkedHashMap<>((Map<String, Object>) parsed);
-        String torchName = target == DType.BF16 ? "bfloat16" : "float32";
+        String torchName = switch (target) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            default -> "float32";
+        };
         // transformers v4 writes torch_dtype, v5 writes dtype; update whichever is there
         if (json.containsKey("dtype")) json.put("dtype", torchName);
         if (json.containsKey("torch_dtype") || !json.containsKey("dtype")) json.put("torch_dtype", torchName);

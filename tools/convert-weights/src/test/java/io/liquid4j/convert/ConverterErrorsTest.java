@@ -92,6 +92,6 @@ class ConverterErrorsTest {
         }
         assertEquals(1, rc);
         String text = err.toString(StandardCharsets.UTF_8);
-        assertEquals("error: unknown dtype 'q4' for --to: use bf16 or f32", text.strip());
+        assertEquals("error: unknown dtype 'q4' for --to: use bf16, f16 or f32", text.strip());
     }
 }

@@ -15,6 +15,8 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DtypeConverterTest {
     @TempDir Path tmp;
@@ -53,6 +55,27 @@ class DtypeConverterTest {
             assertEquals(DType.F32, c.dtype("w"));
             for (int i = 0; i < VALUES.length; i++) assertEquals(DType.bf16ToFloat(DType.floatToBf16(VALUES[i])), w.toFloatArray()[i]);
         }
+    }
+
+    @Test
+    void f32ToF16RoundsAndRefusesValuesBeyondItsRange() {
+        Path h = tmp.resolve("h.safetensors");
+        DtypeConverter.convert(writeF32(tmp.resolve("f.safetensors")), h, DType.F16, null);
+        try (Checkpoint c = Checkpoint.open(h); Tensor w = c.tensor("w")) {
+            assertEquals(DType.F16, c.dtype("w"));
+            assertEquals(DType.I64, c.dtype("ids"));
+            float[] got = w.toFloatArray();
+            for (int i = 0; i < VALUES.length; i++) assertEquals(DType.f16ToFloat(DType.floatToF16(VALUES[i])), got[i], "element " + i);
+        }
+        Path big = tmp.resolve("big.safetensors");
+        try (Tensor t = Tensor.fromArray(new float[] {1f, -70000f, 2f}, 3)) {
+            Checkpoint.save(big, Map.of("w", t), Map.of("format", "pt"));
+        }
+        Path out = tmp.resolve("big16.safetensors");
+        ConversionException e = assertThrows(ConversionException.class, () -> DtypeConverter.convert(big, out, DType.F16, null));
+        assertTrue(e.getMessage().contains("tensor w holds -70000.0 at element 1") && e.getMessage().contains("±65504"), e.getMessage());
+        assertEquals(DType.F16, DtypeConverter.parseTarget("FP16"));
+        assertEquals(DType.F16, DtypeConverter.parseTarget("half"));
     }
 
     @Test
