@@ -39,9 +39,10 @@ final class GemvF16 {
         float[] w = SCRATCH.get();
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
         FloatVector s4 = FloatVector.zero(F), s5 = FloatVector.zero(F), s6 = FloatVector.zero(F), s7 = FloatVector.zero(F);
-        float[] tail = new float[8];
-        for (int c0 = 0; c0 < k; c0 += CHUNK) {
-            int len = Math.min(CHUNK, k - c0), full = len - len % V;
+        int c0 = 0, len = 0, full = 0;
+        for (; c0 < k; c0 += CHUNK) {
+            len = Math.min(CHUNK, k - c0);
+            full = len - len % V;
             for (int r = 0; r < 8; r++) convert(seg, off + r * rowBytes + 2L * c0, w, r * CHUNK, len);
             for (int p = 0; p < full; p += V) {
                 FloatVector xv = FloatVector.fromArray(F, x, xi + c0 + p);
@@ -54,18 +55,16 @@ final class GemvF16 {
                 s6 = FloatVector.fromArray(F, w, 6 * CHUNK + p).fma(xv, s6);
                 s7 = FloatVector.fromArray(F, w, 7 * CHUNK + p).fma(xv, s7);
             }
-            for (int r = 0; r < 8; r++) {
-                for (int p = full; p < len; p++) tail[r] += w[r * CHUNK + p] * x[xi + c0 + p];
-            }
         }
-        out[0] = s0.reduceLanes(VectorOperators.ADD) + tail[0];
-        out[1] = s1.reduceLanes(VectorOperators.ADD) + tail[1];
-        out[2] = s2.reduceLanes(VectorOperators.ADD) + tail[2];
-        out[3] = s3.reduceLanes(VectorOperators.ADD) + tail[3];
-        out[4] = s4.reduceLanes(VectorOperators.ADD) + tail[4];
-        out[5] = s5.reduceLanes(VectorOperators.ADD) + tail[5];
-        out[6] = s6.reduceLanes(VectorOperators.ADD) + tail[6];
-        out[7] = s7.reduceLanes(VectorOperators.ADD) + tail[7];
+        int last = xi + c0 - CHUNK;   // x index of the last chunk, whose scratch is still in w
+        out[0] = s0.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, last, full, len);
+        out[1] = s1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, last, full, len);
+        out[2] = s2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, last, full, len);
+        out[3] = s3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, last, full, len);
+        out[4] = s4.reduceLanes(VectorOperators.ADD) + tail(w, 4, x, last, full, len);
+        out[5] = s5.reduceLanes(VectorOperators.ADD) + tail(w, 5, x, last, full, len);
+        out[6] = s6.reduceLanes(VectorOperators.ADD) + tail(w, 6, x, last, full, len);
+        out[7] = s7.reduceLanes(VectorOperators.ADD) + tail(w, 7, x, last, full, len);
     }
 
     /**
@@ -76,9 +75,10 @@ final class GemvF16 {
         float[] w = SCRATCH.get();
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
         FloatVector c0v = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
-        float[] tail = new float[8];
-        for (int c0 = 0; c0 < k; c0 += CHUNK) {
-            int len = Math.min(CHUNK, k - c0), full = len - len % V;
+        int c0 = 0, len = 0, full = 0;
+        for (; c0 < k; c0 += CHUNK) {
+            len = Math.min(CHUNK, k - c0);
+            full = len - len % V;
             for (int r = 0; r < 4; r++) convert(seg, off + r * rowBytes + 2L * c0, w, r * CHUNK, len);
             for (int p = 0; p < full; p += V) {
                 FloatVector xa0 = FloatVector.fromArray(F, x, xa + c0 + p), xb0 = FloatVector.fromArray(F, x, xb + c0 + p);
@@ -93,34 +93,39 @@ final class GemvF16 {
                 c2 = w2.fma(xb0, c2);
                 c3 = w3.fma(xb0, c3);
             }
-            for (int r = 0; r < 4; r++) {
-                for (int p = full; p < len; p++) {
-                    tail[r] += w[r * CHUNK + p] * x[xa + c0 + p];
-                    tail[4 + r] += w[r * CHUNK + p] * x[xb + c0 + p];
-                }
-            }
         }
-        out[at] = a0.reduceLanes(VectorOperators.ADD) + tail[0];
-        out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail[1];
-        out[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail[2];
-        out[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail[3];
-        out[at + 4] = c0v.reduceLanes(VectorOperators.ADD) + tail[4];
-        out[at + 5] = c1.reduceLanes(VectorOperators.ADD) + tail[5];
-        out[at + 6] = c2.reduceLanes(VectorOperators.ADD) + tail[6];
-        out[at + 7] = c3.reduceLanes(VectorOperators.ADD) + tail[7];
+        int la = xa + c0 - CHUNK, lb = xb + c0 - CHUNK;   // x indices of the last chunk, whose scratch is still in w
+        out[at] = a0.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, la, full, len);
+        out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, la, full, len);
+        out[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, la, full, len);
+        out[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, la, full, len);
+        out[at + 4] = c0v.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, lb, full, len);
+        out[at + 5] = c1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, lb, full, len);
+        out[at + 6] = c2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, lb, full, len);
+        out[at + 7] = c3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, lb, full, len);
+    }
+
+    /**
+     * Σ w[row·CHUNK + p]·x[xc + p] for p in [full, len): the elements of the last chunk past its
+     * whole vectors (only the last chunk can have any: CHUNK is a multiple of V).
+     */
+    private static float tail(float[] w, int row, float[] x, int xc, int full, int len) {
+        float sum = 0f;
+        for (int p = full; p < len; p++) sum += w[row * CHUNK + p] * x[xc + p];
+        return sum;
     }
 
     /** x·W for one W row at off, x at xi. */
     static float dot(float[] x, int xi, MemorySegment seg, long off, int k) {
         float[] w = SCRATCH.get();
         FloatVector s = FloatVector.zero(F);
-        float tail = 0f;
-        for (int c0 = 0; c0 < k; c0 += CHUNK) {
-            int len = Math.min(CHUNK, k - c0), full = len - len % V;
+        int c0 = 0, len = 0, full = 0;
+        for (; c0 < k; c0 += CHUNK) {
+            len = Math.min(CHUNK, k - c0);
+            full = len - len % V;
             convert(seg, off + 2L * c0, w, 0, len);
             for (int p = 0; p < full; p += V) s = FloatVector.fromArray(F, w, p).fma(FloatVector.fromArray(F, x, xi + c0 + p), s);
-            for (int p = full; p < len; p++) tail += w[p] * x[xi + c0 + p];
         }
-        return s.reduceLanes(VectorOperators.ADD) + tail;
+        return s.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, xi + c0 - CHUNK, full, len);
     }
 }
