@@ -27,10 +27,12 @@ import java.util.SplittableRandom;
  * tokenizer. (1) Scaling: LMs of four sizes, each pretrained on the text and then trained on
  * the mix; held-out text-to-image loss against training FLOPs (6·N·tokens, N = non-embedding
  * parameters) with a power law fitted to each size's final point. (2) The cost of image data:
- * held-out text perplexity before and after the multimodal stage, by size. (3) Transfer between
- * tasks: from the standard model, text-to-image alone vs. text-to-image plus as many extra
- * captioning samples (of other images), and captioning alone vs. captioning plus text-to-image,
- * each trained for the same epochs, compared on held-out loss of the first task.
+ * held-out text perplexity after the mix against a control that continues from the same weights
+ * on the text alone for the same steps, by size. (3) Transfer between tasks: from the standard
+ * model, text-to-image alone vs. text-to-image plus as many extra captioning samples (of other
+ * images), and captioning alone vs. captioning plus text-to-image, compared on held-out loss of
+ * the first task; the task alone is trained twice, for the same epochs and for the same steps as
+ * the pair, so that neither more data nor more optimizer steps alone explains a difference.
  */
 final class Study {
     /** One LM shape of the scaling runs. */
@@ -39,8 +41,20 @@ final class Study {
     static final List<Size> SIZES = List.of(new Size("xs", 64, 2, 2), new Size("s", 96, 3, 3), new Size("m", 128, 4, 4), new Size("l", 160, 5, 5));
     /** Held-out evaluations per multimodal run (the points of the scaling curves). */
     static final int EVALS = 6;
-    /** Epochs of each transfer run. */
-    static final int TRANSFER_EPOCHS = 2;
+    /**
+     * Steps of each size's multimodal run and of its text-only control (at most the demo's own).
+     * The findings compare the study's runs with each other, not with the demo's quality targets,
+     * so they need not train as long as the demo: with 500 the whole study takes about 40 minutes on
+     * a 2-core AVX2 CPU (README, "The study"), where the demo's 1800 took well over an hour.
+     */
+    static final int STUDY_STEPS = 500;
+    /** Image–caption pairs in each of the two halves the transfer runs draw from (at most half the training pairs). */
+    static final int TRANSFER_PAIRS = 6000;
+    /** Epochs of the transfer runs that are not the equal-steps controls. */
+    static final int TRANSFER_EPOCHS = 1;
+    /** What the study's stages depend on beyond the demo's settings: changing any of it reruns them. */
+    static final String VERSION = "study 2: steps " + STUDY_STEPS + ", text-only controls, transfer pairs " + TRANSFER_PAIRS
+            + " x " + TRANSFER_EPOCHS + " epoch(s) and equal-steps controls";
 
     private final DemoPipeline demo;
     private final Path dir, work;
@@ -54,7 +68,7 @@ final class Study {
     }
 
     Map<String, Object> run() throws IOException {
-        Stages st = new Stages(dir, base + " | seed " + demo.seed(), 2 + SIZES.size() + 4, demo.log());
+        Stages st = new Stages(dir, base + " | seed " + demo.seed() + " | " + VERSION, 2 + SIZES.size() + 6, demo.log());
         st.run("eval-data", "study: held-out text-to-image and captioning sequences", "", this::evalData);
         Map<String, Object> sizes = new LinkedHashMap<>();
         for (Size sz : SIZES) {
@@ -63,10 +77,14 @@ final class Study {
         }
         st.run("halves", "study: the image-caption pairs built as text-to-image and as captioning, in two halves", "", this::halves);
         Map<String, Object> transfer = new LinkedHashMap<>();
-        transfer.put("t2i", st.run("t2i", "study: text-to-image alone", "", d -> transferRun(d, List.of("p1-t2i.jsonl"))));
-        transfer.put("t2i+caption", st.run("t2i+caption", "study: text-to-image plus captioning of other images", "", d -> transferRun(d, List.of("p1-t2i.jsonl", "p2-caption.jsonl"))));
-        transfer.put("caption", st.run("caption", "study: captioning alone", "", d -> transferRun(d, List.of("p1-caption.jsonl"))));
-        transfer.put("caption+t2i", st.run("caption+t2i", "study: captioning plus text-to-image of other images", "", d -> transferRun(d, List.of("p1-caption.jsonl", "p2-t2i.jsonl"))));
+        for (String[] task : new String[][] {{"t2i", "caption", "text-to-image", "captioning"}, {"caption", "t2i", "captioning", "text-to-image"}}) {
+            String alone = task[0], pair = task[0] + "+" + task[1];
+            List<String> aloneFiles = List.of("p1-" + task[0] + ".jsonl"), pairFiles = List.of("p1-" + task[0] + ".jsonl", "p2-" + task[1] + ".jsonl");
+            transfer.put(alone, st.run(alone, "study: " + task[2] + " alone", "", d -> transferRun(d, aloneFiles, epochSteps(aloneFiles))));
+            transfer.put(pair, st.run(pair, "study: " + task[2] + " plus " + task[3] + " of other images", "", d -> transferRun(d, pairFiles, epochSteps(pairFiles))));
+            transfer.put(alone + "-steps", st.run(alone + "-steps", "study: " + task[2] + " alone, as many steps as with " + task[3],
+                    "", d -> transferRun(d, aloneFiles, epochSteps(pairFiles))));
+        }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("sizes", sizes);
         r.put("transfer", transfer);
@@ -109,15 +127,19 @@ final class Study {
         int grid = s.grid();
         demo.cli().run(false, "convert-weights", "extend-vocab", "--model", d.resolve("lm/final").toString(), "--codes", String.valueOf(s.vqCodes()),
                 "--grid", grid + "x" + grid, "--vqgan", work.resolve("vqgan/model").toString(), "--out", d.resolve("liquid-init").toString());
-        Path evalDir = dir.resolve("eval-data");
-        demo.train(d.resolve("liquid-init"), List.of(work.resolve("liquid-init/pairs.codes.jsonl"), work.resolve("data/text.jsonl")), d.resolve("liquid"),
-                s.liquidSteps(), 1e-4, List.of(evalDir.resolve("eval-t2i.jsonl"), evalDir.resolve("eval-caption.jsonl")), Math.max(1, s.liquidSteps() / EVALS));
+        Path evalDir = dir.resolve("eval-data"), text = work.resolve("data/text.jsonl");
+        int steps = studySteps();
+        demo.train(d.resolve("liquid-init"), List.of(work.resolve("liquid-init/pairs.codes.jsonl"), text), d.resolve("liquid"),
+                steps, 1e-4, List.of(evalDir.resolve("eval-t2i.jsonl"), evalDir.resolve("eval-caption.jsonl")), Math.max(1, steps / EVALS),
+                "--t2i-ratio", String.valueOf(s.t2iRatio()));
+        // the control of finding 2: the same start, steps, schedule and z-loss on the text alone
+        demo.train(d.resolve("liquid-init"), List.of(text), d.resolve("text-only"), steps, 1e-4, List.of(), 0);
         List<String> heldOut = Evaluation.heldOutText(work.resolve("data/text-heldout.jsonl"));
         CausalLM before = CausalLM.fromPretrained(d.resolve("lm/final"), DType.F32, io.liquid4j.tensor.Device.CPU);
         long params = nonEmbedding(before);
         double pplBefore = ppl(before, Tokenizer.load(d.resolve("lm/final")), heldOut, s);
-        double pplAfter = ppl(CausalLM.fromPretrained(d.resolve("liquid/final"), DType.F32, io.liquid4j.tensor.Device.CPU),
-                Tokenizer.load(d.resolve("liquid/final")), heldOut, s);
+        double pplAfter = ppl(d.resolve("liquid/final"), heldOut, s);
+        double pplTextOnly = ppl(d.resolve("text-only/final"), heldOut, s);
         // FLOPs at each evaluation: 6 · N · tokens trained so far (metrics.csv counts every step's tokens)
         List<double[]> tokens = LossPlot.read(d.resolve("liquid/metrics.csv"), "tokens");
         List<double[]> t2i = evalColumn(d.resolve("liquid/eval.csv"), "t2i");
@@ -131,8 +153,11 @@ final class Study {
         r.put("hidden", (long) sz.hidden());
         r.put("layers", (long) sz.layers());
         r.put("params_non_embedding", params);
+        r.put("pretrain_steps", (long) s.pretrainSteps());
+        r.put("steps", (long) steps);
         r.put("ppl_before", pplBefore);
         r.put("ppl_after", pplAfter);
+        r.put("ppl_text_only", pplTextOnly);
         r.put("t2i_curve", curve);
         r.put("caption_final", last(evalColumn(d.resolve("liquid/eval.csv"), "caption")));
         return r;
@@ -145,6 +170,25 @@ final class Study {
 
     private static double ppl(CausalLM lm, Tokenizer tok, List<String> docs, DemoSettings s) {
         return Evaluation.perplexity(lm, tok, docs, s.seqLen()).perplexity();
+    }
+
+    private static double ppl(Path model, List<String> docs, DemoSettings s) throws IOException {
+        return ppl(CausalLM.fromPretrained(model, DType.F32, io.liquid4j.tensor.Device.CPU), Tokenizer.load(model), docs, s);
+    }
+
+    /** Multimodal (and control) steps of each scaling run. */
+    private int studySteps() { return Math.min(STUDY_STEPS, base.liquidSteps()); }
+
+    /** Steps that train TRANSFER_EPOCHS epochs over these files of the halves directory (rows of seqLen hold about seqLen / 96 sequences). */
+    private int epochSteps(List<String> files) throws IOException {
+        long sequences = 0;
+        for (String f : files) {
+            try (var lines = Files.lines(dir.resolve("halves").resolve(f))) {
+                sequences += lines.count();
+            }
+        }
+        double rowsPerStep = base.batchSize() * Math.max(1, base.seqLen() / 96.0);
+        return (int) Math.max(2, Math.round(TRANSFER_EPOCHS * sequences / rowsPerStep));
     }
 
     /** (step, loss) of one task in a run's eval.csv. */
@@ -161,14 +205,14 @@ final class Study {
 
     private static double last(List<double[]> points) { return points.isEmpty() ? Double.NaN : points.getLast()[1]; }
 
-    /** The training pairs in two halves, each built as text-to-image and as captioning. */
+    /** Two disjoint sets of TRANSFER_PAIRS training pairs (fewer when the data has fewer), each built as text-to-image and as captioning. */
     private Map<String, Object> halves(Path d) throws IOException {
         List<String> lines = Files.readAllLines(work.resolve("data/pairs.jsonl"), StandardCharsets.UTF_8);
-        int half = lines.size() / 2;
+        int half = Math.min(TRANSFER_PAIRS, lines.size() / 2);
         // image paths in pairs.jsonl are relative to the data directory: the halves live here, so they name the images absolutely
         Path images = work.resolve("data").toAbsolutePath();
         List<String> p1 = new ArrayList<>(), p2 = new ArrayList<>();
-        for (int i = 0; i < lines.size(); i++) {
+        for (int i = 0; i < 2 * half; i++) {
             Map<?, ?> rec = (Map<?, ?>) Json.parse(lines.get(i));
             String abs = Json.write(Map.of("caption", rec.get("caption"), "image", images.resolve((String) rec.get("image")).toString()));
             (i < half ? p1 : p2).add(abs);
@@ -182,14 +226,15 @@ final class Study {
         return Map.of("half", (long) half);
     }
 
-    private Map<String, Object> transferRun(Path d, List<String> files) throws IOException {
+    private Map<String, Object> transferRun(Path d, List<String> files, int steps) throws IOException {
         Path halves = dir.resolve("halves"), evalDir = dir.resolve("eval-data");
         List<Path> data = files.stream().map(halves::resolve).toList();
         long sequences = 0;
-        for (Path p : data) sequences += Files.lines(p).count();
-        // the same epochs over more data: the first task's samples are seen as often in both runs
-        double rowsPerStep = base.batchSize() * Math.max(1, base.seqLen() / 96.0);
-        int steps = (int) Math.max(2, Math.round(TRANSFER_EPOCHS * sequences / rowsPerStep));
+        for (Path p : data) {
+            try (var lines = Files.lines(p)) {
+                sequences += lines.count();
+            }
+        }
         demo.train(work.resolve("liquid-init/model"), data, d.resolve("run"), steps, 1e-4,
                 List.of(evalDir.resolve("eval-t2i.jsonl"), evalDir.resolve("eval-caption.jsonl")), Math.max(1, steps / EVALS));
         Map<String, Object> r = new LinkedHashMap<>();
@@ -253,14 +298,19 @@ final class Study {
                     List.of(new double[] {x0, Math.pow(10, fit[0]) * Math.pow(x0, fit[1])}, new double[] {x1, Math.pow(10, fit[0]) * Math.pow(x1, fit[1])}));
         }
         scaling.write(images.resolve("study-scaling.png"));
-        List<double[]> cost = new ArrayList<>();
+        List<double[]> cost = new ArrayList<>(), change = new ArrayList<>();
         sizes(study).values().forEach(v -> {
             Map<String, Object> m = (Map<String, Object>) v;
-            cost.add(new double[] {num(m, "params_non_embedding"), 100 * (num(m, "ppl_after") / num(m, "ppl_before") - 1)});
+            double params = num(m, "params_non_embedding");
+            cost.add(new double[] {params, 100 * imageCost(m)});
+            change.add(new double[] {params, 100 * (num(m, "ppl_after") / num(m, "ppl_before") - 1)});
         });
-        new Chart("Finding 2: change of text perplexity from the multimodal stage, by model size", "non-embedding parameters", "Δ perplexity (%)", true, false)
-                .line("after / before − 1", cost).write(images.resolve("study-text-cost.png"));
+        new Chart("Finding 2: text perplexity of the mix against text-only training, by model size", "non-embedding parameters", "Δ perplexity (%)", true, false)
+                .line("mix / text-only − 1 (the cost of image data)", cost).line("mix / before − 1", change).write(images.resolve("study-text-cost.png"));
     }
+
+    /** Held-out text perplexity after the mix relative to the text-only control of the same steps, minus 1. */
+    private static double imageCost(Map<String, Object> size) { return num(size, "ppl_after") / num(size, "ppl_text_only") - 1; }
 
     static void section(ReportDoc d, Map<String, Object> study) {
         d.h2("The study: the paper's three findings in miniature");
@@ -269,14 +319,18 @@ final class Study {
         sizes(study).forEach((tag, v) -> {
             Map<String, Object> m = (Map<String, Object>) v;
             List<double[]> c = curve(m);
-            double before = num(m, "ppl_before"), after = num(m, "ppl_after");
-            cost.add(new double[] {num(m, "params_non_embedding"), after / before - 1});
+            cost.add(new double[] {num(m, "params_non_embedding"), imageCost(m)});
             rows.add(List.of(tag, String.format(Locale.ROOT, "%d × %d", (long) num(m, "hidden"), (long) num(m, "layers")),
                     String.format(Locale.ROOT, "%.2fM", num(m, "params_non_embedding") / 1e6),
                     c.isEmpty() ? "–" : String.format(Locale.ROOT, "%.3g", c.getLast()[0]), c.isEmpty() ? "–" : String.format(Locale.ROOT, "%.4f", c.getLast()[1]),
-                    String.format(Locale.ROOT, "%.3f", before), String.format(Locale.ROOT, "%.3f", after), String.format(Locale.ROOT, "%+.1f%%", 100 * (after / before - 1))));
+                    String.format(Locale.ROOT, "%.3f", num(m, "ppl_before")), String.format(Locale.ROOT, "%.3f", num(m, "ppl_text_only")),
+                    String.format(Locale.ROOT, "%.3f", num(m, "ppl_after")), String.format(Locale.ROOT, "%+.1f%%", 100 * imageCost(m))));
         });
-        d.table(List.of("size", "hidden × layers", "non-emb. params", "FLOPs", "T2I val. loss", "text ppl before", "text ppl after", "Δ ppl"), rows);
+        d.p(String.format(Locale.ROOT, "Every size: `init` → `train` on the text (%d steps) → `extend-vocab` → `train` on the mix (%d steps, held-out loss every %d), "
+                        + "and from the same extended weights a text-only `train` of the same steps, schedule and z-loss (the control of finding 2).",
+                (long) num(first(study), "pretrain_steps"), (long) num(first(study), "steps"), Math.max(1, (long) num(first(study), "steps") / EVALS)));
+        d.table(List.of("size", "hidden × layers", "non-emb. params", "FLOPs", "T2I val. loss", "text ppl before", "after text-only", "after the mix",
+                "cost of image data"), rows);
         double[] fit = powerLaw(finals(study));
         List<double[]> f = finals(study);
         boolean monotone = true;
@@ -288,18 +342,30 @@ final class Study {
         d.image("images/study-scaling.png", "scaling");
         boolean shrinking = cost.size() > 1 && cost.getLast()[1] < cost.getFirst()[1];
         d.p(String.format(Locale.ROOT, "**Finding 2 (the cost of image data)**: the paper finds that mixing image generation into training costs language ability less "
-                        + "as models grow. Here the perplexity change from the multimodal stage goes from %+.1f%% (smallest) to %+.1f%% (largest): the miniature %s. "
-                        + "Note the multimodal stage also trains further on the same text, which can lower perplexity on its own.",
+                        + "as models grow. Here held-out text perplexity after the mix, against the text-only control of the same steps, is %+.1f%% for the smallest "
+                        + "model and %+.1f%% for the largest: the miniature %s.",
                 100 * cost.getFirst()[1], 100 * cost.getLast()[1], shrinking ? "agrees in direction" : "does not show it"));
         d.image("images/study-text-cost.png", "text cost");
         @SuppressWarnings("unchecked") Map<String, Object> t = (Map<String, Object>) study.get("transfer");
-        double t2i = num(t, "t2i.t2i_loss"), t2iCap = num(t, "t2i+caption.t2i_loss"), cap = num(t, "caption.caption_loss"), capT2i = num(t, "caption+t2i.caption_loss");
         d.table(List.of("run", "training sequences", "steps", "held-out T2I loss", "held-out caption loss"), List.of(
-                transferRow("text-to-image alone", t, "t2i"), transferRow("text-to-image + captioning", t, "t2i+caption"),
-                transferRow("captioning alone", t, "caption"), transferRow("captioning + text-to-image", t, "caption+t2i")));
-        d.p(String.format(Locale.ROOT, "**Finding 3 (mutual benefit)**: the paper finds understanding and generation help each other. Adding captioning data "
-                        + "changes the held-out text-to-image loss from %.4f to %.4f (%s); adding text-to-image data changes the held-out captioning loss from %.4f to %.4f (%s).",
-                t2i, t2iCap, t2iCap < t2i ? "helps" : "does not help", cap, capT2i, capT2i < cap ? "helps" : "does not help"));
+                transferRow("text-to-image alone", t, "t2i"), transferRow("text-to-image alone, as many steps as the pair", t, "t2i-steps"),
+                transferRow("text-to-image + captioning", t, "t2i+caption"),
+                transferRow("captioning alone", t, "caption"), transferRow("captioning alone, as many steps as the pair", t, "caption-steps"),
+                transferRow("captioning + text-to-image", t, "caption+t2i")));
+        d.p("**Finding 3 (mutual benefit)**: the paper finds understanding and generation help each other. " + transfer(t, "t2i", "captioning", "t2i_loss")
+                + " " + transfer(t, "caption", "text-to-image", "caption_loss"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> first(Map<String, Object> study) { return (Map<String, Object>) sizes(study).values().iterator().next(); }
+
+    /** One sentence of finding 3: the task's held-out loss alone (equal epochs, equal steps) against with the other task's data. */
+    private static String transfer(Map<String, Object> t, String task, String other, String loss) {
+        double alone = num(t, task + "." + loss), aloneSteps = num(t, task + "-steps." + loss), pair = num(t, task + "+" + (task.equals("t2i") ? "caption" : "t2i") + "." + loss);
+        String name = task.equals("t2i") ? "text-to-image" : "captioning";
+        return String.format(Locale.ROOT, "Adding %s data of other images changes the held-out %s loss from %.4f (alone, same epochs) and %.4f (alone, same steps) to %.4f: "
+                        + "it %s at equal epochs and %s at equal steps.", other, name, alone, aloneSteps, pair,
+                pair < alone ? "helps" : "does not help", pair < aloneSteps ? "helps" : "does not help");
     }
 
     private static List<String> transferRow(String name, Map<String, Object> t, String key) {

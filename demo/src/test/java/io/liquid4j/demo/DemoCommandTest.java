@@ -73,11 +73,15 @@ class DemoCommandTest {
     @Test void studyRunsEveryExperimentAndReportsIt() throws Exception {
         Path out = tmp.resolve("study");
         run("demo", "--size", "tiny", "--study", "--out", out.toString());
-        for (String sub : List.of("eval-data", "size-xs", "size-s", "size-m", "size-l", "halves", "t2i", "t2i+caption", "caption", "caption+t2i")) {
+        for (String sub : List.of("eval-data", "size-xs", "size-s", "size-m", "size-l", "halves", "t2i", "t2i+caption", "t2i-steps", "caption", "caption+t2i", "caption-steps")) {
             assertTrue(Files.isRegularFile(out.resolve("work/study").resolve(sub).resolve(".done.json")), sub + " finished");
         }
         String md = Files.readString(out.resolve("report.md"));
         for (String finding : List.of("Finding 1 (scaling)", "Finding 2 (the cost of image data)", "Finding 3 (mutual benefit)")) assertTrue(md.contains(finding), finding);
+        for (String control : List.of("after text-only", "as many steps as the pair", "same steps")) assertTrue(md.contains(control), control);
+        for (String size : List.of("xs", "s", "m", "l")) {
+            assertTrue(Files.isRegularFile(out.resolve("work/study/size-" + size + "/text-only/final/model.safetensors")), size + ": text-only control trained");
+        }
         assertTrue(Files.size(out.resolve("images/study-scaling.png")) > 100);
         assertTrue(Files.size(out.resolve("images/study-text-cost.png")) > 100);
     }
