@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run HERE (the dev machine, with network access to Maven Central) before bench/gpu-check.sh is sent
 # to a GPU machine whose image has no JDK 25 and no Maven repository. Builds the tensor, nn,
-# liquid-model and cli modules with their tests (the fatbin included), compiles the GPU benchmark,
+# liquid-model, cli and demo modules with their tests (the fatbin included), compiles the GPU benchmark,
 # and puts everything the check needs under .gpu-carry/ (git-ignored), which is then the ONE path to
 # carry: build/<module>/{classes,test-classes}, lib/ (JUnit API, picocli), bench-classes/, and a
 # jlink'ed JRE 25 packed as jre.tar.gz (gpu-check.sh unpacks it): unpacked, the JRE alone is ~45 MiB
@@ -11,10 +11,10 @@ cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PATH="$JAVA_HOME/bin:/usr/local/cuda/bin:$PATH"
 grep -qx '/.gpu-carry/' .git/info/exclude 2>/dev/null || { mkdir -p .git/info; echo '/.gpu-carry/' >> .git/info/exclude; }
-mvn -q -B -ntp -pl tensor,nn,liquid-model,cli -am test-compile -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
+mvn -q -B -ntp -pl tensor,nn,liquid-model,cli,demo -am test-compile -Dmaven.javadoc.skip=true -Dmaven.source.skip=true
 [[ -f tensor/target/classes/io/liquid4j/cuda/liquid4j.fatbin ]] || { echo "no fatbin was built: is nvcc at /usr/local/cuda/bin?" >&2; exit 1; }
 rm -rf .gpu-carry && mkdir -p .gpu-carry/lib .gpu-carry/bench-classes .gpu-carry/build
-for m in tensor nn liquid-model cli; do
+for m in tensor nn liquid-model cli demo; do
     mkdir -p .gpu-carry/build/$m
     cp -r $m/target/classes $m/target/test-classes .gpu-carry/build/$m/
 done

@@ -35,7 +35,7 @@ echo "java: $JAVA"
 if [[ -d .gpu-carry/build ]]; then
     BUILD=.gpu-carry/build
     echo "== carried build"
-elif command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor,nn,liquid-model,cli -am test-compile \
+elif command -v mvn >/dev/null && [[ -x "$(dirname "$JAVA")/javac" ]] && timeout 240 mvn -B -q -o -pl tensor,nn,liquid-model,cli,demo -am test-compile \
         -Dmaven.javadoc.skip=true -Dmaven.source.skip=true >"$LOG/build.log" 2>&1; then
     BUILD=maven
     mkdir -p .gpu-carry/bench-classes
@@ -45,7 +45,7 @@ else
     echo "no carried build (.gpu-carry/build) and no offline Maven build: run bench/gpu-check-prepare.sh and carry .gpu-carry"; exit 2
 fi
 CP="$(ls .gpu-carry/lib/*.jar 2>/dev/null | tr '\n' ':')"
-for m in tensor nn liquid-model cli; do
+for m in tensor nn liquid-model cli demo; do
     d=$([[ $BUILD == maven ]] && echo $m/target || echo $BUILD/$m)
     CP="$d/classes:$d/test-classes:$CP"
 done
@@ -57,7 +57,7 @@ new_kernels=flashAttentionKernels,ropeKernel,quantizedLinear,adamwMultiTensor
 groups=(io.liquid4j.tensor.cuda.CudaParityTest "io.liquid4j.tensor.cuda.CudaOpsParityTest!$new_kernels")
 for k in ${new_kernels//,/ }; do groups+=("io.liquid4j.tensor.cuda.CudaOpsParityTest#$k"); done
 groups+=(io.liquid4j.tensor.cuda.CudaCrossEntropyParityTest io.liquid4j.nn.transformer.GpuLogitsParityTest
-         io.liquid4j.nn.vqgan.VqGpuParityTest io.liquid4j.generate.CliGpuTest io.liquid4j.image.VqCliGpuTest)
+         io.liquid4j.nn.vqgan.VqGpuParityTest io.liquid4j.generate.CliGpuTest io.liquid4j.image.VqCliGpuTest io.liquid4j.demo.DemoGpuTest)
 echo "== gpu tests"
 : > "$LOG/gpu-tests.log"
 sanitized=0
