@@ -5,7 +5,7 @@
 # and puts everything the check needs under .gpu-carry/ (git-ignored), which is then the ONE path to
 # carry: build/<module>/{classes,test-classes}, lib/ (JUnit API, picocli), bench-classes/, and a
 # jlink'ed JRE 25 packed as jre.tar.gz (gpu-check.sh unpacks it): unpacked, the JRE alone is ~45 MiB
-# of the device tool's 64 MiB per call; packed, the whole carry is ~46 MiB.
+# of the device tool's 64 MiB per call; packed, the whole carry is ~47 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
