@@ -44,8 +44,9 @@ final class Study {
     /**
      * Steps of each size's multimodal run and of its text-only control (at most the demo's own).
      * The findings compare the study's runs with each other, not with the demo's quality targets,
-     * so they need not train as long as the demo: with 500 the whole study takes about 40 minutes on
-     * a 2-core AVX2 CPU (README, "The study"), where the demo's 1800 took well over an hour.
+     * so they need not train as long as the demo: with 500 the whole study took 43 minutes on the
+     * 2-core AVX2 VM (README, "The study"), where 1800 steps, 12000-pair halves and two epochs
+     * would have taken about 80 minutes (from the same run's times per step).
      */
     static final int STUDY_STEPS = 500;
     /** Image–caption pairs in each of the two halves the transfer runs draw from (at most half the training pairs). */
@@ -306,7 +307,7 @@ final class Study {
             change.add(new double[] {params, 100 * (num(m, "ppl_after") / num(m, "ppl_before") - 1)});
         });
         new Chart("Finding 2: text perplexity of the mix against text-only training, by model size", "non-embedding parameters", "Δ perplexity (%)", true, false)
-                .line("mix / text-only − 1 (the cost of image data)", cost).line("mix / before − 1", change).write(images.resolve("study-text-cost.png"));
+                .line("mix / text-only − 1", cost).line("mix / before − 1", change).write(images.resolve("study-text-cost.png"));
     }
 
     /** Held-out text perplexity after the mix relative to the text-only control of the same steps, minus 1. */
