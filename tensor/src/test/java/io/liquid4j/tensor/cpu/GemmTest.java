@@ -183,7 +183,7 @@ class GemmTest {
                     float v = specials[j % specials.length];
                     b.setAtIndex(I16, (long) j * k + (j * 7L) % k, t == DType.BF16 ? DType.floatToBf16(v) : DType.floatToF16(v));
                 }
-                for (int m : new int[] {1, 2, 3}) {
+                for (int m : new int[] {1, 2, 3, 4, 5}) {
                     MemorySegment a = arena.allocate((long) m * k * Float.BYTES), c = arena.allocate((long) m * n * Float.BYTES);
                     for (int i = 0; i < m * k; i++) a.setAtIndex(F32, i, 1f);
                     Gemm.gemm(m, n, k, a, 0, k, false, b, 0, k, true, t, c, 0, n, false);
