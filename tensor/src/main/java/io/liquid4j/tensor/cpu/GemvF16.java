@@ -74,7 +74,7 @@ final class GemvF16 {
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
         float[] w = SCRATCH.get();
         FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        FloatVector c0v = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
         int c0 = 0, len = 0, full = 0;
         for (; c0 < k; c0 += CHUNK) {
             len = Math.min(CHUNK, k - c0);
@@ -88,10 +88,10 @@ final class GemvF16 {
                 a1 = w1.fma(xa0, a1);
                 a2 = w2.fma(xa0, a2);
                 a3 = w3.fma(xa0, a3);
-                c0v = w0.fma(xb0, c0v);
-                c1 = w1.fma(xb0, c1);
-                c2 = w2.fma(xb0, c2);
-                c3 = w3.fma(xb0, c3);
+                b0 = w0.fma(xb0, b0);
+                b1 = w1.fma(xb0, b1);
+                b2 = w2.fma(xb0, b2);
+                b3 = w3.fma(xb0, b3);
             }
         }
         int la = xa + c0 - CHUNK, lb = xb + c0 - CHUNK;   // x indices of the last chunk, whose scratch is still in w
@@ -99,10 +99,10 @@ final class GemvF16 {
         out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, la, full, len);
         out[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, la, full, len);
         out[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, la, full, len);
-        out[at + 4] = c0v.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, lb, full, len);
-        out[at + 5] = c1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, lb, full, len);
-        out[at + 6] = c2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, lb, full, len);
-        out[at + 7] = c3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, lb, full, len);
+        out[at + 4] = b0.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, lb, full, len);
+        out[at + 5] = b1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, lb, full, len);
+        out[at + 6] = b2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, lb, full, len);
+        out[at + 7] = b3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, lb, full, len);
     }
 
     /**
