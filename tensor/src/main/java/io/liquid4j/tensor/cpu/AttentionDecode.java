@@ -136,8 +136,8 @@ final class AttentionDecode {
             s2 = av.fma(FloatVector.fromArray(F, b, bi + 2 * n + p), s2);
             s3 = av.fma(FloatVector.fromArray(F, b, bi + 3 * n + p), s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = VectorMath.laneSum(s0), r1 = VectorMath.laneSum(s1);
+        float r2 = VectorMath.laneSum(s2), r3 = VectorMath.laneSum(s3);
         for (; p < n; p++) {
             float ap = a[ai + p];
             r0 += ap * b[bi + p];
@@ -177,7 +177,7 @@ final class AttentionDecode {
         FloatVector acc = FloatVector.zero(F);
         int p = 0;
         for (; p <= n - V; p += V) acc = FloatVector.fromArray(F, a, ai + p).fma(FloatVector.fromArray(F, b, bi + p), acc);
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.laneSum(acc);
         for (; p < n; p++) sum += a[ai + p] * b[bi + p];
         return sum;
     }
@@ -191,7 +191,7 @@ final class AttentionDecode {
             e.intoArray(s, j);
             acc = acc.add(e);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = VectorMath.laneSum(acc);
         for (; j < n; j++) {
             s[j] = (float) Math.exp(s[j] - shift);
             sum += s[j];

@@ -100,8 +100,15 @@ final class CpuElementwise {
         });
     }
 
+    /**
+     * GELU (erf), LOG and POW take the scalar loop: erf has no vector operator, and the Vector
+     * API's LOG and POW are a Java fallback before C2 compiles the loop and an SVML stub after,
+     * which round differently, so a result would depend on how warm the JVM was (Math.log and
+     * Math.pow use the same stubs in every tier). TANH and GELU_TANH use VectorMath's tanh for
+     * the same reason.
+     */
     private static boolean vectorizable(UnaryOp op) {
-        return op != UnaryOp.GELU;   // erf has no vector operator
+        return op != UnaryOp.GELU && op != UnaryOp.LOG && op != UnaryOp.POW;
     }
 
     /**
@@ -117,7 +124,6 @@ final class CpuElementwise {
         switch (op) {
             case NEG -> negF32(in, ib, out, ob, full);
             case EXP -> expF32(in, ib, out, ob, full);
-            case LOG -> logF32(in, ib, out, ob, full);
             case SQRT -> sqrtF32(in, ib, out, ob, full);
             case RSQRT -> rsqrtF32(in, ib, out, ob, full);
             case ABS -> absF32(in, ib, out, ob, full);
@@ -126,10 +132,9 @@ final class CpuElementwise {
             case SILU -> siluF32(in, ib, out, ob, full);
             case GELU_TANH -> geluTanhF32(in, ib, out, ob, full);
             case RELU -> reluF32(in, ib, out, ob, full);
-            case POW -> powF32(in, ib, out, ob, full, p);
             case CLAMP -> clampF32(in, ib, out, ob, full, p, q);
             case AFFINE -> affineF32(in, ib, out, ob, full, p, q);
-            case GELU -> throw new IllegalStateException("GELU has no vector path");
+            case GELU, LOG, POW -> throw new IllegalStateException(op + " has no vector path");
         }
         for (int i = full; i < len; i++) {
             out.set(Access.F, ob + i * 4L, (float) op.apply(in.get(Access.F, ib + i * 4L), p, q));
@@ -145,12 +150,6 @@ final class CpuElementwise {
     private static void expF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
         for (int i = 0; i < full; i += SP.length()) {
             VectorMath.exp(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE)).intoMemorySegment(out, ob + i * 4L, LE);
-        }
-    }
-
-    private static void logF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
-        for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).lanewise(VectorOperators.LOG).intoMemorySegment(out, ob + i * 4L, LE);
         }
     }
 
@@ -175,7 +174,7 @@ final class CpuElementwise {
 
     private static void tanhF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
         for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).lanewise(VectorOperators.TANH).intoMemorySegment(out, ob + i * 4L, LE);
+            VectorMath.tanh(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE)).intoMemorySegment(out, ob + i * 4L, LE);
         }
     }
 
@@ -197,7 +196,7 @@ final class CpuElementwise {
             FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
             FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_C);
             // halve before multiplying by x: (1 + t)·x overflows f32 for |x| > 1.7e38
-            inner.lanewise(VectorOperators.TANH).add(1f).mul(0.5f).mul(v).intoMemorySegment(out, ob + i * 4L, LE);
+            VectorMath.tanh(inner).add(1f).mul(0.5f).mul(v).intoMemorySegment(out, ob + i * 4L, LE);
         }
     }
 
@@ -205,12 +204,6 @@ final class CpuElementwise {
     private static void reluF32(MemorySegment in, long ib, MemorySegment out, long ob, int full) {
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).max(0f).intoMemorySegment(out, ob + i * 4L, LE);
-        }
-    }
-
-    private static void powF32(MemorySegment in, long ib, MemorySegment out, long ob, int full, float p) {
-        for (int i = 0; i < full; i += SP.length()) {
-            FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE).lanewise(VectorOperators.POW, p).intoMemorySegment(out, ob + i * 4L, LE);
         }
     }
 

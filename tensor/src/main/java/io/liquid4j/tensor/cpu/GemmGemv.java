@@ -254,42 +254,25 @@ final class GemmGemv {
             t6 = f32(w, h + 6 * rowBytes).fma(xv, t6);
             t7 = f32(w, h + 7 * rowBytes).fma(xv, t7);
         }
-        out[0] = laneSum(s0);
-        out[1] = laneSum(s1);
-        out[2] = laneSum(s2);
-        out[3] = laneSum(s3);
-        out[4] = laneSum(s4);
-        out[5] = laneSum(s5);
-        out[6] = laneSum(s6);
-        out[7] = laneSum(s7);
-        out[8] = laneSum(t0);
-        out[9] = laneSum(t1);
-        out[10] = laneSum(t2);
-        out[11] = laneSum(t3);
-        out[12] = laneSum(t4);
-        out[13] = laneSum(t5);
-        out[14] = laneSum(t6);
-        out[15] = laneSum(t7);
+        out[0] = VectorMath.laneSum(s0);
+        out[1] = VectorMath.laneSum(s1);
+        out[2] = VectorMath.laneSum(s2);
+        out[3] = VectorMath.laneSum(s3);
+        out[4] = VectorMath.laneSum(s4);
+        out[5] = VectorMath.laneSum(s5);
+        out[6] = VectorMath.laneSum(s6);
+        out[7] = VectorMath.laneSum(s7);
+        out[8] = VectorMath.laneSum(t0);
+        out[9] = VectorMath.laneSum(t1);
+        out[10] = VectorMath.laneSum(t2);
+        out[11] = VectorMath.laneSum(t3);
+        out[12] = VectorMath.laneSum(t4);
+        out[13] = VectorMath.laneSum(t5);
+        out[14] = VectorMath.laneSum(t6);
+        out[15] = VectorMath.laneSum(t7);
         for (; p < k; p++) {
             for (int r = 0; r < 2 * GROUP; r++) out[r] += x[p] * w.get(F32_LE, off + r * rowBytes + p * 4L);
         }
-    }
-
-    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256, F128 = FloatVector.SPECIES_128;
-
-    /**
-     * Σ of v's lanes by a fixed fold: the two 256-bit halves added (AVX-512), then the two 128-bit
-     * quarters, then (q0 + q2) + (q1 + q3). Every JIT tier computes these same IEEE adds, so a
-     * result does not depend on when C2 compiled the kernel. {@code reduceLanes(ADD)} does: its
-     * Java fallback adds in lane order, C2's intrinsic in a tree, and `liquid vq train` run twice
-     * with the same seed, even on one thread, gave different weights after 20 steps (its filter
-     * gradients are GEMVs of up to 32 rows). Cost on the 2-vCPU Zen 4 VM (GemvBench F32, k 768,
-     * n 4096): 419–430 → 452–480 µs; at n 32000 within noise (BENCHMARKS.md "Deterministic GEMV").
-     */
-    static float laneSum(FloatVector v) {
-        FloatVector h = V == 16 ? ((FloatVector) v.reinterpretShape(F256, 0)).add((FloatVector) v.reinterpretShape(F256, 1)) : v;
-        FloatVector q = V >= 8 ? ((FloatVector) h.reinterpretShape(F128, 0)).add((FloatVector) h.reinterpretShape(F128, 1)) : h;
-        return (q.lane(0) + q.lane(2)) + (q.lane(1) + q.lane(3));
     }
 
     private static FloatVector f32(MemorySegment w, long off) {
@@ -315,14 +298,14 @@ final class GemmGemv {
             s6 = GemmDecode.load(w, o + 6 * rowBytes, type).fma(xv, s6);
             s7 = GemmDecode.load(w, o + 7 * rowBytes, type).fma(xv, s7);
         }
-        out[0] = laneSum(s0);
-        out[1] = laneSum(s1);
-        out[2] = laneSum(s2);
-        out[3] = laneSum(s3);
-        out[4] = laneSum(s4);
-        out[5] = laneSum(s5);
-        out[6] = laneSum(s6);
-        out[7] = laneSum(s7);
+        out[0] = VectorMath.laneSum(s0);
+        out[1] = VectorMath.laneSum(s1);
+        out[2] = VectorMath.laneSum(s2);
+        out[3] = VectorMath.laneSum(s3);
+        out[4] = VectorMath.laneSum(s4);
+        out[5] = VectorMath.laneSum(s5);
+        out[6] = VectorMath.laneSum(s6);
+        out[7] = VectorMath.laneSum(s7);
         for (; p < k; p++) {
             for (int r = 0; r < GROUP; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
         }
@@ -354,14 +337,14 @@ final class GemmGemv {
             a3 = w3.fma(xav, a3);
             b3 = w3.fma(xbv, b3);
         }
-        out[at] = laneSum(a0);
-        out[at + 1] = laneSum(a1);
-        out[at + 2] = laneSum(a2);
-        out[at + 3] = laneSum(a3);
-        out[at + 4] = laneSum(b0);
-        out[at + 5] = laneSum(b1);
-        out[at + 6] = laneSum(b2);
-        out[at + 7] = laneSum(b3);
+        out[at] = VectorMath.laneSum(a0);
+        out[at + 1] = VectorMath.laneSum(a1);
+        out[at + 2] = VectorMath.laneSum(a2);
+        out[at + 3] = VectorMath.laneSum(a3);
+        out[at + 4] = VectorMath.laneSum(b0);
+        out[at + 5] = VectorMath.laneSum(b1);
+        out[at + 6] = VectorMath.laneSum(b2);
+        out[at + 7] = VectorMath.laneSum(b3);
         for (; p < k; p++) {
             for (int r = 0; r < 4; r++) {
                 float v = GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
@@ -377,7 +360,7 @@ final class GemmGemv {
         FloatVector s = FloatVector.zero(F);
         int p = 0;
         for (; p <= k - V; p += V) s = GemmDecode.load(w, off + p * es, type).fma(FloatVector.fromArray(F, x, xi + p), s);
-        float sum = laneSum(s);
+        float sum = VectorMath.laneSum(s);
         for (; p < k; p++) sum += x[xi + p] * GemmDecode.scalar(w, off + p * es, type);
         return sum;
     }

@@ -90,14 +90,14 @@ final class GemvBf16 {
             s6 = b6.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s6));
             s7 = b7.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s7));
         }
-        out[0] = s0.reduceLanes(VectorOperators.ADD);
-        out[1] = s1.reduceLanes(VectorOperators.ADD);
-        out[2] = s2.reduceLanes(VectorOperators.ADD);
-        out[3] = s3.reduceLanes(VectorOperators.ADD);
-        out[4] = s4.reduceLanes(VectorOperators.ADD);
-        out[5] = s5.reduceLanes(VectorOperators.ADD);
-        out[6] = s6.reduceLanes(VectorOperators.ADD);
-        out[7] = s7.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(s0);
+        out[1] = VectorMath.laneSum(s1);
+        out[2] = VectorMath.laneSum(s2);
+        out[3] = VectorMath.laneSum(s3);
+        out[4] = VectorMath.laneSum(s4);
+        out[5] = VectorMath.laneSum(s5);
+        out[6] = VectorMath.laneSum(s6);
+        out[7] = VectorMath.laneSum(s7);
         for (int r = 0; r < 8; r++) out[r] += tail(x, xi, seg, off + r * rowBytes, k, p);
     }
 
@@ -130,14 +130,14 @@ final class GemvBf16 {
             a3 = d3.fma(ao, e3.fma(ae, a3));
             b3 = d3.fma(bo, e3.fma(be, b3));
         }
-        out[at] = a0.reduceLanes(VectorOperators.ADD) + tail(x, xa, seg, off, k, p);
-        out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(x, xa, seg, off + rowBytes, k, p);
-        out[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(x, xa, seg, off + 2 * rowBytes, k, p);
-        out[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(x, xa, seg, off + 3 * rowBytes, k, p);
-        out[at + 4] = b0.reduceLanes(VectorOperators.ADD) + tail(x, xb, seg, off, k, p);
-        out[at + 5] = b1.reduceLanes(VectorOperators.ADD) + tail(x, xb, seg, off + rowBytes, k, p);
-        out[at + 6] = b2.reduceLanes(VectorOperators.ADD) + tail(x, xb, seg, off + 2 * rowBytes, k, p);
-        out[at + 7] = b3.reduceLanes(VectorOperators.ADD) + tail(x, xb, seg, off + 3 * rowBytes, k, p);
+        out[at] = VectorMath.laneSum(a0) + tail(x, xa, seg, off, k, p);
+        out[at + 1] = VectorMath.laneSum(a1) + tail(x, xa, seg, off + rowBytes, k, p);
+        out[at + 2] = VectorMath.laneSum(a2) + tail(x, xa, seg, off + 2 * rowBytes, k, p);
+        out[at + 3] = VectorMath.laneSum(a3) + tail(x, xa, seg, off + 3 * rowBytes, k, p);
+        out[at + 4] = VectorMath.laneSum(b0) + tail(x, xb, seg, off, k, p);
+        out[at + 5] = VectorMath.laneSum(b1) + tail(x, xb, seg, off + rowBytes, k, p);
+        out[at + 6] = VectorMath.laneSum(b2) + tail(x, xb, seg, off + 2 * rowBytes, k, p);
+        out[at + 7] = VectorMath.laneSum(b3) + tail(x, xb, seg, off + 3 * rowBytes, k, p);
     }
 
     /** x·W for one W row at off, x (paired up) at xi. */
@@ -149,7 +149,7 @@ final class GemvBf16 {
             s = b.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xi + p + V),
                     b.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(F, x, xi + p), s));
         }
-        return s.reduceLanes(VectorOperators.ADD) + tail(x, xi, seg, off, k, p);
+        return VectorMath.laneSum(s) + tail(x, xi, seg, off, k, p);
     }
 
     /** Σ x[xi+p]·W[p] over the elements from p on that the vector loop left (natural order in x). */

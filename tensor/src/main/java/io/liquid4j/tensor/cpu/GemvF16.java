@@ -6,7 +6,6 @@ import static io.liquid4j.tensor.cpu.GemmDecode.V;
 
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /**
  * Dot products of f32 x rows with F16 (IEEE binary16) W rows read in place, for {@link GemmGemv}.
@@ -57,14 +56,14 @@ final class GemvF16 {
             }
         }
         int last = xi + c0 - CHUNK;   // x index of the last chunk, whose scratch is still in w
-        out[0] = s0.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, last, full, len);
-        out[1] = s1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, last, full, len);
-        out[2] = s2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, last, full, len);
-        out[3] = s3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, last, full, len);
-        out[4] = s4.reduceLanes(VectorOperators.ADD) + tail(w, 4, x, last, full, len);
-        out[5] = s5.reduceLanes(VectorOperators.ADD) + tail(w, 5, x, last, full, len);
-        out[6] = s6.reduceLanes(VectorOperators.ADD) + tail(w, 6, x, last, full, len);
-        out[7] = s7.reduceLanes(VectorOperators.ADD) + tail(w, 7, x, last, full, len);
+        out[0] = VectorMath.laneSum(s0) + tail(w, 0, x, last, full, len);
+        out[1] = VectorMath.laneSum(s1) + tail(w, 1, x, last, full, len);
+        out[2] = VectorMath.laneSum(s2) + tail(w, 2, x, last, full, len);
+        out[3] = VectorMath.laneSum(s3) + tail(w, 3, x, last, full, len);
+        out[4] = VectorMath.laneSum(s4) + tail(w, 4, x, last, full, len);
+        out[5] = VectorMath.laneSum(s5) + tail(w, 5, x, last, full, len);
+        out[6] = VectorMath.laneSum(s6) + tail(w, 6, x, last, full, len);
+        out[7] = VectorMath.laneSum(s7) + tail(w, 7, x, last, full, len);
     }
 
     /**
@@ -95,14 +94,14 @@ final class GemvF16 {
             }
         }
         int la = xa + c0 - CHUNK, lb = xb + c0 - CHUNK;   // x indices of the last chunk, whose scratch is still in w
-        out[at] = a0.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, la, full, len);
-        out[at + 1] = a1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, la, full, len);
-        out[at + 2] = a2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, la, full, len);
-        out[at + 3] = a3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, la, full, len);
-        out[at + 4] = b0.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, lb, full, len);
-        out[at + 5] = b1.reduceLanes(VectorOperators.ADD) + tail(w, 1, x, lb, full, len);
-        out[at + 6] = b2.reduceLanes(VectorOperators.ADD) + tail(w, 2, x, lb, full, len);
-        out[at + 7] = b3.reduceLanes(VectorOperators.ADD) + tail(w, 3, x, lb, full, len);
+        out[at] = VectorMath.laneSum(a0) + tail(w, 0, x, la, full, len);
+        out[at + 1] = VectorMath.laneSum(a1) + tail(w, 1, x, la, full, len);
+        out[at + 2] = VectorMath.laneSum(a2) + tail(w, 2, x, la, full, len);
+        out[at + 3] = VectorMath.laneSum(a3) + tail(w, 3, x, la, full, len);
+        out[at + 4] = VectorMath.laneSum(b0) + tail(w, 0, x, lb, full, len);
+        out[at + 5] = VectorMath.laneSum(b1) + tail(w, 1, x, lb, full, len);
+        out[at + 6] = VectorMath.laneSum(b2) + tail(w, 2, x, lb, full, len);
+        out[at + 7] = VectorMath.laneSum(b3) + tail(w, 3, x, lb, full, len);
     }
 
     /**
@@ -126,6 +125,6 @@ final class GemvF16 {
             convert(seg, off + 2L * c0, w, 0, len);
             for (int p = 0; p < full; p += V) s = FloatVector.fromArray(F, w, p).fma(FloatVector.fromArray(F, x, xi + c0 + p), s);
         }
-        return s.reduceLanes(VectorOperators.ADD) + tail(w, 0, x, xi + c0 - CHUNK, full, len);
+        return VectorMath.laneSum(s) + tail(w, 0, x, xi + c0 - CHUNK, full, len);
     }
 }

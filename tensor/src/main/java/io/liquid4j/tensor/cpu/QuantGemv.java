@@ -173,7 +173,7 @@ final class QuantGemv {
             a = FloatVector.fromArray(F, w, p).fma(FloatVector.fromArray(F, x, xi + p), a);
             b = FloatVector.fromArray(F, w, p + v).fma(FloatVector.fromArray(F, x, xi + p + v), b);
         }
-        return a.add(b).reduceLanes(VectorOperators.ADD);
+        return VectorMath.laneSum(a.add(b));
     }
 
     private static FloatVector q8(MemorySegment seg, long off) {
@@ -210,8 +210,8 @@ final class QuantGemv {
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
-        out[0] = a.reduceLanes(VectorOperators.ADD);
-        out[1] = b.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(a);
+        out[1] = VectorMath.laneSum(b);
     }
 
     static float q8Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
@@ -222,7 +222,7 @@ final class QuantGemv {
             for (int e = 0; e < QuantFormat.BLOCK; e += v) t = q8(cs, c + p + e).fma(FloatVector.fromArray(F, x, xi + p + e), t);
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
-        return a.reduceLanes(VectorOperators.ADD);
+        return VectorMath.laneSum(a);
     }
 
     /**
@@ -258,8 +258,8 @@ final class QuantGemv {
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
-        out[0] = a.reduceLanes(VectorOperators.ADD);
-        out[1] = b.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(a);
+        out[1] = VectorMath.laneSum(b);
     }
 
     /**
@@ -297,10 +297,10 @@ final class QuantGemv {
             a2 = t2.fma(d, a2);
             a3 = t3.fma(d, a3);
         }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
     }
 
     /** x·W for the Q8_0 row at c, x in {@link #quads} order (8 float lanes only). */
@@ -316,7 +316,7 @@ final class QuantGemv {
                     w1.fma(FloatVector.fromArray(F, x, xi + p + 8), w0.mul(FloatVector.fromArray(F, x, xi + p)))));
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
-        return a.reduceLanes(VectorOperators.ADD);
+        return VectorMath.laneSum(a);
     }
 
     /** The V bytes (elements j..j+V of a block in their low nibbles, 16+j.. in their high ones) widened to ints. */
@@ -352,8 +352,8 @@ final class QuantGemv {
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
-        out[0] = a.reduceLanes(VectorOperators.ADD);
-        out[1] = b.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(a);
+        out[1] = VectorMath.laneSum(b);
     }
 
     static float q4Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
@@ -367,7 +367,7 @@ final class QuantGemv {
             }
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
-        return a.reduceLanes(VectorOperators.ADD);
+        return VectorMath.laneSum(a);
     }
 
     /**
@@ -409,7 +409,7 @@ final class QuantGemv {
             a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
             b = t.fma(FloatVector.broadcast(F, scales[blk + 1]), b);
         }
-        float dot = a.blend(b, UPPER_HALF).reduceLanes(VectorOperators.ADD);
+        float dot = VectorMath.laneSum(a.blend(b, UPPER_HALF));
         return p < k ? dot + q4Block(x, xi + p, cs, c + p / 2, scales[blk]) : dot;
     }
 
@@ -449,8 +449,8 @@ final class QuantGemv {
             b0 = tb.fma(d0, b0);
             b1 = tb.fma(d1, b1);
         }
-        out[0] = a0.blend(a1, UPPER_HALF).reduceLanes(VectorOperators.ADD);
-        out[1] = b0.blend(b1, UPPER_HALF).reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(a0.blend(a1, UPPER_HALF));
+        out[1] = VectorMath.laneSum(b0.blend(b1, UPPER_HALF));
         if (p < k) {
             out[0] += q4Block(x, xa + p, cs, c + p / 2, scales[blk]);
             out[1] += q4Block(x, xb + p, cs, c + p / 2, scales[blk]);
@@ -513,10 +513,10 @@ final class QuantGemv {
             a2 = t2.fma(d, a2);
             a3 = t3.fma(d, a3);
         }
-        out[0] = a0.reduceLanes(VectorOperators.ADD);
-        out[1] = a1.reduceLanes(VectorOperators.ADD);
-        out[2] = a2.reduceLanes(VectorOperators.ADD);
-        out[3] = a3.reduceLanes(VectorOperators.ADD);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
         if (p < k) {
             for (int j = 0; j < 4; j++) out[j] += q4Block(x, xi + j * k + p, cs, c + p / 2, scales[blk]);
         }
@@ -529,6 +529,6 @@ final class QuantGemv {
             IntVector bv = ints(bytes(cs, c + j));
             t = hi(bv).fma(FloatVector.fromArray(F, x, xi + 16 + j), lo(bv).fma(FloatVector.fromArray(F, x, xi + j), t));
         }
-        return d * t.reduceLanes(VectorOperators.ADD);
+        return d * VectorMath.laneSum(t);
     }
 }

@@ -29,6 +29,26 @@ final class VectorMath {
      */
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
 
+    private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256, F128 = FloatVector.SPECIES_128;
+
+    /**
+     * Σ of v's lanes by a fixed fold: the two 256-bit halves added (AVX-512), then the two 128-bit
+     * quarters, then (q0 + q2) + (q1 + q3). Every JIT tier computes these same IEEE adds, so a
+     * result does not depend on when C2 compiled the kernel. {@code reduceLanes(ADD)} does: its
+     * Java fallback adds in lane order, C2's intrinsic in a tree. `liquid vq train` run twice
+     * with the same seed, even on one thread, gave different weights after 20 steps (its filter
+     * gradients are GEMVs of up to 32 rows), and the 16-bit, quantized and decode-attention loops
+     * changed their last bits once C2 had compiled them (JitTierBitsTest). Cost on the 2-vCPU Zen 4
+     * VM (GemvBench F32, k 768, n 4096): 419–430 → 452–480 µs; at n 32000 within noise
+     * (BENCHMARKS.md "Deterministic GEMV"). Every kernel's horizontal sum goes through here.
+     */
+    static float laneSum(FloatVector v) {
+        int lanes = v.length();
+        FloatVector h = lanes == 16 ? ((FloatVector) v.reinterpretShape(F256, 0)).add((FloatVector) v.reinterpretShape(F256, 1)) : v;
+        FloatVector q = lanes >= 8 ? ((FloatVector) h.reinterpretShape(F128, 0)).add((FloatVector) h.reinterpretShape(F128, 1)) : h;
+        return (q.lane(0) + q.lane(2)) + (q.lane(1) + q.lane(3));
+    }
+
     private VectorMath() {}
 
     static FloatVector exp(FloatVector x) {
@@ -56,9 +76,18 @@ final class VectorMath {
         return out.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    /** tanh(x) = 1 − 2/(e^{2x} + 1): ±1 at the extremes, absolute error ~1e-7 near 0. */
+    /**
+     * tanh: for |x| ≥ 0.625, 1 − 2/(e^{2x} + 1) (±1 at the extremes); below, where that form
+     * cancels (it gave 0 for |x| < 3e-8 and an absolute error of ~1e-7 near 0), Cephes' tanhf
+     * polynomial x + x³·P(x²), within a few ulp. NaN stays NaN.
+     */
     static FloatVector tanh(FloatVector x) {
         FloatVector e = exp(x.add(x));
-        return FloatVector.broadcast(SP, 1f).sub(FloatVector.broadcast(SP, 2f).div(e.add(1f)));
+        FloatVector far = FloatVector.broadcast(SP, 1f).sub(FloatVector.broadcast(SP, 2f).div(e.add(1f)));
+        FloatVector z = x.mul(x);
+        FloatVector p = z.mul(-5.70498872745e-3f).add(2.06390887954e-2f).mul(z).sub(5.37397155531e-2f)
+                .mul(z).add(1.33314422036e-1f).mul(z).sub(3.33332819422e-1f);
+        FloatVector near = p.mul(z).mul(x).add(x);
+        return far.blend(near, x.abs().compare(VectorOperators.LT, 0.625f));
     }
 }

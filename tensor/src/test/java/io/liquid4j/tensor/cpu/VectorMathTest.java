@@ -56,4 +56,24 @@ class VectorMathTest {
         float[] y = apply(true, x);
         for (int i = 0; i < n; i++) assertEquals(Math.tanh(x[i]), y[i], 2e-7, "x " + x[i]);
     }
+
+    @Test
+    void tanhIsCloseInRelativeTermsNearZero() {
+        int n = 1 << 14;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            float m = (float) Math.pow(10, -12 + 12.0 * (i / 2) / (n / 2));   // 1e-12 .. 1 on a log scale, both signs
+            x[i] = i % 2 == 0 ? m : -m;
+        }
+        float[] y = apply(true, x);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double want = Math.tanh(x[i]);
+            worst = Math.max(worst, Math.abs(y[i] - want) / Math.ulp((float) want));
+        }
+        assertTrue(worst <= 3, "worst error " + worst + " ulp");
+        float[] nan = new float[L];
+        java.util.Arrays.fill(nan, Float.NaN);
+        for (float v : apply(true, nan)) assertTrue(Float.isNaN(v));
+    }
 }

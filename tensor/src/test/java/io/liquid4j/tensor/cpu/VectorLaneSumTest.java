@@ -7,11 +7,11 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link GemmGemv#laneSum} adds the lanes in its documented fixed order, bit for bit, in the
+ * {@link VectorMath#laneSum} adds the lanes in its documented fixed order, bit for bit, in the
  * interpreter and after C2 has compiled it (the loop runs long enough for both); runs in both
  * vector shapes (tensor/pom.xml's avx2-shape execution).
  */
-class GemvLaneSumTest {
+class VectorLaneSumTest {
     @Test void foldsInTheDocumentedOrderInEveryTier() {
         int v = GemmDecode.V;
         SplittableRandom rng = new SplittableRandom(3);
@@ -19,7 +19,7 @@ class GemvLaneSumTest {
         for (int round = 0; round < 200_000; round++) {
             for (int i = 0; i < v; i++) lanes[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(-3, 4)));
             float want = expected(lanes);
-            float got = GemmGemv.laneSum(FloatVector.fromArray(GemmDecode.F, lanes, 0));
+            float got = VectorMath.laneSum(FloatVector.fromArray(GemmDecode.F, lanes, 0));
             if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(got)) {
                 assertEquals(want, got, 0f, "round " + round);
             }

@@ -1,0 +1,121 @@
+package io.liquid4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.liquid4j.tensor.AttentionSpec;
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.F;
+import io.liquid4j.tensor.Generator;
+import io.liquid4j.tensor.QuantFormat;
+import io.liquid4j.tensor.QuantizedWeight;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.TensorScope;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decode-time kernels give the same bits before and after C2 compiles them: the GEMV loops
+ * of F32, BF16, F16, Q8_0 and Q4_0 weights (one to eight x rows, with tails), the decode
+ * attention and the elementwise functions. Each horizontal sum must go through {@link
+ * VectorMath#laneSum}: {@code reduceLanes(ADD)} adds in lane order in the interpreter and C1 and
+ * in a tree once C2 has compiled the loop, so the same prompt and seed could decode differently
+ * depending on how warm the JVM was; likewise the Vector API's TANH, LOG and POW (a Java
+ * fallback, then an SVML stub). One child JVM runs the kernels interpreted ({@code -Xint}), another runs
+ * them until C2 has compiled them; both are fresh, so the result does not depend on which tests
+ * ran before in this JVM. Runs in both vector shapes (tensor/pom.xml's avx2-shape execution
+ * passes -XX:MaxVectorSize=32 on, and the children inherit it).
+ */
+class JitTierBitsTest {
+    /** Run in a child JVM: every case's output bits, one line per case; "warm" repeats them first. */
+    public static final class Probe {
+        public static void main(String[] args) {
+            int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 1;
+            String last = null;
+            for (int r = 0; r < rounds; r++) last = outputs();
+            System.out.print(last);
+        }
+    }
+
+    /** The outputs of every case as hex float bits. */
+    static String outputs() {
+        StringBuilder sb = new StringBuilder();
+        try (var scope = TensorScope.open()) {
+            Generator gen = new Generator(11);
+            for (int m : new int[] {1, 2, 3, 8}) {
+                Tensor x = Tensor.randn(gen, m, 200);
+                Tensor w = Tensor.randn(gen, 24, 200);
+                line(sb, "f32 m=" + m, F.linear(x, w, null));
+                line(sb, "bf16 m=" + m, F.linear(x, w.to(DType.BF16), null));
+                line(sb, "f16 m=" + m, F.linear(x, w.to(DType.F16), null));
+            }
+            for (QuantFormat fmt : QuantFormat.values()) {
+                for (int m : new int[] {1, 2, 4, 5}) {
+                    for (int k : new int[] {96, 256}) {
+                        Tensor x = Tensor.randn(gen, m, k);
+                        QuantizedWeight w = QuantizedWeight.quantize(Tensor.randn(gen, 12, k), fmt);
+                        line(sb, fmt + " m=" + m + " k=" + k, F.linear(x, w, null));
+                    }
+                }
+            }
+            Tensor u = Tensor.randn(gen, 4, 203).mul(3);
+            Tensor pos = u.abs().add(1e-3);
+            line(sb, "exp", u.exp());
+            line(sb, "log", pos.log());
+            line(sb, "pow", pos.pow(0.37));
+            line(sb, "tanh", u.tanh());
+            line(sb, "sigmoid", u.sigmoid());
+            line(sb, "silu", u.silu());
+            line(sb, "gelu_tanh", u.geluTanh());
+            for (int lq = 1; lq <= 4; lq++) {
+                Tensor q = Tensor.randn(gen, DType.F32, Device.CPU, 1, 2, lq, 40);
+                Tensor k = Tensor.randn(gen, DType.F32, Device.CPU, 1, 2, 37, 40);
+                Tensor v = Tensor.randn(gen, DType.F32, Device.CPU, 1, 2, 37, 40);
+                line(sb, "attention lq=" + lq, F.attention(q, k, v, AttentionSpec.causal(1 / Math.sqrt(40))));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void line(StringBuilder sb, String name, Tensor t) {
+        sb.append(name).append(':');
+        for (float f : t.toFloatArray()) sb.append(' ').append(Integer.toHexString(Float.floatToRawIntBits(f)));
+        sb.append('\n');
+    }
+
+    private static String child(String jitFlag, String rounds) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx1g"));
+        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("-XX:MaxVectorSize") || a.startsWith("-XX:UseAVX")) cmd.add(a);
+        }
+        if (jitFlag != null) cmd.add(jitFlag);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName(), rounds));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish: " + cmd);
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    /** The output lines of the cases (the JVM's own warnings left out). */
+    private static String[] cases(String out) {
+        return out.lines().filter(l -> l.contains(":") && !l.startsWith("WARNING")).toArray(String[]::new);
+    }
+
+    @Test
+    void decodeKernelsGiveTheSameBitsInterpretedAndCompiled() throws Exception {
+        String interpreted = child("-Xint", "1");
+        String compiled = child(null, "400");
+        String[] a = cases(interpreted), b = cases(compiled);
+        assertEquals(39, a.length, interpreted);
+        assertEquals(39, b.length, compiled);
+        for (int i = 0; i < a.length; i++) assertEquals(a[i], b[i], "interpreted vs compiled, case " + a[i].substring(0, a[i].indexOf(':')));
+    }
+}
