@@ -77,6 +77,14 @@ final class GemmGemv {
 
         /** x_i·W for one W row at off. */
         float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type);
+
+        /**
+         * out[i·8 + r] = x_i·W_r for the first m x rows (m even) and the 8 W rows at off + r·rowBytes,
+         * where the set has a loop that serves many x rows at once; false where it has none.
+         */
+        default boolean dotRows(float[] x, int m, int k, MemorySegment w, long off, long rowBytes, float[] out) {
+            return false;
+        }
     }
 
     private static final RowDots GENERIC_ROWS = new RowDots() {
@@ -106,6 +114,12 @@ final class GemmGemv {
 
         @Override public float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
             return GemvBf16.dot(x, xi, w, off, k);
+        }
+
+        @Override public boolean dotRows(float[] x, int m, int k, MemorySegment w, long off, long rowBytes, float[] out) {
+            if (m < 4 || GemvBf16.paired(k) <= GemvBf16.CHUNK) return false;   // one chunk: the pairs loop already reads W from L1
+            GemvBf16.dotRows(x, m, k, w, off, rowBytes, out);
+            return true;
         }
     };
 
@@ -153,7 +167,7 @@ final class GemmGemv {
         int block = streams * rowsPerStream;
         chunk = (chunk + block / GROUP - 1) / (block / GROUP) * (block / GROUP);   // whole blocks per chunk
         g.forChunks(groups, chunk, (start, end) -> {
-            float[] out = new float[2 * GROUP];
+            float[] out = new float[Math.max(2, m) * GROUP];
             int stop = Math.min(n, end * GROUP);
             for (int j = start * GROUP; j < stop; j += GROUP) {
                 long off = g.bAt(0, j);
@@ -185,13 +199,19 @@ final class GemmGemv {
     }
 
     /**
-     * The 8 W rows at at, at + stride, …, at + 7·stride against every x row: pairs of x rows as two
-     * sets of four W rows, then a leftover x row; results to C columns j, j + step, …, j + 7·step.
+     * The 8 W rows at at, at + stride, …, at + 7·stride against every x row: the set's many-row loop
+     * where it has one (BF16, four or more x rows), else pairs of x rows as two sets of four W rows;
+     * then a leftover x row; results to C columns j, j + step, …, j + 7·step.
      */
     private static void group(GemmArgs g, float[] x, RowDots dots, long at, long stride, int j, int step, float[] out) {
         int m = g.m(), k = g.k();
         DType type = g.bType();
         int i = 0;
+        if (dots.dotRows(x, m - m % 2, k, g.b(), at, stride, out)) {
+            for (; i < m - m % 2; i++) {
+                for (int r = 0; r < GROUP; r++) put(g, i, j + r * step, out[i * GROUP + r]);
+            }
+        }
         for (; i + 2 <= m; i += 2) {
             dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, type, out, 0);
             dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at + 4 * stride, stride, k, type, out, 8);

@@ -106,10 +106,69 @@ final class GemvBf16 {
      * the 4 W rows at off + r·rowBytes: each decoded W vector feeds both x rows.
      */
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-        int full = paired(k), p = 0;
-        for (; p < full; p += 2 * V) {
+        float[] acc = accumulators(8 * V);
+        java.util.Arrays.fill(acc, 0, 8 * V, 0f);
+        int full = paired(k);
+        range4x2(x, xa, xb, seg, off, rowBytes, 0, full, acc, 0);
+        finish4x2(x, xa, xb, seg, off, rowBytes, k, acc, 0, out, at);
+    }
+
+    /**
+     * Elements of k per pass in {@link #dotRows}: 8 W rows of it are 8 KiB of bf16 and a pair of
+     * x rows' slices 4 KiB of f32, so every pair after the first reads the group from L1.
+     */
+    static final int CHUNK = 512;
+    private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** This thread's accumulator scratch, at least n floats. */
+    private static float[] accumulators(int n) {
+        float[][] holder = ACC.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
+    /**
+     * out[i·8 + r] = x_i·W_r for the m x rows (paired up, m even and at least 4) and the 8 W rows
+     * at off + r·rowBytes. The pairs loop ({@link #dot4x2}) reads all of k for one pair before
+     * the next, so with k of a few thousand every pair after the first re-read the 8 rows from L2
+     * and four or more x rows were compute- and L2-bound (m = 8 took 3× the time of m = 1 at
+     * 4096 × 4096). Here k is taken {@link #CHUNK} elements at a time for every pair, the
+     * accumulators parked in a scratch array between chunks: the same products added in the
+     * same order, so the bits equal the pairs loop's.
+     */
+    static void dotRows(float[] x, int m, int k, MemorySegment seg, long off, long rowBytes, float[] out) {
+        int pairs = m / 2, full = paired(k), per = 8 * V;
+        float[] acc = accumulators(pairs * 2 * per);
+        java.util.Arrays.fill(acc, 0, pairs * 2 * per, 0f);
+        for (int c0 = 0; c0 < full; c0 += CHUNK) {
+            int c1 = Math.min(full, c0 + CHUNK);
+            for (int i = 0; i < pairs; i++) {
+                range4x2(x, 2 * i * k, (2 * i + 1) * k, seg, off, rowBytes, c0, c1, acc, 2 * i * per);
+                range4x2(x, 2 * i * k, (2 * i + 1) * k, seg, off + 4 * rowBytes, rowBytes, c0, c1, acc, (2 * i + 1) * per);
+            }
+        }
+        float[] four = new float[8];
+        for (int i = 0; i < pairs; i++) {
+            for (int h = 0; h < 2; h++) {
+                finish4x2(x, 2 * i * k, (2 * i + 1) * k, seg, off + 4 * h * rowBytes, rowBytes, k, acc, (2 * i + h) * per, four, 0);
+                for (int r = 0; r < 4; r++) {
+                    out[2 * i * 8 + 4 * h + r] = four[r];
+                    out[(2 * i + 1) * 8 + 4 * h + r] = four[4 + r];
+                }
+            }
+        }
+    }
+
+    /**
+     * The pairs loop over [p0, p1) (multiples of 2V): the 8 accumulators (a0..a3 for the x row at
+     * xa, b0..b3 for xb, one per W row) are loaded from acc[at ..] and stored back.
+     */
+    private static void range4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int p0, int p1, float[] acc, int at) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, at), a1 = FloatVector.fromArray(F, acc, at + V);
+        FloatVector a2 = FloatVector.fromArray(F, acc, at + 2 * V), a3 = FloatVector.fromArray(F, acc, at + 3 * V);
+        FloatVector b0 = FloatVector.fromArray(F, acc, at + 4 * V), b1 = FloatVector.fromArray(F, acc, at + 5 * V);
+        FloatVector b2 = FloatVector.fromArray(F, acc, at + 6 * V), b3 = FloatVector.fromArray(F, acc, at + 7 * V);
+        for (int p = p0; p < p1; p += 2 * V) {
             long o = off + p * 2L;
             FloatVector ae = FloatVector.fromArray(F, x, xa + p), ao = FloatVector.fromArray(F, x, xa + p + V);
             FloatVector be = FloatVector.fromArray(F, x, xb + p), bo = FloatVector.fromArray(F, x, xb + p + V);
@@ -130,14 +189,24 @@ final class GemvBf16 {
             a3 = d3.fma(ao, e3.fma(ae, a3));
             b3 = d3.fma(bo, e3.fma(be, b3));
         }
-        out[at] = VectorMath.laneSum(a0) + tail(x, xa, seg, off, k, p);
-        out[at + 1] = VectorMath.laneSum(a1) + tail(x, xa, seg, off + rowBytes, k, p);
-        out[at + 2] = VectorMath.laneSum(a2) + tail(x, xa, seg, off + 2 * rowBytes, k, p);
-        out[at + 3] = VectorMath.laneSum(a3) + tail(x, xa, seg, off + 3 * rowBytes, k, p);
-        out[at + 4] = VectorMath.laneSum(b0) + tail(x, xb, seg, off, k, p);
-        out[at + 5] = VectorMath.laneSum(b1) + tail(x, xb, seg, off + rowBytes, k, p);
-        out[at + 6] = VectorMath.laneSum(b2) + tail(x, xb, seg, off + 2 * rowBytes, k, p);
-        out[at + 7] = VectorMath.laneSum(b3) + tail(x, xb, seg, off + 3 * rowBytes, k, p);
+        a0.intoArray(acc, at);
+        a1.intoArray(acc, at + V);
+        a2.intoArray(acc, at + 2 * V);
+        a3.intoArray(acc, at + 3 * V);
+        b0.intoArray(acc, at + 4 * V);
+        b1.intoArray(acc, at + 5 * V);
+        b2.intoArray(acc, at + 6 * V);
+        b3.intoArray(acc, at + 7 * V);
+    }
+
+    /** out[at + i·4 + r] from the 8 accumulators at acc[at4 ..] (as {@link #range4x2} leaves them) plus the scalar tails. */
+    private static void finish4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] acc, int at4,
+                                  float[] out, int at) {
+        int p = paired(k);
+        for (int r = 0; r < 4; r++) {
+            out[at + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, at4 + r * V)) + tail(x, xa, seg, off + r * rowBytes, k, p);
+            out[at + 4 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, at4 + (4 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, p);
+        }
     }
 
     /** x·W for one W row at off, x (paired up) at xi. */

@@ -81,6 +81,10 @@ class GemmTest {
             cases.add(Arguments.of(new Case(wideM, 203, 129, false, true, t, true)));
             cases.add(Arguments.of(new Case(wideM - 1, 203, 129, false, true, t, false)));
             cases.add(Arguments.of(new Case(1, 4099, 1024, false, true, t, false)));
+            // k over several chunks of the many-x-row loop (GemvBf16.dotRows), odd m, a tail past the last chunk
+            cases.add(Arguments.of(new Case(4, 203, 1100, false, true, t, false)));
+            cases.add(Arguments.of(new Case(9, 45, 2061, true, true, t, true)));
+            cases.add(Arguments.of(new Case(wideM, 33, 1030, false, true, t, false)));
         }
         return cases.build();
     }
@@ -196,6 +200,34 @@ class GemmTest {
                                 fail(t + " m=" + m + " row " + j + " at " + (j * 7) % k + ": decoded " + got + ", expected " + want);
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Many x rows against BF16 W rows give each row the bits it gets in a pair of rows: the
+     * many-row loop (GemvBf16.dotRows) adds the same products in the same order, chunk by chunk.
+     */
+    @Test
+    void manyBf16RowsGiveThePairsBits() {
+        int n = 8 * 3 + 5, k = 3 * GemvBf16.CHUNK + 2 * GemmDecode.V + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            Random random = new Random(7);
+            MemorySegment b = arena.allocate((long) n * k * 2);
+            fillB(b, DType.BF16, random);
+            for (int m : new int[] {4, 6, 8, 11}) {
+                MemorySegment a = arena.allocate((long) m * k * Float.BYTES);
+                fillF32(a, random);
+                MemorySegment all = arena.allocate((long) m * n * Float.BYTES);
+                Gemm.gemm(m, n, k, a, 0, k, false, b, 0, k, true, DType.BF16, all, 0, n, false);
+                for (int i = 0; i + 2 <= m; i += 2) {
+                    MemorySegment pair = arena.allocate(2L * n * Float.BYTES);
+                    Gemm.gemm(2, n, k, a, (long) i * k * Float.BYTES, k, false, b, 0, k, true, DType.BF16, pair, 0, n, false);
+                    for (int r = 0; r < 2 * n; r++) {
+                        assertEquals(Float.floatToRawIntBits(pair.getAtIndex(F32, r)), Float.floatToRawIntBits(all.getAtIndex(F32, (long) i * n + r)),
+                                "m=" + m + " row " + (i + r / n) + " column " + r % n);
                     }
                 }
             }
