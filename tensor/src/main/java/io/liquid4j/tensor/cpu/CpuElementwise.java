@@ -195,8 +195,9 @@ final class CpuElementwise {
         for (int i = 0; i < full; i += SP.length()) {
             FloatVector v = FloatVector.fromMemorySegment(SP, in, ib + i * 4L, LE);
             FloatVector inner = v.mul(v).mul(v).mul(0.044715f).add(v).mul(GELU_C);
-            // halve before multiplying by x: (1 + t)·x overflows f32 for |x| > 1.7e38
-            VectorMath.tanh(inner).add(1f).mul(0.5f).mul(v).intoMemorySegment(out, ob + i * 4L, LE);
+            // 0.5·(1 + tanh(u)) = sigmoid(2u): no cancellation where tanh(u) is near −1 (1 + tanh lost
+            // up to 1e-3 of the result for x near −4), and no overflow of (1 + t)·x for |x| > 1.7e38
+            v.mul(sigmoid(inner.add(inner))).intoMemorySegment(out, ob + i * 4L, LE);
         }
     }
 
