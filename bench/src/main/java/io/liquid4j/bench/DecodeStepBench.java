@@ -30,8 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * One greedy decode step of the TinyStories-110M-shaped Llama (DecodeBenchModel's random weights,
  * written once to bench/target/decode-bench) through CausalLM and its KV cache: the new token
  * attends over {@code context} cached positions (the cache is cut back after each step, so every
- * step sees the same context). {@code format} is the weight storage: F32, BF16, or Q8_0 / Q4_0
- * (the BF16 model's decoder Linears and head quantized in memory); {@code batch} rows decode
+ * step sees the same context). {@code format} is the weight storage: F32, BF16, F16 (the BF16
+ * model's decoder Linears and head converted in memory), or Q8_0 / Q4_0 (quantized in memory); {@code batch} rows decode
  * together. Score: milliseconds per step; tok/s = 1000 · batch / score. The end-to-end runs with prefill and peers are bench/decode-bench.sh
  * and bench/compare-jlama.sh.
  *
@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g"})
 public class DecodeStepBench {
-    @Param({"F32", "BF16", "Q8_0", "Q4_0"})
+    @Param({"F32", "BF16", "F16", "Q8_0", "Q4_0"})
     public String format;
 
     @Param({"128"})
@@ -62,8 +62,17 @@ public class DecodeStepBench {
     public void setUp() throws Exception {
         Path dir = Path.of("bench/target/decode-bench");
         DecodeBenchModel.main(new String[] {dir.toString()});
-        boolean plain = format.equals("F32") || format.equals("BF16");
+        boolean plain = format.equals("F32") || format.equals("BF16") || format.equals("F16");
         model = CausalLM.fromPretrained(dir.resolve(format.equals("F32") ? "f32" : "bf16"), null, Device.CPU);
+        if (format.equals("F16")) {
+            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+                for (var e : model.namedModules().entrySet()) {
+                    if (e.getValue() instanceof Linear l && (e.getKey().endsWith("_proj") || e.getKey().equals("lm_head"))) {
+                        l.weight().set(l.weight().value().to(io.liquid4j.tensor.DType.F16).unscoped());
+                    }
+                }
+            }
+        }
         if (!plain) {
             QuantFormat f = QuantFormat.valueOf(format);
             try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {

@@ -136,6 +136,12 @@ final class GemmGemv {
         @Override public float dot(float[] x, int xi, MemorySegment w, long off, int k, DType type) {
             return GemvF16.dot(x, xi, w, off, k);
         }
+
+        @Override public boolean dotRows(float[] x, int m, int k, MemorySegment w, long off, long rowBytes, float[] out) {
+            if (m < 4) return false;   // one pair converts each chunk once anyway
+            GemvF16.dotRows(x, m, k, w, off, rowBytes, out);
+            return true;
+        }
     };
 
     /**
@@ -200,7 +206,7 @@ final class GemmGemv {
 
     /**
      * The 8 W rows at at, at + stride, …, at + 7·stride against every x row: the set's many-row loop
-     * where it has one (BF16, four or more x rows), else pairs of x rows as two sets of four W rows;
+     * where it has one (BF16 and F16, four or more x rows), else pairs of x rows as two sets of four W rows;
      * then a leftover x row; results to C columns j, j + step, …, j + 7·step.
      */
     private static void group(GemmArgs g, float[] x, RowDots dots, long at, long stride, int j, int step, float[] out) {

@@ -71,37 +71,89 @@ final class GemvF16 {
      * off + r·rowBytes: each converted W chunk feeds both x rows.
      */
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
-        float[] w = SCRATCH.get();
-        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        float[] w = SCRATCH.get(), acc = accumulators(8 * V);
+        java.util.Arrays.fill(acc, 0, 8 * V, 0f);
         int c0 = 0, len = 0, full = 0;
         for (; c0 < k; c0 += CHUNK) {
             len = Math.min(CHUNK, k - c0);
             full = len - len % V;
             for (int r = 0; r < 4; r++) convert(seg, off + r * rowBytes + 2L * c0, w, r * CHUNK, len);
-            for (int p = 0; p < full; p += V) {
-                FloatVector xa0 = FloatVector.fromArray(F, x, xa + c0 + p), xb0 = FloatVector.fromArray(F, x, xb + c0 + p);
-                FloatVector w0 = FloatVector.fromArray(F, w, p), w1 = FloatVector.fromArray(F, w, CHUNK + p);
-                FloatVector w2 = FloatVector.fromArray(F, w, 2 * CHUNK + p), w3 = FloatVector.fromArray(F, w, 3 * CHUNK + p);
-                a0 = w0.fma(xa0, a0);
-                a1 = w1.fma(xa0, a1);
-                a2 = w2.fma(xa0, a2);
-                a3 = w3.fma(xa0, a3);
-                b0 = w0.fma(xb0, b0);
-                b1 = w1.fma(xb0, b1);
-                b2 = w2.fma(xb0, b2);
-                b3 = w3.fma(xb0, b3);
-            }
+            range4x2(x, xa + c0, xb + c0, w, 0, full, acc, 0, 4 * V);
         }
         int la = xa + c0 - CHUNK, lb = xb + c0 - CHUNK;   // x indices of the last chunk, whose scratch is still in w
-        out[at] = VectorMath.laneSum(a0) + tail(w, 0, x, la, full, len);
-        out[at + 1] = VectorMath.laneSum(a1) + tail(w, 1, x, la, full, len);
-        out[at + 2] = VectorMath.laneSum(a2) + tail(w, 2, x, la, full, len);
-        out[at + 3] = VectorMath.laneSum(a3) + tail(w, 3, x, la, full, len);
-        out[at + 4] = VectorMath.laneSum(b0) + tail(w, 0, x, lb, full, len);
-        out[at + 5] = VectorMath.laneSum(b1) + tail(w, 1, x, lb, full, len);
-        out[at + 6] = VectorMath.laneSum(b2) + tail(w, 2, x, lb, full, len);
-        out[at + 7] = VectorMath.laneSum(b3) + tail(w, 3, x, lb, full, len);
+        for (int r = 0; r < 4; r++) {
+            out[at + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(w, r, x, la, full, len);
+            out[at + 4 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (4 + r) * V)) + tail(w, r, x, lb, full, len);
+        }
+    }
+
+    /**
+     * out[i·8 + r] = x_i·W_r for the m x rows (m even, at least 4) and the 8 W rows at
+     * off + r·rowBytes. The pairs loop ({@link #dot4x2}) converts every W chunk again for each pair
+     * of x rows (four times at m = 8); here each chunk of the 8 rows is converted once and every
+     * pair runs over it, its accumulators (x row i, W row r at acc[(i·8 + r)·V ..]) parked in an
+     * array between chunks: the same products in the same order, so the pairs loop's bits.
+     */
+    static void dotRows(float[] x, int m, int k, MemorySegment seg, long off, long rowBytes, float[] out) {
+        float[] w = SCRATCH.get(), acc = accumulators(m * 8 * V);
+        java.util.Arrays.fill(acc, 0, m * 8 * V, 0f);
+        int c0 = 0, len = 0, full = 0;
+        for (; c0 < k; c0 += CHUNK) {
+            len = Math.min(CHUNK, k - c0);
+            full = len - len % V;
+            for (int r = 0; r < 8; r++) convert(seg, off + r * rowBytes + 2L * c0, w, r * CHUNK, len);
+            for (int i = 0; i < m; i += 2) {
+                for (int h = 0; h < 8; h += 4) {
+                    range4x2(x, i * k + c0, (i + 1) * k + c0, w, h * CHUNK, full, acc, (i * 8 + h) * V, ((i + 1) * 8 + h) * V);
+                }
+            }
+        }
+        for (int i = 0; i < m; i++) {
+            int last = i * k + c0 - CHUNK;   // x index of the last chunk, whose scratch is still in w
+            for (int r = 0; r < 8; r++) out[i * 8 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (i * 8 + r) * V)) + tail(w, r, x, last, full, len);
+        }
+    }
+
+    private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** This thread's accumulator scratch, at least n floats. */
+    private static float[] accumulators(int n) {
+        float[][] holder = ACC.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
+    /**
+     * x rows at xa and xb (offsets of this chunk) against the 4 converted W rows at w[wAt + r·CHUNK]
+     * over [0, full): the accumulators of xa are loaded from acc[atA + r·V], of xb from acc[atB + r·V],
+     * and stored back.
+     */
+    private static void range4x2(float[] x, int xa, int xb, float[] w, int wAt, int full, float[] acc, int atA, int atB) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, atA), a1 = FloatVector.fromArray(F, acc, atA + V);
+        FloatVector a2 = FloatVector.fromArray(F, acc, atA + 2 * V), a3 = FloatVector.fromArray(F, acc, atA + 3 * V);
+        FloatVector b0 = FloatVector.fromArray(F, acc, atB), b1 = FloatVector.fromArray(F, acc, atB + V);
+        FloatVector b2 = FloatVector.fromArray(F, acc, atB + 2 * V), b3 = FloatVector.fromArray(F, acc, atB + 3 * V);
+        for (int p = 0; p < full; p += V) {
+            FloatVector xa0 = FloatVector.fromArray(F, x, xa + p), xb0 = FloatVector.fromArray(F, x, xb + p);
+            FloatVector w0 = FloatVector.fromArray(F, w, wAt + p), w1 = FloatVector.fromArray(F, w, wAt + CHUNK + p);
+            FloatVector w2 = FloatVector.fromArray(F, w, wAt + 2 * CHUNK + p), w3 = FloatVector.fromArray(F, w, wAt + 3 * CHUNK + p);
+            a0 = w0.fma(xa0, a0);
+            a1 = w1.fma(xa0, a1);
+            a2 = w2.fma(xa0, a2);
+            a3 = w3.fma(xa0, a3);
+            b0 = w0.fma(xb0, b0);
+            b1 = w1.fma(xb0, b1);
+            b2 = w2.fma(xb0, b2);
+            b3 = w3.fma(xb0, b3);
+        }
+        a0.intoArray(acc, atA);
+        a1.intoArray(acc, atA + V);
+        a2.intoArray(acc, atA + 2 * V);
+        a3.intoArray(acc, atA + 3 * V);
+        b0.intoArray(acc, atB);
+        b1.intoArray(acc, atB + V);
+        b2.intoArray(acc, atB + 2 * V);
+        b3.intoArray(acc, atB + 3 * V);
     }
 
     /**

@@ -207,27 +207,30 @@ class GemmTest {
     }
 
     /**
-     * Many x rows against BF16 W rows give each row the bits it gets in a pair of rows: the
-     * many-row loop (GemvBf16.dotRows) adds the same products in the same order, chunk by chunk.
+     * Many x rows against 16-bit W rows give each row the bits it gets in a pair of rows: the
+     * many-row loops (GemvBf16.dotRows, GemvF16.dotRows) add the same products in the same order,
+     * chunk by chunk.
      */
     @Test
-    void manyBf16RowsGiveThePairsBits() {
+    void manyRowsGiveThePairsBits() {
         int n = 8 * 3 + 5, k = 3 * GemvBf16.CHUNK + 2 * GemmDecode.V + 5;
         try (Arena arena = Arena.ofConfined()) {
             Random random = new Random(7);
-            MemorySegment b = arena.allocate((long) n * k * 2);
-            fillB(b, DType.BF16, random);
-            for (int m : new int[] {4, 6, 8, 11}) {
-                MemorySegment a = arena.allocate((long) m * k * Float.BYTES);
-                fillF32(a, random);
-                MemorySegment all = arena.allocate((long) m * n * Float.BYTES);
-                Gemm.gemm(m, n, k, a, 0, k, false, b, 0, k, true, DType.BF16, all, 0, n, false);
-                for (int i = 0; i + 2 <= m; i += 2) {
-                    MemorySegment pair = arena.allocate(2L * n * Float.BYTES);
-                    Gemm.gemm(2, n, k, a, (long) i * k * Float.BYTES, k, false, b, 0, k, true, DType.BF16, pair, 0, n, false);
-                    for (int r = 0; r < 2 * n; r++) {
-                        assertEquals(Float.floatToRawIntBits(pair.getAtIndex(F32, r)), Float.floatToRawIntBits(all.getAtIndex(F32, (long) i * n + r)),
-                                "m=" + m + " row " + (i + r / n) + " column " + r % n);
+            for (DType t : new DType[] {DType.BF16, DType.F16}) {
+                MemorySegment b = arena.allocate((long) n * k * 2);
+                fillB(b, t, random);
+                for (int m : new int[] {4, 6, 8, 11}) {
+                    MemorySegment a = arena.allocate((long) m * k * Float.BYTES);
+                    fillF32(a, random);
+                    MemorySegment all = arena.allocate((long) m * n * Float.BYTES);
+                    Gemm.gemm(m, n, k, a, 0, k, false, b, 0, k, true, t, all, 0, n, false);
+                    for (int i = 0; i + 2 <= m; i += 2) {
+                        MemorySegment pair = arena.allocate(2L * n * Float.BYTES);
+                        Gemm.gemm(2, n, k, a, (long) i * k * Float.BYTES, k, false, b, 0, k, true, t, pair, 0, n, false);
+                        for (int r = 0; r < 2 * n; r++) {
+                            assertEquals(Float.floatToRawIntBits(pair.getAtIndex(F32, r)), Float.floatToRawIntBits(all.getAtIndex(F32, (long) i * n + r)),
+                                    t + " m=" + m + " row " + (i + r / n) + " column " + r % n);
+                        }
                     }
                 }
             }
