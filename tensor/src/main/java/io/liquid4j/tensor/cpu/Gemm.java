@@ -74,6 +74,37 @@ public final class Gemm {
         GemmBlocked.multiplyPrepacked(g, packedB, packedOff);
     }
 
+    /**
+     * A[m,k] (row-major F32 at aOff, row stride lda; k ≤ {@link #maxPackedDepth()}) packed once for
+     * {@link #gemmPrepacked}: a product repeated against many Bs packs its A only here.
+     */
+    public static float[] packA(int m, int k, MemorySegment a, long aOff, int lda) {
+        GemmArgs g = check(m, 1, k, a, aOff, lda, false, a, aOff, 1, false, DType.F32, MemorySegment.ofArray(new float[Math.max(1, m)]), 0, 1, false, null);
+        return GemmBlocked.packA(g);
+    }
+
+    /**
+     * {@link #gemmPrepackedB} with A packed by {@link #packA} (m rows, the same k): C = A·B,
+     * overwritten. The bits are those of gemmPrepackedB on the unpacked A.
+     */
+    public static void gemmPrepacked(int m, int n, int k, float[] packedA, int aOff, float[] packedB, int packedOff,
+                                     MemorySegment c, long cOff, int ldc) {
+        Objects.requireNonNull(packedA, "packedA");
+        Objects.requireNonNull(packedB, "packedB");
+        long needA = (long) aOff + (long) (m + GemmKernel.MR - 1) / GemmKernel.MR * GemmKernel.MR * k;
+        long needB = (long) packedOff + (long) (n + GemmKernel.NR - 1) / GemmKernel.NR * GemmKernel.NR * k;
+        if (aOff < 0 || needA > packedA.length) throw new IllegalArgumentException("gemm: packed A needs " + needA + " floats from " + aOff + ", has " + packedA.length);
+        if (packedOff < 0 || needB > packedB.length) throw new IllegalArgumentException("gemm: packed B needs " + needB + " floats from " + packedOff + ", has " + packedB.length);
+        MemorySegment aSeg = MemorySegment.ofArray(packedA);
+        GemmArgs g = check(m, n, k, aSeg, 0, k, false, MemorySegment.ofArray(packedB), 0, n, false, DType.F32, c, cOff, ldc, false, null);
+        if (m == 0 || n == 0) return;
+        if (k == 0) {
+            zero(g);
+            return;
+        }
+        GemmBlocked.multiplyPrepacked(g, packedB, packedOff, packedA, aOff);
+    }
+
     /** Columns per panel of a prepacked B (NR of the micro-kernel). */
     public static int packedPanelWidth() { return GemmKernel.NR; }
 

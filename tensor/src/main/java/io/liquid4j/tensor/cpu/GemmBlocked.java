@@ -62,7 +62,7 @@ final class GemmBlocked {
     private GemmBlocked() {}
 
     static void multiply(GemmArgs g) {
-        multiply(g, null, 0);
+        multiply(g, null, 0, null, 0);
     }
 
     /**
@@ -71,11 +71,28 @@ final class GemmBlocked {
      * B in that order (the Winograd input transform) save the packing pass.
      */
     static void multiplyPrepacked(GemmArgs g, float[] packedB, int packedOff) {
-        if (g.k() > KC) throw new IllegalArgumentException("prepacked B needs k <= " + KC + ", got " + g.k());
-        multiply(g, packedB, packedOff);
+        multiplyPrepacked(g, packedB, packedOff, null, 0);
     }
 
-    private static void multiply(GemmArgs g, float[] packedB, int packedOff) {
+    /**
+     * The same with A also packed already, as {@link #packA} leaves it (MR-row panels of all m
+     * rows, panel q at aOff + q·MR·k): a product repeated against many Bs (the Winograd filter
+     * transform, once per band of tiles) packs its A once instead of once per call.
+     */
+    static void multiplyPrepacked(GemmArgs g, float[] packedB, int packedOff, float[] packedA, int aOff) {
+        if (g.k() > KC) throw new IllegalArgumentException("prepacked B needs k <= " + KC + ", got " + g.k());
+        multiply(g, packedB, packedOff, packedA, aOff);
+    }
+
+    /** op(A) of g, all m rows and k ≤ KC steps, as MR-row panels (the layout {@link #multiplyPrepacked} takes). */
+    static float[] packA(GemmArgs g) {
+        if (g.k() > KC) throw new IllegalArgumentException("packed A needs k <= " + KC + ", got " + g.k());
+        float[] dst = new float[roundUp(g.m(), MR) * g.k()];
+        GemmPacking.packA(g, 0, g.m(), 0, g.k(), dst, 0, new float[GemmPacking.stagingSize(g.k(), MR, NR)]);
+        return dst;
+    }
+
+    private static void multiply(GemmArgs g, float[] packedB, int packedOff, float[] packedA, int aOff) {
         int m = g.m(), n = g.n();
         int panelsM = ceilDiv(m, MR), panelsN = ceilDiv(n, NR);
         int threads = !g.parallel() || (long) m * n * g.k() < PARALLEL_MIN_MACS ? 1 : CpuThreads.threads();
@@ -101,7 +118,7 @@ final class GemmBlocked {
                 int i1 = Math.min(m, (int) ((long) panelsM * (tm + 1) / gm) * MR);
                 int j0 = Math.min(n, (int) ((long) panelsN * tn / gn) * NR);
                 int j1 = Math.min(n, (int) ((long) panelsN * (tn + 1) / gn) * NR);
-                if (i0 < i1 && j0 < j1) rectangle(g, i0, i1, j0, j1, packedB, packedOff);
+                if (i0 < i1 && j0 < j1) rectangle(g, i0, i1, j0, j1, packedB, packedOff, packedA, aOff);
             }
         });
     }
@@ -111,7 +128,8 @@ final class GemmBlocked {
      * small enough, A is packed once (block (pc, ic) at pc·rows + (ic − i0)·kc of aAll) and reused
      * by every column block instead of being repacked per block.
      */
-    private static void rectangle(GemmArgs g, int i0, int i1, int j0, int j1, float[] packedB, int packedOff) {
+    private static void rectangle(GemmArgs g, int i0, int i1, int j0, int j1, float[] packedB, int packedOff, float[] packedA,
+                                  int aOff) {
         int k = g.k();
         int kcStep = ceilDiv(k, ceilDiv(k, KC));
         Scratch s = SCRATCH.get();
@@ -137,7 +155,12 @@ final class GemmBlocked {
                 for (int ic = i0; ic < i1; ic += MC) {
                     int mc = Math.min(MC, i1 - ic);
                     int aBase = aOnce ? pc * rows + (ic - i0) * kc : 0;
-                    if (!aOnce || jc == j0) GemmPacking.packA(g, ic, mc, pc, kc, aBuf, aBase, s.staging);
+                    if (packedA != null) {
+                        aBuf = packedA;                   // k <= KC as well: row ic's panel at aOff + ic·k
+                        aBase = aOff + ic * kc;
+                    } else if (!aOnce || jc == j0) {
+                        GemmPacking.packA(g, ic, mc, pc, kc, aBuf, aBase, s.staging);
+                    }
                     for (int jr = 0; jr < nc; jr += NR) {
                         int cols = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {

@@ -294,7 +294,10 @@ class GemmTest {
         return Stream.of(Arguments.of(3, 700, 37), Arguments.of(40, 1500, 300), Arguments.of(129, 70, 1100));
     }
 
-    /** B handed over in the documented packed panel order gives the same C as the plain layout. */
+    /**
+     * B handed over in the documented packed panel order gives the same C as the plain layout, and
+     * A packed once by Gemm.packA the same bits again.
+     */
     @ParameterizedTest(name = "m={0} n={1} k={2}")
     @MethodSource("prepackedShapes")
     void prepackedBEqualsPlainB(int m, int n, int k) {
@@ -318,6 +321,12 @@ class GemmTest {
                 assertEquals(want.getAtIndex(F32, e), got.getAtIndex(F32, e), 1e-4f * (1 + Math.abs(want.getAtIndex(F32, e))), "element " + e);
             }
             assertThrows(IllegalArgumentException.class, () -> Gemm.gemmPrepackedB(m, n, k, a, 0, k, new float[10], 0, got, 0, n));
+            // A packed once (Gemm.packA) gives gemmPrepackedB's bits
+            float[] packedA = Gemm.packA(m, k, a, 0, k);
+            MemorySegment both = arena.allocate((long) m * n * 4);
+            Gemm.gemmPrepacked(m, n, k, packedA, 0, packed, off, both, 0, n);
+            assertEquals(-1L, both.mismatch(got), "prepacked A and B against prepacked B");
+            assertThrows(IllegalArgumentException.class, () -> Gemm.gemmPrepacked(m, n, k, new float[10], 0, packed, off, both, 0, n));
         }
     }
 
