@@ -234,6 +234,19 @@ final class GemmGemv {
         }
     }
 
+    private static final ThreadLocal<float[][]> ACCUMULATORS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * This thread's scratch of n zeros for the row loops' accumulators (GemvBf16, GemvF16), which
+     * park their vectors there between chunks of k; one array per thread, grown as needed.
+     */
+    static float[] accumulators(int n) {
+        float[][] holder = ACCUMULATORS.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        Arrays.fill(holder[0], 0, n, 0f);
+        return holder[0];
+    }
+
     /** Rows of W per group. */
     private static final int GROUP = 8;
     /** Length a single-x-row stream of W aims at (see rowsOfW): consecutive rows up to this many bytes. */

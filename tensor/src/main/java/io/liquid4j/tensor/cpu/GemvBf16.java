@@ -106,11 +106,13 @@ final class GemvBf16 {
      * the 4 W rows at off + r·rowBytes: each decoded W vector feeds both x rows.
      */
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
-        float[] acc = accumulators(8 * V);
-        java.util.Arrays.fill(acc, 0, 8 * V, 0f);
+        float[] acc = GemmGemv.accumulators(8 * V);
         int full = paired(k);
-        range4x2(x, xa, xb, seg, off, rowBytes, 0, full, acc, 0);
-        finish4x2(x, xa, xb, seg, off, rowBytes, k, acc, 0, out, at);
+        range4x2(x, xa, xb, seg, off, rowBytes, 0, full, acc, 0, 4 * V);
+        for (int r = 0; r < 4; r++) {
+            out[at + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, off + r * rowBytes, k, full);
+            out[at + 4 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (4 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, full);
+        }
     }
 
     /**
@@ -118,14 +120,6 @@ final class GemvBf16 {
      * x rows' slices 4 KiB of f32, so every pair after the first reads the group from L1.
      */
     static final int CHUNK = 512;
-    private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    /** This thread's accumulator scratch, at least n floats. */
-    private static float[] accumulators(int n) {
-        float[][] holder = ACC.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        return holder[0];
-    }
 
     /**
      * out[i·8 + r] = x_i·W_r for the m x rows (paired up, m even and at least 4) and the 8 W rows
@@ -133,41 +127,38 @@ final class GemvBf16 {
      * the next, so with k of a few thousand every pair after the first re-read the 8 rows from L2
      * and four or more x rows were compute- and L2-bound (m = 8 took 3× the time of m = 1 at
      * 4096 × 4096). Here k is taken {@link #CHUNK} elements at a time for every pair, the
-     * accumulators parked in a scratch array between chunks: the same products added in the
-     * same order, so the bits equal the pairs loop's.
+     * accumulators (x row i, W row r at acc[(i·8 + r)·V ..]) parked in a scratch array between
+     * chunks: the same products added in the same order, so the bits equal the pairs loop's.
      */
     static void dotRows(float[] x, int m, int k, MemorySegment seg, long off, long rowBytes, float[] out) {
-        int pairs = m / 2, full = paired(k), per = 8 * V;
-        float[] acc = accumulators(pairs * 2 * per);
-        java.util.Arrays.fill(acc, 0, pairs * 2 * per, 0f);
+        int full = paired(k);
+        float[] acc = GemmGemv.accumulators(m * 8 * V);
         for (int c0 = 0; c0 < full; c0 += CHUNK) {
             int c1 = Math.min(full, c0 + CHUNK);
-            for (int i = 0; i < pairs; i++) {
-                range4x2(x, 2 * i * k, (2 * i + 1) * k, seg, off, rowBytes, c0, c1, acc, 2 * i * per);
-                range4x2(x, 2 * i * k, (2 * i + 1) * k, seg, off + 4 * rowBytes, rowBytes, c0, c1, acc, (2 * i + 1) * per);
+            for (int i = 0; i < m; i += 2) {
+                for (int h = 0; h < 8; h += 4) {
+                    range4x2(x, i * k, (i + 1) * k, seg, off + h * rowBytes, rowBytes, c0, c1, acc, (i * 8 + h) * V, ((i + 1) * 8 + h) * V);
+                }
             }
         }
-        float[] four = new float[8];
-        for (int i = 0; i < pairs; i++) {
-            for (int h = 0; h < 2; h++) {
-                finish4x2(x, 2 * i * k, (2 * i + 1) * k, seg, off + 4 * h * rowBytes, rowBytes, k, acc, (2 * i + h) * per, four, 0);
-                for (int r = 0; r < 4; r++) {
-                    out[2 * i * 8 + 4 * h + r] = four[r];
-                    out[(2 * i + 1) * 8 + 4 * h + r] = four[4 + r];
-                }
+        for (int i = 0; i < m; i++) {
+            for (int r = 0; r < 8; r++) {
+                out[i * 8 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (i * 8 + r) * V)) + tail(x, i * k, seg, off + r * rowBytes, k, full);
             }
         }
     }
 
     /**
-     * The pairs loop over [p0, p1) (multiples of 2V): the 8 accumulators (a0..a3 for the x row at
-     * xa, b0..b3 for xb, one per W row) are loaded from acc[at ..] and stored back.
+     * The pairs loop over [p0, p1) (multiples of 2V): x rows at xa and xb against the 4 W rows at
+     * off + r·rowBytes; the accumulators of row xa are loaded from acc[atA + r·V] and of xb from
+     * acc[atB + r·V], and stored back.
      */
-    private static void range4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int p0, int p1, float[] acc, int at) {
-        FloatVector a0 = FloatVector.fromArray(F, acc, at), a1 = FloatVector.fromArray(F, acc, at + V);
-        FloatVector a2 = FloatVector.fromArray(F, acc, at + 2 * V), a3 = FloatVector.fromArray(F, acc, at + 3 * V);
-        FloatVector b0 = FloatVector.fromArray(F, acc, at + 4 * V), b1 = FloatVector.fromArray(F, acc, at + 5 * V);
-        FloatVector b2 = FloatVector.fromArray(F, acc, at + 6 * V), b3 = FloatVector.fromArray(F, acc, at + 7 * V);
+    private static void range4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int p0, int p1, float[] acc,
+                                 int atA, int atB) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, atA), a1 = FloatVector.fromArray(F, acc, atA + V);
+        FloatVector a2 = FloatVector.fromArray(F, acc, atA + 2 * V), a3 = FloatVector.fromArray(F, acc, atA + 3 * V);
+        FloatVector b0 = FloatVector.fromArray(F, acc, atB), b1 = FloatVector.fromArray(F, acc, atB + V);
+        FloatVector b2 = FloatVector.fromArray(F, acc, atB + 2 * V), b3 = FloatVector.fromArray(F, acc, atB + 3 * V);
         for (int p = p0; p < p1; p += 2 * V) {
             long o = off + p * 2L;
             FloatVector ae = FloatVector.fromArray(F, x, xa + p), ao = FloatVector.fromArray(F, x, xa + p + V);
@@ -189,24 +180,14 @@ final class GemvBf16 {
             a3 = d3.fma(ao, e3.fma(ae, a3));
             b3 = d3.fma(bo, e3.fma(be, b3));
         }
-        a0.intoArray(acc, at);
-        a1.intoArray(acc, at + V);
-        a2.intoArray(acc, at + 2 * V);
-        a3.intoArray(acc, at + 3 * V);
-        b0.intoArray(acc, at + 4 * V);
-        b1.intoArray(acc, at + 5 * V);
-        b2.intoArray(acc, at + 6 * V);
-        b3.intoArray(acc, at + 7 * V);
-    }
-
-    /** out[at + i·4 + r] from the 8 accumulators at acc[at4 ..] (as {@link #range4x2} leaves them) plus the scalar tails. */
-    private static void finish4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] acc, int at4,
-                                  float[] out, int at) {
-        int p = paired(k);
-        for (int r = 0; r < 4; r++) {
-            out[at + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, at4 + r * V)) + tail(x, xa, seg, off + r * rowBytes, k, p);
-            out[at + 4 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, at4 + (4 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, p);
-        }
+        a0.intoArray(acc, atA);
+        a1.intoArray(acc, atA + V);
+        a2.intoArray(acc, atA + 2 * V);
+        a3.intoArray(acc, atA + 3 * V);
+        b0.intoArray(acc, atB);
+        b1.intoArray(acc, atB + V);
+        b2.intoArray(acc, atB + 2 * V);
+        b3.intoArray(acc, atB + 3 * V);
     }
 
     /** x·W for one W row at off, x (paired up) at xi. */

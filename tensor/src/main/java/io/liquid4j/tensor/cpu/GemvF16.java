@@ -71,8 +71,7 @@ final class GemvF16 {
      * off + r·rowBytes: each converted W chunk feeds both x rows.
      */
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
-        float[] w = SCRATCH.get(), acc = accumulators(8 * V);
-        java.util.Arrays.fill(acc, 0, 8 * V, 0f);
+        float[] w = SCRATCH.get(), acc = GemmGemv.accumulators(8 * V);
         int c0 = 0, len = 0, full = 0;
         for (; c0 < k; c0 += CHUNK) {
             len = Math.min(CHUNK, k - c0);
@@ -95,8 +94,7 @@ final class GemvF16 {
      * array between chunks: the same products in the same order, so the pairs loop's bits.
      */
     static void dotRows(float[] x, int m, int k, MemorySegment seg, long off, long rowBytes, float[] out) {
-        float[] w = SCRATCH.get(), acc = accumulators(m * 8 * V);
-        java.util.Arrays.fill(acc, 0, m * 8 * V, 0f);
+        float[] w = SCRATCH.get(), acc = GemmGemv.accumulators(m * 8 * V);
         int c0 = 0, len = 0, full = 0;
         for (; c0 < k; c0 += CHUNK) {
             len = Math.min(CHUNK, k - c0);
@@ -112,15 +110,6 @@ final class GemvF16 {
             int last = i * k + c0 - CHUNK;   // x index of the last chunk, whose scratch is still in w
             for (int r = 0; r < 8; r++) out[i * 8 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (i * 8 + r) * V)) + tail(w, r, x, last, full, len);
         }
-    }
-
-    private static final ThreadLocal<float[][]> ACC = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    /** This thread's accumulator scratch, at least n floats. */
-    private static float[] accumulators(int n) {
-        float[][] holder = ACC.get();
-        if (holder[0].length < n) holder[0] = new float[n];
-        return holder[0];
     }
 
     /**
