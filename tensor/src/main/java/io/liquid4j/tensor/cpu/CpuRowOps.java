@@ -9,7 +9,10 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Fused kernels over the last dimension of contiguous F32 tensors: softmax / log-softmax and
  * RMSNorm / LayerNorm, forward and backward. One pass per row group, rows split over threads;
- * weight gradients are reduced per thread and merged once (no atomics per element).
+ * the norms' weight gradients are a second pass split by columns, each column summed over all
+ * rows in order: the same bits on any number of threads (per-thread partials merged as the
+ * threads finished made them depend on the thread count, and with three or more threads on
+ * which finished first).
  */
 final class CpuRowOps {
     private static final FloatVectorHelper V = new FloatVectorHelper();
@@ -85,6 +88,12 @@ final class CpuRowOps {
         return r;
     }
 
+    /**
+     * Columns per range of the norms' weight-gradient sums: enough to keep a range's row reads
+     * a few cache lines long, few enough that a 128-wide row still splits across threads.
+     */
+    private static final int COLUMN_GRAIN = 32;
+
     static void rmsNorm(Tensor x, Tensor w, double eps, Tensor out, Tensor rstd) {
         requireF32Contiguous("rmsNorm", x, out, rstd);
         int n = x.size(-1);
@@ -110,9 +119,7 @@ final class CpuRowOps {
         float[] wv = weights(w, n);
         MemorySegment xs = CpuElementwise.seg(x), rs = CpuElementwise.seg(rstd), gs = CpuElementwise.seg(gy), os = CpuElementwise.seg(gx);
         long xo = x.offset() * 4, ro = rstd.offset() * 4, go = gy.offset() * 4, oo = gx.offset() * 4;
-        double[] gwTotal = gw != null ? new double[n] : null;
         CpuThreads.parallelFor(rows, Math.max(1, 4096 / Math.max(1, n)), (s, e) -> {
-            double[] gwLocal = gwTotal != null ? new double[n] : null;
             for (int r = s; r < e; r++) {
                 long xb = xo + (long) r * n * 4, gb = go + (long) r * n * 4, ob = oo + (long) r * n * 4;
                 double inv = rs.get(Access.F, ro + r * 4L);
@@ -126,12 +133,21 @@ final class CpuRowOps {
                     double xv = xs.get(Access.F, xb + i * 4L), gyv = gs.get(Access.F, gb + i * 4L);
                     double g = gyv * (wv == null ? 1 : wv[i]);
                     os.set(Access.F, ob + i * 4L, (float) (inv * (g - xv * c)));
-                    if (gwLocal != null) gwLocal[i] += gyv * xv * inv;
                 }
             }
-            if (gwLocal != null) merge(gwTotal, gwLocal);
         });
-        if (gw != null) store(gw, gwTotal);
+        if (gw == null) return;
+        // gw[i] = Σ_r gy·x·inv: split by columns, each summed over the rows in order, so the
+        // bits do not depend on the thread count (a split by rows would add per-range partials)
+        double[] gwTotal = new double[n];
+        CpuThreads.parallelFor(n, COLUMN_GRAIN, (s, e) -> {
+            for (int r = 0; r < rows; r++) {
+                long xb = xo + (long) r * n * 4, gb = go + (long) r * n * 4;
+                double inv = rs.get(Access.F, ro + r * 4L);
+                for (int i = s; i < e; i++) gwTotal[i] += gs.get(Access.F, gb + i * 4L) * (double) xs.get(Access.F, xb + i * 4L) * inv;
+            }
+        });
+        store(gw, gwTotal);
     }
 
     static void layerNorm(Tensor x, Tensor w, Tensor b, double eps, Tensor out, Tensor mean, Tensor rstd) {
@@ -162,9 +178,7 @@ final class CpuRowOps {
         MemorySegment xs = CpuElementwise.seg(x), ms = CpuElementwise.seg(mean), rs = CpuElementwise.seg(rstd),
                 gs = CpuElementwise.seg(gy), os = CpuElementwise.seg(gx);
         long xo = x.offset() * 4, mo = mean.offset() * 4, ro = rstd.offset() * 4, go = gy.offset() * 4, oo = gx.offset() * 4;
-        double[] gwTotal = gw != null ? new double[n] : null, gbTotal = gb != null ? new double[n] : null;
         CpuThreads.parallelFor(rows, Math.max(1, 4096 / Math.max(1, n)), (s, e) -> {
-            double[] gwL = gwTotal != null ? new double[n] : null, gbL = gbTotal != null ? new double[n] : null;
             double[] xhat = new double[n], gh = new double[n];
             for (int r = s; r < e; r++) {
                 long xb = xo + (long) r * n * 4, gb2 = go + (long) r * n * 4, ob = oo + (long) r * n * 4;
@@ -172,27 +186,30 @@ final class CpuRowOps {
                 double sumG = 0, sumGX = 0;
                 for (int i = 0; i < n; i++) {
                     xhat[i] = (xs.get(Access.F, xb + i * 4L) - mu) * inv;
-                    double g = gs.get(Access.F, gb2 + i * 4L);
-                    gh[i] = g * (wv == null ? 1 : wv[i]);
+                    gh[i] = gs.get(Access.F, gb2 + i * 4L) * (wv == null ? 1 : wv[i]);
                     sumG += gh[i];
                     sumGX += gh[i] * xhat[i];
-                    if (gwL != null) gwL[i] += g * xhat[i];
-                    if (gbL != null) gbL[i] += g;
                 }
                 double mg = sumG / n, mgx = sumGX / n;
                 for (int i = 0; i < n; i++) os.set(Access.F, ob + i * 4L, (float) (inv * (gh[i] - mg - xhat[i] * mgx)));
             }
-            if (gwL != null) merge(gwTotal, gwL);
-            if (gbL != null) merge(gbTotal, gbL);
+        });
+        if (gw == null && gb == null) return;
+        // gw[i] = Σ_r gy·x̂, gb[i] = Σ_r gy: split by columns, summed over the rows in order (thread-count independent bits)
+        double[] gwTotal = gw != null ? new double[n] : null, gbTotal = gb != null ? new double[n] : null;
+        CpuThreads.parallelFor(n, COLUMN_GRAIN, (s, e) -> {
+            for (int r = 0; r < rows; r++) {
+                long xb = xo + (long) r * n * 4, gb2 = go + (long) r * n * 4;
+                double mu = ms.get(Access.F, mo + r * 4L), inv = rs.get(Access.F, ro + r * 4L);
+                for (int i = s; i < e; i++) {
+                    double g = gs.get(Access.F, gb2 + i * 4L);
+                    if (gwTotal != null) gwTotal[i] += g * ((xs.get(Access.F, xb + i * 4L) - mu) * inv);
+                    if (gbTotal != null) gbTotal[i] += g;
+                }
+            }
         });
         if (gw != null) store(gw, gwTotal);
         if (gb != null) store(gb, gbTotal);
-    }
-
-    private static void merge(double[] total, double[] local) {
-        synchronized (total) {
-            for (int i = 0; i < total.length; i++) total[i] += local[i];
-        }
     }
 
     /** Adds the reduced values into a 1-D gradient tensor (accumulating, as gradients do). */

@@ -1,0 +1,93 @@
+package io.liquid4j.tensor.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.TensorScope;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The RMSNorm and LayerNorm weight (and bias) gradients are each column's sum over the rows in
+ * row order, added to the existing gradient: bit for bit a plain double loop, whatever the
+ * number of threads. Per-thread partial sums merged as threads finished gave other bits on two
+ * threads than on one, and on three or more varied from run to run.
+ */
+class NormWeightGradientBitsTest {
+    private static final int ROWS = 3072, N = 128;
+
+    @Test
+    void rmsNormWeightGradientIsTheRowOrderSum() {
+        SplittableRandom rng = new SplittableRandom(11);
+        float[] x = random(rng, ROWS * N), gy = random(rng, ROWS * N), inv = positive(rng, ROWS), before = random(rng, N);
+        try (var s = TensorScope.open()) {
+            Tensor gw = Tensor.fromArray(before, N);
+            CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), Tensor.fromArray(random(rng, N), N), Tensor.fromArray(inv, ROWS),
+                    Tensor.fromArray(gy, ROWS, N), Tensor.empty(DType.F32, ROWS, N), gw);
+            float[] got = gw.toFloatArray();
+            for (int i = 0; i < N; i++) {
+                double sum = 0;
+                for (int r = 0; r < ROWS; r++) sum += (double) gy[r * N + i] * x[r * N + i] * (double) inv[r];
+                assertEquals(Float.floatToRawIntBits((float) (before[i] + sum)), Float.floatToRawIntBits(got[i]), "gw[" + i + "]");
+            }
+        }
+    }
+
+    /**
+     * A column whose row-order sum cancels exactly (2^54, then ones too small to count against
+     * it, then −2^54) gives 0 in row order but ~ROWS when the rows are summed in two ranges: a
+     * split by rows could not pass this on more than one thread.
+     */
+    @Test
+    void aCancellingColumnIsSummedInRowOrder() {
+        float[] x = new float[ROWS * N], gy = new float[ROWS * N], inv = new float[ROWS];
+        java.util.Arrays.fill(gy, 1f);
+        java.util.Arrays.fill(inv, 1f);
+        for (int r = 0; r < ROWS; r++) {
+            for (int i = 0; i < N; i++) x[r * N + i] = r == 0 ? 0x1p54f : r == ROWS - 1 ? -0x1p54f : 1f;
+        }
+        try (var s = TensorScope.open()) {
+            Tensor gw = Tensor.zeros(DType.F32, N);
+            CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), null, Tensor.fromArray(inv, ROWS), Tensor.fromArray(gy, ROWS, N),
+                    Tensor.empty(DType.F32, ROWS, N), gw);
+            float[] got = gw.toFloatArray();
+            for (int i = 0; i < N; i++) assertEquals(0f, got[i], "gw[" + i + "]: 2^54 + (ones lost against it) − 2^54");
+        }
+    }
+
+    @Test
+    void layerNormWeightAndBiasGradientsAreTheRowOrderSums() {
+        SplittableRandom rng = new SplittableRandom(12);
+        float[] x = random(rng, ROWS * N), gy = random(rng, ROWS * N), mean = random(rng, ROWS), inv = positive(rng, ROWS);
+        float[] wBefore = random(rng, N), bBefore = random(rng, N);
+        try (var s = TensorScope.open()) {
+            Tensor gw = Tensor.fromArray(wBefore, N), gb = Tensor.fromArray(bBefore, N);
+            CpuRowOps.layerNormBackward(Tensor.fromArray(x, ROWS, N), Tensor.fromArray(random(rng, N), N), Tensor.fromArray(mean, ROWS),
+                    Tensor.fromArray(inv, ROWS), Tensor.fromArray(gy, ROWS, N), Tensor.empty(DType.F32, ROWS, N), gw, gb);
+            float[] gotW = gw.toFloatArray(), gotB = gb.toFloatArray();
+            for (int i = 0; i < N; i++) {
+                double sw = 0, sb = 0;
+                for (int r = 0; r < ROWS; r++) {
+                    double g = gy[r * N + i];
+                    sw += g * ((x[r * N + i] - (double) mean[r]) * (double) inv[r]);
+                    sb += g;
+                }
+                assertEquals(Float.floatToRawIntBits((float) (wBefore[i] + sw)), Float.floatToRawIntBits(gotW[i]), "gw[" + i + "]");
+                assertEquals(Float.floatToRawIntBits((float) (bBefore[i] + sb)), Float.floatToRawIntBits(gotB[i]), "gb[" + i + "]");
+            }
+        }
+    }
+
+    private static float[] random(SplittableRandom rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (rng.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static float[] positive(SplittableRandom rng, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (0.5 + rng.nextDouble());
+        return a;
+    }
+}
