@@ -88,7 +88,7 @@ final class GemmBlocked {
     static float[] packA(GemmArgs g) {
         if (g.k() > KC) throw new IllegalArgumentException("packed A needs k <= " + KC + ", got " + g.k());
         float[] dst = new float[roundUp(g.m(), MR) * g.k()];
-        GemmPacking.packA(g, 0, g.m(), 0, g.k(), dst, 0, new float[GemmPacking.stagingSize(g.k(), MR, NR)]);
+        GemmPacking.packA(g, 0, g.m(), 0, g.k(), dst, 0, new float[GemmPacking.stagingSize(g.k(), g.m(), NR)]);
         return dst;
     }
 

@@ -49,13 +49,24 @@ final class GemmPacking {
      * kc × nc: a decoded row, or a transposed NR-row slab of B plus MR decoded rows.
      */
     static int stagingSize(int kc, int mc, int nc) {
-        return Math.max(Math.max(mc, nc), (NR + MR) * kc);
+        return Math.max(Math.max(STEPS * mc, nc), (NR + MR) * kc);
     }
+
+    /**
+     * Steps of k a transposed A is decoded in before they are written out, so that each MR-row
+     * panel gets one contiguous run of STEPS·MR floats. One step of a panel is MR floats (16 bytes
+     * on AVX2, a quarter of a cache line) and the panels lie MR·kc floats apart (16 KiB at
+     * kc = 1024): one step's stores all fell into the same L1 set and evicted each other's lines
+     * long before they were full. The weight-gradient GEMM of a Linear (dW = dYᵀ·X) at the demo
+     * LM's shape took 12% less time (LinearGemmBench; BENCHMARKS.md, "Packing panels in runs").
+     * A plain B needs no such pass: a step of its NR-wide panel is whole cache lines.
+     */
+    static final int STEPS = 16;
 
     /** Packs op(A)[i0, i0+mc) × [p0, p0+kc) as MR-row micro-panels at dst[at..]. */
     static void packA(GemmArgs g, int i0, int mc, int p0, int kc, float[] dst, int at, float[] staging) {
         long stride = (long) g.lda() * Float.BYTES;
-        if (g.transA()) alongPanels(g.a(), g.aAt(i0, p0), stride, DType.F32, kc, mc, MR, dst, at, staging);
+        if (g.transA()) alongPanels(g.a(), g.aAt(i0, p0), stride, kc, mc, dst, at, staging);
         else transposeRows(g.a(), g.aAt(i0, p0), stride, DType.F32, kc, mc, dst, at, staging, 0);
     }
 
@@ -94,35 +105,42 @@ final class GemmPacking {
 
     /** B rows p0.. (each one step of k, read at g.bAt: strided or indirect) as NR-column panels. */
     private static void alongPanels(GemmArgs g, int p0, int j0, int kc, int width, float[] dst, float[] row) {
+        // one step at a time: a step of an NR-wide panel is whole cache lines already
         for (int p = 0; p < kc; p++) {
             decodeRow(g.b(), g.bAt(p0 + p, j0), g.bType(), width, row, 0);
-            scatterStep(row, p, kc, width, NR, dst, 0);
+            scatterSteps(row, p, 1, kc, width, NR, dst, 0);
         }
     }
 
-    /** Source row p (at off + p·stride) holds the width panel-direction elements of step p. */
-    private static void alongPanels(MemorySegment seg, long off, long stride, DType type, int kc, int width, int r,
-                                    float[] dst, int at, float[] row) {
-        for (int p = 0; p < kc; p++) {
-            decodeRow(seg, off + p * stride, type, width, row, 0);
-            scatterStep(row, p, kc, width, r, dst, at);
+    /** Transposed A: source row p (F32 at off + p·stride) holds the width elements of step p, {@link #STEPS} steps per pass. */
+    private static void alongPanels(MemorySegment seg, long off, long stride, int kc, int width, float[] dst, int at, float[] staging) {
+        for (int p = 0; p < kc; p += STEPS) {
+            int steps = Math.min(STEPS, kc - p);
+            for (int t = 0; t < steps; t++) decodeRow(seg, off + (p + t) * stride, DType.F32, width, staging, t * width);
+            scatterSteps(staging, p, steps, kc, width, MR, dst, at);
         }
     }
 
-    /** Step p of a row of width panel-direction elements into the width-r panels of dst[at..]. */
-    private static void scatterStep(float[] row, int p, int kc, int width, int r, float[] dst, int at) {
+    /**
+     * Steps p .. p + steps (rows of width panel-direction elements, row t at rows[t·width..]) into
+     * the width-r panels of dst[at..]: panel by panel, each panel's steps one contiguous run.
+     */
+    private static void scatterSteps(float[] rows, int p, int steps, int kc, int width, int r, float[] dst, int at) {
         int panels = (width + r - 1) / r, tail = width - (panels - 1) * r;
         for (int q = 0; q < panels; q++) {
-            int d = at + q * r * kc + p * r, from = q * r, n = q == panels - 1 ? tail : r, i = 0;
-            // Whole-vector stores: the packed block outgrows L2, and scalar stores that miss
-            // it fill the store buffer long before the line fills arrive.
-            if (n == MR) {
-                FloatVector.fromArray(MR_WIDE, row, from).intoArray(dst, d);
-                i = MR;
+            int n = q == panels - 1 ? tail : r, from = q * r;
+            for (int t = 0, d = at + q * r * kc + p * r; t < steps; t++, d += r) {
+                int src = t * width + from, i = 0;
+                // whole-vector stores: the packed block outgrows L2, and scalar stores that miss
+                // it fill the store buffer long before the line fills arrive
+                if (n == MR) {
+                    FloatVector.fromArray(MR_WIDE, rows, src).intoArray(dst, d);
+                    i = MR;
+                }
+                for (; i <= n - V; i += V) FloatVector.fromArray(F, rows, src + i).intoArray(dst, d + i);
+                for (; i < n; i++) dst[d + i] = rows[src + i];
+                for (; i < r; i++) dst[d + i] = 0f;
             }
-            for (; i <= n - V; i += V) FloatVector.fromArray(F, row, from + i).intoArray(dst, d + i);
-            for (; i < n; i++) dst[d + i] = row[from + i];
-            for (; i < r; i++) dst[d + i] = 0f;
         }
     }
 
