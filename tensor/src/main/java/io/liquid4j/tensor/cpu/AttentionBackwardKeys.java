@@ -118,16 +118,7 @@ final class AttentionBackwardKeys {
                 AttentionKernel.rowsA(n, dv, dO, 0, dv, vT, kp * dv * NR, dp, at);
                 if (c.cap > 0) AttentionBackward.cappedProbabilitiesByRow(s, dp, at, n, lseRow, dRow, 0, c.cap);
                 else AttentionBackward.probabilitiesByRow(s, dp, at, n, lseRow, dRow, 0);
-                if (!(cLo <= pA && pA + NR <= cHi)) {
-                    for (int i = 0; i < n; i++) {
-                        for (int lane = 0; lane < NR; lane++) {
-                            if (!c.ranges.visible(b, i0 + i, pA + lane)) {
-                                s[at + i * NR + lane] = 0f;
-                                dp[at + i * NR + lane] = 0f;
-                            }
-                        }
-                    }
-                }
+                if (!(cLo <= pA && pA + NR <= cHi)) c.ranges.maskQueryRows(b, i0, n, pA, NR, s, dp, at);
                 AttentionKernel.colsA(dv, n, dO, 0, dv, s, at, dvT, kp * dv * NR);
                 AttentionKernel.colsA(d, n, qs, 0, d, dp, at, dkT, kp * d * NR);
             }

@@ -80,13 +80,7 @@ final class AttentionBackwardQueries {
             AttentionKernel.rowsA(kn, dv, vt, r0 * dv, dv, dOT, q * dv * NR, dpT, 0);
             if (c.cap > 0) AttentionBackward.cappedProbabilitiesByLane(sT, dpT, kn, lseLanes, dLanes, q * NR, c.cap);
             else AttentionBackward.probabilitiesByLane(sT, dpT, kn, lseLanes, dLanes, q * NR);
-            if (!(blocks[q * 4 + 2] <= jA && jB <= blocks[q * 4 + 3])) {
-                for (int j = 0; j < kn; j++) {
-                    for (int lane = 0; lane < NR; lane++) {
-                        if (!c.ranges.visible(b, i0 + lane, jA + j)) dpT[j * NR + lane] = 0f;
-                    }
-                }
-            }
+            if (!(blocks[q * 4 + 2] <= jA && jB <= blocks[q * 4 + 3])) c.ranges.maskQueryLanes(b, i0, jA, kn, NR, dpT, 0f);
             AttentionKernel.colsA(d, kn, kt, r0 * d, d, dpT, 0, dqT, q * d * NR);
         }
     }

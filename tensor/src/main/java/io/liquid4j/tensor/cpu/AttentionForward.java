@@ -83,7 +83,7 @@ final class AttentionForward {
             Arrays.fill(sT, 0, kn * NR, 0f);
             AttentionKernel.rowsA(kn, d, kt, r0 * d, d, qT, q * d * NR, sT, 0);
             if (c.cap > 0) AttentionForward.softcap(sT, kn * NR, c.cap);
-            if (!(blocks[q * 4 + 2] <= jA && jB <= blocks[q * 4 + 3])) mask(c.ranges, b, i0, jA, kn, sT, blocks[q * 4 + 2], blocks[q * 4 + 3]);
+            if (!(blocks[q * 4 + 2] <= jA && jB <= blocks[q * 4 + 3])) c.ranges.maskQueryLanes(b, i0, jA, kn, NR, sT, Float.NEGATIVE_INFINITY);
             for (int half = 0; half < NR; half += V) {
                 int at = q * NR + half;
                 FloatVector mt = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -128,19 +128,5 @@ final class AttentionForward {
         int i = 0;
         for (; i <= n - V; i += V) VectorMath.tanh(FloatVector.fromArray(F, s, i)).mul(cap).intoArray(s, i);
         for (; i < n; i++) s[i] = cap * (float) Math.tanh(s[i]);
-    }
-
-    /**
-     * Sets sᵀ[j][lane] = −∞ where query i0 + lane does not see key jA + j. Keys inside the
-     * block's common interval [cLo, cHi) are visible to every lane and skipped.
-     */
-    static void mask(AttentionRanges r, int b, int i0, int jA, int kn, float[] sT, int cLo, int cHi) {
-        for (int j = 0; j < kn; j++) {
-            int key = jA + j;
-            if (key >= cLo && key < cHi) continue;
-            for (int lane = 0; lane < NR; lane++) {
-                if (!r.visible(b, i0 + lane, key)) sT[j * NR + lane] = Float.NEGATIVE_INFINITY;
-            }
-        }
     }
 }

@@ -87,6 +87,54 @@ final class AttentionRanges {
     }
 
     /**
+     * Zeroes in x and y (row i of n queries at at + i·nr, lane k the key pA + k) every score that
+     * query i0 + i of row b does not see: the lanes outside its key interval as two runs, and
+     * key by key only where the row needs the segment test. What {@link #visible} decides for
+     * each element, without a call and two interval loads per element.
+     */
+    void maskQueryRows(int b, int i0, int n, int pA, int nr, float[] x, float[] y, int at) {
+        for (int i = 0; i < n; i++) {
+            int row = at + i * nr, l = Math.clamp(lo(b, i0 + i) - pA, 0, nr), h = Math.clamp(hi(b, i0 + i) - pA, 0, nr);
+            if (l >= h) l = h = nr;
+            java.util.Arrays.fill(x, row, row + l, 0f);
+            java.util.Arrays.fill(y, row, row + l, 0f);
+            java.util.Arrays.fill(x, row + h, row + nr, 0f);
+            java.util.Arrays.fill(y, row + h, row + nr, 0f);
+            if (!segmentTest[b] || l == h) continue;
+            int own = segments[b][offset + i0 + i];
+            for (int k = l; k < h; k++) {
+                if (segments[b][pA + k] != own) {
+                    x[row + k] = 0f;
+                    y[row + k] = 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * Sets to fill, in x (row j of kn keys at j·nr, lane i the query i0 + i), every score that a
+     * query does not see: per query lane, the keys jA + j outside its interval, and key by key
+     * only where the row needs the segment test. The transposed twin of {@link #maskQueryRows}.
+     */
+    void maskQueryLanes(int b, int i0, int jA, int kn, int nr, float[] x, float fill) {
+        for (int i = 0; i < nr; i++) {
+            int l = kn, h = kn;   // a lane past lq sees nothing
+            if (i0 + i < lq) {
+                l = Math.clamp(lo(b, i0 + i) - jA, 0, kn);
+                h = Math.clamp(hi(b, i0 + i) - jA, 0, kn);
+                if (l >= h) l = h = kn;
+            }
+            for (int j = 0; j < l; j++) x[j * nr + i] = fill;
+            for (int j = h; j < kn; j++) x[j * nr + i] = fill;
+            if (!segmentTest[b] || l == h) continue;
+            int own = segments[b][offset + i0 + i];
+            for (int j = l; j < h; j++) {
+                if (segments[b][jA + j] != own) x[j * nr + i] = fill;
+            }
+        }
+    }
+
+    /**
      * The keys the queries [i0, i0 + n) of row b see, as {union lo, union hi, common lo,
      * common hi} in out[0..4): a key tile outside the union is skipped; one inside the common
      * interval (and without a segment test) is visible to every query of the block and needs no
