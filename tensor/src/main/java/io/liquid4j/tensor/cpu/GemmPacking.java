@@ -46,7 +46,8 @@ final class GemmPacking {
 
     /**
      * Floats of staging space {@link #packA}/{@link #packB} need for blocks up to kc × mc and
-     * kc × nc: a decoded row, or a transposed NR-row slab of B plus MR decoded rows.
+     * kc × nc: a decoded row of B, {@link #STEPS} decoded rows of a transposed A, or a transposed
+     * NR-row slab of B plus MR decoded rows.
      */
     static int stagingSize(int kc, int mc, int nc) {
         return Math.max(Math.max(STEPS * mc, nc), (NR + MR) * kc);
@@ -58,7 +59,7 @@ final class GemmPacking {
      * on AVX2, a quarter of a cache line) and the panels lie MR·kc floats apart (16 KiB at
      * kc = 1024): one step's stores all fell into the same L1 set and evicted each other's lines
      * long before they were full. The weight-gradient GEMM of a Linear (dW = dYᵀ·X) at the demo
-     * LM's shape took 12% less time (LinearGemmBench; BENCHMARKS.md, "Packing panels in runs").
+     * LM's shape took 5-8% less time on one thread (LinearGemmBench; BENCHMARKS.md, "Packing panels in runs").
      * A plain B needs no such pass: a step of its NR-wide panel is whole cache lines.
      */
     static final int STEPS = 16;
