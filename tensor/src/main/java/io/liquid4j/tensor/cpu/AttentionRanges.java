@@ -1,6 +1,7 @@
 package io.liquid4j.tensor.cpu;
 
 import io.liquid4j.tensor.AttentionSpec;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -96,10 +97,10 @@ final class AttentionRanges {
         for (int i = 0; i < n; i++) {
             int row = at + i * nr, l = Math.clamp(lo(b, i0 + i) - pA, 0, nr), h = Math.clamp(hi(b, i0 + i) - pA, 0, nr);
             if (l >= h) l = h = nr;
-            java.util.Arrays.fill(x, row, row + l, 0f);
-            java.util.Arrays.fill(y, row, row + l, 0f);
-            java.util.Arrays.fill(x, row + h, row + nr, 0f);
-            java.util.Arrays.fill(y, row + h, row + nr, 0f);
+            Arrays.fill(x, row, row + l, 0f);
+            Arrays.fill(y, row, row + l, 0f);
+            Arrays.fill(x, row + h, row + nr, 0f);
+            Arrays.fill(y, row + h, row + nr, 0f);
             if (!segmentTest[b] || l == h) continue;
             int own = segments[b][offset + i0 + i];
             for (int k = l; k < h; k++) {
