@@ -26,7 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code forward}: Y[rows, out] = X[rows, in] · Wᵀ (W stored [out, in]: transposed B);</li>
  *   <li>{@code inputGrad}: dX[rows, in] = dY[rows, out] · W (plain B, packed along its panels);</li>
  *   <li>{@code weightGrad}: dW[out, in] = dYᵀ · X (transposed A over k = rows: its packing
- *       scatters each row of dY across the A panels).</li>
+ *       scatters each row of dY across the A panels): how the Linear's weight gradient is computed;</li>
+ *   <li>{@code weightGradXT}: the same sums as Xᵀ · dY = dWᵀ [in, out] (the operands' roles
+ *       swapped), the orientation matmul's backward used before.</li>
  * </ul>
  * Unlike the square {@link GemmBench}, k or n is small here, so packing is a visible share of
  * each product. Score: µs per product; GFLOP/s = 2·rows·in·out / (score · 1e3).
@@ -38,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx4g"})
 public class LinearGemmBench {
-    @Param({"forward", "inputGrad", "weightGrad"})
+    @Param({"forward", "inputGrad", "weightGrad", "weightGradXT"})
     public String product;
 
     @Param({"3072"})
@@ -68,7 +70,8 @@ public class LinearGemmBench {
             case "forward" -> Gemm.gemm(rows, out, in, x, 0, in, false, w, 0, in, true, DType.F32, result, 0, out, false);
             case "inputGrad" -> Gemm.gemm(rows, in, out, dy, 0, out, false, w, 0, in, false, DType.F32, result, 0, in, false);
             case "weightGrad" -> Gemm.gemm(out, in, rows, dy, 0, out, true, x, 0, in, false, DType.F32, result, 0, in, false);
-            default -> throw new IllegalArgumentException("product must be forward, inputGrad or weightGrad, got " + product);
+            case "weightGradXT" -> Gemm.gemm(in, out, rows, x, 0, in, true, dy, 0, out, false, DType.F32, result, 0, out, false);
+            default -> throw new IllegalArgumentException("product must be forward, inputGrad, weightGrad or weightGradXT, got " + product);
         }
         return result;
     }
