@@ -111,16 +111,24 @@ final class AttentionBackwardKeys {
             for (int kp = 0; kp < panels; kp++) {
                 int pA = k0 + kp * NR;
                 if (pA >= uHi || pA + NR <= uLo) continue;
-                int at = kp * QUERY_TILE * NR;
-                Arrays.fill(s, at, at + n * NR, 0f);
-                Arrays.fill(dp, at, at + n * NR, 0f);
-                AttentionKernel.rowsA(n, d, qs, 0, d, kT, kp * d * NR, s, at);
-                AttentionKernel.rowsA(n, dv, dO, 0, dv, vT, kp * dv * NR, dp, at);
-                if (c.cap > 0) AttentionBackward.cappedProbabilitiesByRow(s, dp, at, n, lseRow, dRow, 0, c.cap);
-                else AttentionBackward.probabilitiesByRow(s, dp, at, n, lseRow, dRow, 0);
-                if (!(cLo <= pA && pA + NR <= cHi)) c.ranges.maskQueryRows(b, i0, n, pA, NR, s, dp, at);
-                AttentionKernel.colsA(dv, n, dO, 0, dv, s, at, dvT, kp * dv * NR);
-                AttentionKernel.colsA(d, n, qs, 0, d, dp, at, dkT, kp * d * NR);
+                // only the rows from the first to the last query whose interval meets the panel:
+                // causal queries before it and queries of later packed documents see none of
+                // its keys, their P and dS would be masked to zeros, and zeros add nothing to the
+                // sums over queries below (the same bits)
+                int r0 = 0, r1 = n;
+                while (r0 < r1 && !c.ranges.meets(b, i0 + r0, pA, NR)) r0++;
+                while (r1 > r0 && !c.ranges.meets(b, i0 + r1 - 1, pA, NR)) r1--;
+                if (r0 == r1) continue;
+                int m = r1 - r0, at = kp * QUERY_TILE * NR + r0 * NR;
+                Arrays.fill(s, at, at + m * NR, 0f);
+                Arrays.fill(dp, at, at + m * NR, 0f);
+                AttentionKernel.rowsA(m, d, qs, r0 * d, d, kT, kp * d * NR, s, at);
+                AttentionKernel.rowsA(m, dv, dO, r0 * dv, dv, vT, kp * dv * NR, dp, at);
+                if (c.cap > 0) AttentionBackward.cappedProbabilitiesByRow(s, dp, at, m, lseRow, dRow, r0, c.cap);
+                else AttentionBackward.probabilitiesByRow(s, dp, at, m, lseRow, dRow, r0);
+                if (!(cLo <= pA && pA + NR <= cHi)) c.ranges.maskQueryRows(b, i0 + r0, m, pA, NR, s, dp, at);
+                AttentionKernel.colsA(dv, m, dO, r0 * dv, dv, s, at, dvT, kp * dv * NR);
+                AttentionKernel.colsA(d, m, qs, r0 * d, d, dp, at, dkT, kp * d * NR);
             }
         }
     }

@@ -78,6 +78,12 @@ final class AttentionRanges {
     /** One past the last visible key of query i (lo = hi: none). */
     int hi(int b, int i) { return i < lq ? hi[b * lq + i] : 0; }
 
+    /** Whether query i of row b has keys of [pA, pA + nr) inside its interval (the segment test aside). */
+    boolean meets(int b, int i, int pA, int nr) {
+        int l = lo(b, i), h = hi(b, i);
+        return l < h && l < pA + nr && h > pA;
+    }
+
     /** Whether row b needs the per-key segment test inside [lo, hi). */
     boolean segmentTest(int b) { return segmentTest[b]; }
 
