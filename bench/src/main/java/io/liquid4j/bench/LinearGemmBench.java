@@ -26,9 +26,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code forward}: Y[rows, out] = X[rows, in] · Wᵀ (W stored [out, in]: transposed B);</li>
  *   <li>{@code inputGrad}: dX[rows, in] = dY[rows, out] · W (plain B, packed along its panels);</li>
  *   <li>{@code weightGrad}: dW[out, in] = dYᵀ · X (transposed A over k = rows: its packing
- *       scatters each row of dY across the A panels): how the Linear's weight gradient is computed;</li>
+ *       scatters each row of dY across the A panels);</li>
  *   <li>{@code weightGradXT}: the same sums as Xᵀ · dY = dWᵀ [in, out] (the operands' roles
- *       swapped), the orientation matmul's backward used before.</li>
+ *       swapped): the order matmul's backward computes a Linear's weight gradient in (the
+ *       transposed view then reaches .grad).</li>
  * </ul>
  * Unlike the square {@link GemmBench}, k or n is small here, so packing is a visible share of
  * each product. Score: µs per product; GFLOP/s = 2·rows·in·out / (score · 1e3).

@@ -945,21 +945,8 @@ public final class Tensor implements AutoCloseable {
         return Autograd.record(res, "matmul", g -> new Tensor[] {
             a.requiresGrad ? g.matmul(b.transpose(-1, -2)).sumTo(a.shape) : null,
             !b.requiresGrad ? null
-                    : fold ? sharedWeightGradient(a.reshape(bs * m, k), g.reshape(bs * m, n), b)
+                    : fold ? a.reshape(bs * m, k).transpose(0, 1).matmul(g.reshape(bs * m, n))
                     : a.transpose(-1, -2).matmul(g).sumTo(b.shape)}, a, b);
-    }
-
-    /**
-     * aᵀ·g [K, N], the gradient of a shared 2-D right operand b, laid out like b: a Linear's
-     * x·Wᵀ has b = Wᵀ, a transposed view of the weight [N, K], so the product is computed as
-     * (gᵀ·a)ᵀ, the [N, K] matrix in the weight's own layout; the transpose's backward then hands
-     * the weight a contiguous gradient. Computed as aᵀ·g, it reached the weight as a transposed
-     * view, and adding that to .grad was an element-by-element strided copy. Each element is the
-     * same sum over the rows in the same order either way.
-     */
-    private static Tensor sharedWeightGradient(Tensor a2, Tensor g2, Tensor b) {
-        boolean columnMajor = b.dim() == 2 && b.stride(0) == 1 && b.stride(1) != 1;
-        return columnMajor ? g2.transpose(0, 1).matmul(a2).transpose(0, 1) : a2.transpose(0, 1).matmul(g2);
     }
 
     /**
