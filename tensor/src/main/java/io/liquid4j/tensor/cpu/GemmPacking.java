@@ -104,12 +104,24 @@ final class GemmPacking {
         }
     }
 
-    /** B rows p0.. (each one step of k, read at g.bAt: strided or indirect) as NR-column panels. */
+    /**
+     * B rows p0.. (each one step of k, read at g.bAt: strided or indirect) as NR-column panels,
+     * one step at a time: a step of an NR-wide panel is whole cache lines already, so each whole
+     * panel's step is decoded straight into its place; only a last, partial panel goes through
+     * the staging row (its lanes past width are zeros).
+     */
     private static void alongPanels(GemmArgs g, int p0, int j0, int kc, int width, float[] dst, float[] row) {
-        // one step at a time: a step of an NR-wide panel is whole cache lines already
+        int whole = width / NR, es = g.bType().byteSize();
         for (int p = 0; p < kc; p++) {
-            decodeRow(g.b(), g.bAt(p0 + p, j0), g.bType(), width, row, 0);
-            scatterSteps(row, p, 1, kc, width, NR, dst, 0);
+            long off = g.bAt(p0 + p, j0);
+            for (int q = 0; q < whole; q++) {
+                for (int i = 0; i < NR; i += V) GemmDecode.loadInto(g.b(), off + (long) (q * NR + i) * es, g.bType(), dst, q * NR * kc + p * NR + i);
+            }
+            if (whole * NR < width) {
+                int from = whole * NR;
+                decodeRow(g.b(), off + (long) from * es, g.bType(), width - from, row, 0);
+                scatterSteps(row, p, 1, kc, width - from, NR, dst, whole * NR * kc);
+            }
         }
     }
 
