@@ -7,6 +7,7 @@ import static io.liquid4j.tensor.cpu.GemmKernel.NR;
 
 import io.liquid4j.tensor.DType;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.function.IntBinaryOperator;
 import jdk.incubator.vector.FloatVector;
@@ -54,7 +55,7 @@ final class GemmPacking {
     }
 
     /**
-     * Steps of k a transposed A is decoded in before they are written out, so that each MR-row
+     * Steps of k a transposed A is packed in per pass, panel after panel, so that each MR-row
      * panel gets one contiguous run of STEPS·MR floats. One step of a panel is MR floats (16 bytes
      * on AVX2, a quarter of a cache line) and the panels lie MR·kc floats apart (16 KiB at
      * kc = 1024): one step's stores all fell into the same L1 set and evicted each other's lines
@@ -125,12 +126,26 @@ final class GemmPacking {
         }
     }
 
-    /** Transposed A: source row p (F32 at off + p·stride) holds the width elements of step p, {@link #STEPS} steps per pass. */
+    /**
+     * Transposed A: source row p (F32 at off + p·stride) holds the width elements of step p,
+     * {@link #STEPS} steps per pass, each whole MR-row panel's steps loaded straight from the
+     * source into its contiguous run (the pass's STEPS source rows stay in L1 across the panels);
+     * only a partial last panel goes through the staging rows.
+     */
     private static void alongPanels(MemorySegment seg, long off, long stride, int kc, int width, float[] dst, int at, float[] staging) {
+        int whole = width / MR, rest = width - whole * MR;
         for (int p = 0; p < kc; p += STEPS) {
             int steps = Math.min(STEPS, kc - p);
-            for (int t = 0; t < steps; t++) decodeRow(seg, off + (p + t) * stride, DType.F32, width, staging, t * width);
-            scatterSteps(staging, p, steps, kc, width, MR, dst, at);
+            for (int q = 0; q < whole; q++) {
+                long src = off + p * stride + (long) q * MR * Float.BYTES;
+                for (int t = 0, d = at + q * MR * kc + p * MR; t < steps; t++, d += MR) {
+                    FloatVector.fromMemorySegment(MR_WIDE, seg, src + t * stride, ByteOrder.LITTLE_ENDIAN).intoArray(dst, d);
+                }
+            }
+            if (rest > 0) {
+                for (int t = 0; t < steps; t++) decodeRow(seg, off + (p + t) * stride + (long) whole * MR * Float.BYTES, DType.F32, rest, staging, t * rest);
+                scatterSteps(staging, p, steps, kc, rest, MR, dst, at + whole * MR * kc);
+            }
         }
     }
 
