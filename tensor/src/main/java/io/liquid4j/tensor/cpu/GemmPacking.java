@@ -121,7 +121,7 @@ final class GemmPacking {
             if (whole * NR < width) {
                 int from = whole * NR;
                 decodeRow(g.b(), off + (long) from * es, g.bType(), width - from, row, 0);
-                scatterSteps(row, p, 1, kc, width - from, NR, dst, whole * NR * kc);
+                partialPanel(row, p, 1, width - from, NR, dst, whole * NR * kc);
             }
         }
     }
@@ -144,31 +144,20 @@ final class GemmPacking {
             }
             if (rest > 0) {
                 for (int t = 0; t < steps; t++) decodeRow(seg, off + (p + t) * stride + (long) whole * MR * Float.BYTES, DType.F32, rest, staging, t * rest);
-                scatterSteps(staging, p, steps, kc, rest, MR, dst, at + whole * MR * kc);
+                partialPanel(staging, p, steps, rest, MR, dst, at + whole * MR * kc);
             }
         }
     }
 
     /**
-     * Steps p .. p + steps (rows of width panel-direction elements, row t at rows[t·width..]) into
-     * the width-r panels of dst[at..]: panel by panel, each panel's steps one contiguous run.
+     * Steps p .. p + steps of a last, partial panel (n < r elements a step, step t at rows[t·n..])
+     * into the width-r panel at dst[at..], its lanes past n zero. Whole panels are written
+     * straight from the source by the alongPanels methods.
      */
-    private static void scatterSteps(float[] rows, int p, int steps, int kc, int width, int r, float[] dst, int at) {
-        int panels = (width + r - 1) / r, tail = width - (panels - 1) * r;
-        for (int q = 0; q < panels; q++) {
-            int n = q == panels - 1 ? tail : r, from = q * r;
-            for (int t = 0, d = at + q * r * kc + p * r; t < steps; t++, d += r) {
-                int src = t * width + from, i = 0;
-                // whole-vector stores: the packed block outgrows L2, and scalar stores that miss
-                // it fill the store buffer long before the line fills arrive
-                if (n == MR) {
-                    FloatVector.fromArray(MR_WIDE, rows, src).intoArray(dst, d);
-                    i = MR;
-                }
-                for (; i <= n - V; i += V) FloatVector.fromArray(F, rows, src + i).intoArray(dst, d + i);
-                for (; i < n; i++) dst[d + i] = rows[src + i];
-                for (; i < r; i++) dst[d + i] = 0f;
-            }
+    private static void partialPanel(float[] rows, int p, int steps, int n, int r, float[] dst, int at) {
+        for (int t = 0, d = at + p * r; t < steps; t++, d += r) {
+            System.arraycopy(rows, t * n, dst, d, n);
+            Arrays.fill(dst, d + n, d + r, 0f);
         }
     }
 
