@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Decode-time y = x·Wᵀ through the public op, F.linear, for W [n, k] stored BF16 or quantized
- * Q8_0 / Q4_0 (QuantizedWeight, decoded in registers by the CPU's QuantGemv), x [m, k] (m = 1, or
+ * Decode-time y = x·Wᵀ through the public op, F.linear, for W [n, k] stored BF16 (or F16, F32:
+ * {@code -p format=F16}) or quantized Q8_0 / Q4_0 (QuantizedWeight, decoded in registers by the CPU's QuantGemv), x [m, k] (m = 1, or
  * the few rows of a batched or CFG decode). Cycles
  * through enough copies of W to cover 256 MiB, so W comes from DRAM as in a decode step. Score:
  * microseconds per product; weight GB/s = bytes of W (codes + scales for the quantized ones) /
@@ -64,14 +64,14 @@ public class QuantGemvBench {
     public void setUp() {
         try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
             Tensor w = Tensor.randn(new Generator(10), DType.F32, io.liquid4j.tensor.Device.CPU, n, k).mul(0.02);
-            boolean bf16 = format.equals("BF16");
-            QuantizedWeight q = bf16 ? null : QuantizedWeight.quantize(w, QuantFormat.valueOf(format));
-            long bytes = bf16 ? 2L * n * k : q.byteSize();
+            boolean plainFormat = format.equals("BF16") || format.equals("F16") || format.equals("F32");
+            QuantizedWeight q = plainFormat ? null : QuantizedWeight.quantize(w, QuantFormat.valueOf(format));
+            long bytes = plainFormat ? DType.valueOf(format).byteSize() * (long) n * k : q.byteSize();
             int copies = (int) Math.max(2, (WORKING_SET_BYTES + bytes - 1) / bytes);
             plain = new Tensor[copies];
             quantized = new QuantizedWeight[copies];
             for (int i = 0; i < copies; i++) {
-                if (bf16) plain[i] = w.to(DType.BF16).clone().unscoped();
+                if (plainFormat) plain[i] = w.to(DType.valueOf(format)).clone().unscoped();
                 else quantized[i] = new QuantizedWeight(q.format(), q.codes().clone().unscoped(), q.scales().clone().unscoped(), n, k);
             }
             x = Tensor.randn(new Generator(1), m, k).unscoped();
