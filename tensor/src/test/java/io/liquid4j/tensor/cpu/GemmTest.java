@@ -85,6 +85,10 @@ class GemmTest {
             cases.add(Arguments.of(new Case(4, 203, 1100, false, true, t, false)));
             cases.add(Arguments.of(new Case(9, 45, 2061, true, true, t, true)));
             cases.add(Arguments.of(new Case(wideM, 33, 1030, false, true, t, false)));
+            // an odd number of whole vectors in the last chunk for both shapes (300: 37 of 8 lanes; 1077: 3 of 16),
+            // which the F16 pairs loop (two vectors a pass) ends with one
+            cases.add(Arguments.of(new Case(2, 45, 300, false, true, t, true)));
+            cases.add(Arguments.of(new Case(6, 45, 1077, false, true, t, false)));
         }
         return cases.build();
     }
