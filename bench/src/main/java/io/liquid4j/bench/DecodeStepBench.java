@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * attends over {@code context} cached positions (the cache is cut back after each step, so every
  * step sees the same context). {@code format} is the weight storage: F32, BF16, F16 (the BF16
  * model's decoder Linears and head converted in memory), or Q8_0 / Q4_0 (quantized in memory); {@code batch} rows decode
- * together. Score: milliseconds per step; tok/s = 1000 · batch / score. The end-to-end runs with prefill and peers are bench/decode-bench.sh
+ * together, their KV cache in {@code kv} (F32 or BF16). Score: milliseconds per step; tok/s = 1000 · batch / score. The end-to-end runs with prefill and peers are bench/decode-bench.sh
  * and bench/compare-jlama.sh.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar DecodeStepBench [-p format=Q8_0 -p context=512 -p batch=1,2,8]}
@@ -53,6 +53,10 @@ public class DecodeStepBench {
     /** Rows decoded together (CFG decodes 2: the conditional and unconditional prompts). */
     @Param({"1"})
     public int batch;
+
+    /** KV cache dtype: F32 (what generation keeps by default) or BF16 (`--kv-cache bf16`). */
+    @Param({"F32"})
+    public String kv;
 
     private CausalLM model;
     private KVCache cache;
@@ -83,7 +87,7 @@ public class DecodeStepBench {
                 }
             }
         }
-        cache = model.newCache(batch, context + 1);
+        cache = new KVCache(model.config(), batch, context + 1, DType.valueOf(kv), Device.CPU);
         int[] prompt = DecodeBenchResult.prompt(context, model.config().vocabSize());
         long[] ids = new long[batch * context], last = new long[batch];
         for (int b = 0; b < batch; b++) {

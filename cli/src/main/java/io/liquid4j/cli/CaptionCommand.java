@@ -67,6 +67,8 @@ final class CaptionCommand implements Callable<Integer> {
 
     @Mixin WeightCheckOption checkOption;
 
+    @Mixin KvCacheOption kvCacheOption;
+
     @Override public Integer call() throws IOException {
         SamplingParams sampling = CliChecks.sampling(temperature, 0, 1, seed);
         DType weightType = GenerateCommand.parseDType(dtype);
@@ -81,7 +83,8 @@ final class CaptionCommand implements Callable<Integer> {
         int[] input = prompt == null ? seq.captionPrompt(codes) : seq.chatPrompt(codes, prompt);
         ModelConfig config = ConfigParser.load(model);
         int limit = CliChecks.newTokens(maxNewTokens, 64, input.length, config.maxPositions());
-        CliChecks.kvCacheFits(config, 1, (long) input.length + Math.max(limit, 1), dev);
+        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype();
+        CliChecks.kvCacheFits(config, 1, (long) input.length + Math.max(limit, 1), cacheType, dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         int endOfTurn = prompt == null ? -1 : tokenizer.tokenToId(io.liquid4j.liquid.ChatTemplate.of(tokenizer).endOfTurn());
@@ -90,7 +93,7 @@ final class CaptionCommand implements Callable<Integer> {
             stops[stops.length - 1] = endOfTurn;
         }
         GenerationConfig cfg = new GenerationConfig(limit, sampling, stops, 0);
-        GenerationResult r = new TextGenerator(lm, io.liquid4j.tensor.DType.F32, layout.textVocabSize()).generate(List.of(input), cfg, GenerateCommand.textStream(tokenizer));
+        GenerationResult r = new TextGenerator(lm, cacheType, layout.textVocabSize()).generate(List.of(input), cfg, GenerateCommand.textStream(tokenizer));
         System.out.println();
         System.err.printf(Locale.ROOT, "prefill %d tokens: %.1f tok/s; decode %d steps: %.1f tok/s%n",
                 r.promptTokens(), r.prefillTokensPerSecond(), r.decodeSteps(), r.decodeTokensPerSecond());

@@ -57,6 +57,8 @@ final class ChatCommand implements Callable<Integer> {
 
     @Mixin WeightCheckOption checkOption;
 
+    @Mixin KvCacheOption kvCacheOption;
+
     @Override public Integer call() throws IOException {
         if (imageFile != null && codes != null) throw new IllegalArgumentException("give --image or --codes, not both");
         SamplingParams sampling = CliChecks.sampling(temperature, 0, topP, seed);
@@ -80,14 +82,15 @@ final class ChatCommand implements Callable<Integer> {
         int[] image = codes != null ? ImageCodesFile.readFirst(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev, checkOption.check()) : null;
         if (image != null) files.checkedCodes(image);
         ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
-        CliChecks.kvCacheFits(config, 1, context, dev);
+        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype();
+        CliChecks.kvCacheFits(config, 1, context, cacheType, dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         stops = Arrays.copyOf(stops, stops.length + 1);
         stops[stops.length - 1] = tokenizer.tokenToId(template.endOfTurn());
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         boolean interactive = System.console() != null;
-        ChatSession chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context);
+        ChatSession chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context, cacheType);
         try {
             boolean first = true;
             while (true) {
@@ -98,7 +101,7 @@ final class ChatCommand implements Callable<Integer> {
                     if (message == null || message.isBlank()) break;
                     if (message.strip().equals("/reset")) {
                         chat.close();
-                        chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context);
+                        chat = new ChatSession(lm, sampling, stops, layout.textVocabSize(), context, cacheType);
                         first = true;
                         continue;
                     }

@@ -121,10 +121,10 @@ final class CliChecks {
         return room;
     }
 
-    /** The KV cache of a generation (F32, every layer's keys and values) must fit in memory; CPU only (device memory is the backend's). */
-    static void kvCacheFits(io.liquid4j.nn.transformer.ModelConfig c, int batch, long capacity, io.liquid4j.tensor.Device dev) {
+    /** The KV cache of a generation (every layer's keys and values, in cacheType) must fit in memory; CPU only (device memory is the backend's). */
+    static void kvCacheFits(io.liquid4j.nn.transformer.ModelConfig c, int batch, long capacity, io.liquid4j.tensor.DType cacheType, io.liquid4j.tensor.Device dev) {
         if (!dev.isCpu()) return;
-        long bytes = product("the KV cache", c.numLayers(), 2, batch, c.numKvHeads(), capacity, c.headDim(), 4);
-        fitsInMemory("the KV cache for " + batch + " row" + (batch == 1 ? "" : "s") + " × " + capacity + " positions", bytes);
+        long bytes = product("the KV cache", c.numLayers(), 2, batch, c.numKvHeads(), capacity, c.headDim(), cacheType.byteSize());
+        fitsInMemory("the " + cacheType + " KV cache for " + batch + " row" + (batch == 1 ? "" : "s") + " × " + capacity + " positions", bytes);
     }
 }

@@ -72,6 +72,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin WeightCheckOption checkOption;
 
+    @Mixin KvCacheOption kvCacheOption;
+
     @Override public Integer call() throws IOException {
         if (prompts.isEmpty() == promptIds.isEmpty()) throw new IllegalArgumentException("give either --prompt or --prompt-ids (not both, not neither)");
         // everything that can be checked without the weights is checked first: a bad option fails in milliseconds
@@ -99,7 +101,8 @@ final class GenerateCommand implements Callable<Integer> {
         }
         int longest = batch.stream().mapToInt(p -> p.length).max().orElse(0);
         int limit = CliChecks.newTokens(maxNewTokens, 64, longest, config.maxPositions());
-        CliChecks.kvCacheFits(config, batch.size(), (long) longest + Math.max(limit, 1), dev);
+        DType cacheType = kvCacheOption.dtype();
+        CliChecks.kvCacheFits(config, batch.size(), (long) longest + Math.max(limit, 1), cacheType, dev);
 
         long t0 = System.nanoTime();
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
@@ -112,7 +115,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         // a single prompt streams as it is generated; a batch prints when done
         TokenListener listener = !ids && batch.size() == 1 ? textStream(tokenizer) : TokenListener.NONE;
-        GenerationResult r = new TextGenerator(lm).generate(batch, cfg, listener);
+        GenerationResult r = new TextGenerator(lm, cacheType).generate(batch, cfg, listener);
         for (int b = 0; b < batch.size(); b++) {
             int[] out = r.tokens().get(b);
             if (ids) {

@@ -74,6 +74,8 @@ final class ImagineCommand implements Callable<Integer> {
 
     @Mixin WeightCheckOption checkOption;
 
+    @Mixin KvCacheOption kvCacheOption;
+
     /** More images than this in one run is almost certainly a typo (each is a row pair of the CFG batch). */
     static final int MAX_IMAGES = 1024;
 
@@ -102,7 +104,8 @@ final class ImagineCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the prompt (" + promptLength + " tokens) and an image of " + layout.tokensPerImage() + " codes exceed the model's context of "
                     + config.maxPositions() + " positions");
         }
-        CliChecks.kvCacheFits(config, 2 * n, promptLength + layout.tokensPerImage(), dev);
+        DType cacheType = kvCacheOption.dtype();
+        CliChecks.kvCacheFits(config, 2 * n, promptLength + layout.tokensPerImage(), cacheType, dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
         System.err.printf(Locale.ROOT, "loaded %s on %s in %.1f s%n", model, dev, (System.nanoTime() - t0) / 1e9);
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
@@ -110,7 +113,7 @@ final class ImagineCommand implements Callable<Integer> {
         int pad = Math.max(tokenizer.tokenToId("<pad>"), 0);
         StepProgress bar = new StepProgress(System.err, "imagine", steps);
         t0 = System.nanoTime();
-        int[][] codes = new ImageGenerator(lm, layout.textVocabSize(), layout.imageCodes(), !fullHead, DType.F32)
+        int[][] codes = new ImageGenerator(lm, layout.textVocabSize(), layout.imageCodes(), !fullHead, cacheType)
                 .generate(Collections.nCopies(n, seq.imagePrompt(prompt)), seq.unconditionalPrompt(), steps, cfg, sampling, pad, bar::update);
         double secs = (System.nanoTime() - t0) / 1e9;
         System.err.printf(Locale.ROOT, "%d images of %d codes in %.1f s: %.1f s/image, %.1f tokens/s (2 rows per image)%n",

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquid4j.cli.LiquidCli;
 import io.liquid4j.nn.transformer.CausalLM;
+import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
@@ -35,6 +36,29 @@ class CliGenerateTest {
         int[] expected = new TextGenerator(m).generate(List.of(new int[] {5, 17, 3}),
                 new GenerationConfig(6, SamplingParams.GREEDY, new int[] {39}, 0), TokenListener.NONE).tokens().getFirst();
         assertEquals(Arrays.stream(expected).mapToObj(Integer::toString).collect(Collectors.joining(",")), out.strip());
+    }
+
+    @Test
+    void kvCacheBf16GivesTheLibrarysBf16CacheIdsAndABadTypeIsNamed() throws Exception {
+        Path dir = TinyModels.saveRandom(tmp.resolve("m"), TinyModels.LLAMA_CONFIG, 24);
+        String out = run("generate", "--model", dir.toString(), "--prompt-ids", "5,17,3", "--print-ids",
+                "--max-new-tokens", "6", "--stop-ids", "39", "--kv-cache", "bf16");
+        CausalLM m = CausalLM.fromPretrained(dir, null, Device.CPU);
+        int[] expected = new TextGenerator(m, DType.BF16).generate(List.of(new int[] {5, 17, 3}),
+                new GenerationConfig(6, SamplingParams.GREEDY, new int[] {39}, 0), TokenListener.NONE).tokens().getFirst();
+        assertEquals(Arrays.stream(expected).mapToObj(Integer::toString).collect(Collectors.joining(",")), out.strip());
+
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        int code;
+        try {
+            code = LiquidCli.execute("generate", "--model", dir.toString(), "--prompt-ids", "5", "--kv-cache", "int8");
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertNotEquals(0, code);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("--kv-cache: 'int8' is not one of f32, bf16"), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test

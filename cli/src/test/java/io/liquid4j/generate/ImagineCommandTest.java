@@ -65,6 +65,20 @@ class ImagineCommandTest {
     }
 
     @Test
+    void kvCacheBf16GivesTheLibrarysBf16CacheCodes() throws Exception {
+        Path dir = liquidModel(null);
+        Path codes = tmp.resolve("codes.json");
+        assertEquals(0, LiquidCli.execute("imagine", "--model", dir.toString(), "--prompt", "a red circle", "--n", "2", "--seed", "9",
+                "--top-k", "8", "--codes-out", codes.toString(), "--kv-cache", "bf16"));
+        @SuppressWarnings("unchecked") List<List<Number>> written = (List<List<Number>>) Json.parseObject(Files.readString(codes)).get("codes");
+        SequenceBuilder seq = SequenceBuilder.of(Tokenizer.load(dir), LiquidLayout.load(dir));
+        int[][] expected = new ImageGenerator(CausalLM.fromPretrained(dir, null, Device.CPU), 40, 16, true, DType.BF16)
+                .generate(Collections.nCopies(2, seq.imagePrompt("a red circle")), seq.unconditionalPrompt(), 6, 7.0,
+                        new SamplingParams(0.99, 8, 0.96, 9), 0, s -> { });
+        for (int i = 0; i < 2; i++) assertArrayEquals(expected[i], written.get(i).stream().mapToInt(Number::intValue).toArray(), "image " + i);
+    }
+
+    @Test
     void outWithoutVqganIsAClearError() throws Exception {
         Path dir = liquidModel(null);
         PrintStream old = System.err;

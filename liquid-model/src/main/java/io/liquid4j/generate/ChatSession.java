@@ -28,12 +28,17 @@ public final class ChatSession implements AutoCloseable {
      * @param sampledVocab sample among ids [0, sampledVocab) only (a Liquid model's text ids)
      */
     public ChatSession(CausalLM model, SamplingParams sampling, int[] stopIds, int sampledVocab, int capacity) {
+        this(model, sampling, stopIds, sampledVocab, capacity, DType.F32);
+    }
+
+    /** The same with the KV cache in cacheType: F32 (exact) or BF16 (half the cache memory and bandwidth). */
+    public ChatSession(CausalLM model, SamplingParams sampling, int[] stopIds, int sampledVocab, int capacity, DType cacheType) {
         if (capacity <= 0) throw new IllegalArgumentException("a chat needs room for at least one token");
         this.model = model;
         this.sampler = new Sampler(sampling);
         this.stopIds = stopIds.clone();
         this.sampledVocab = sampledVocab;
-        this.cache = new KVCache(model.config(), 1, capacity, DType.F32, model.device());
+        this.cache = new KVCache(model.config(), 1, capacity, cacheType, model.device());
     }
 
     /** Tokens the conversation holds so far. */
