@@ -13,7 +13,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Tensors of a safetensors checkpoint (one file, a sharded index, or a model directory).
@@ -139,13 +141,17 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
-     * Writes tensors (any device, any layout) to a safetensors file in insertion order. The file
-     * is written to a temporary name and renamed, so an interrupted save never leaves a corrupt file.
+     * Writes tensors (any device, any layout) to a safetensors file: in the map's order when it has
+     * one (a {@link SequencedMap} such as LinkedHashMap or TreeMap), else sorted by name, so the same
+     * tensors give the same file in every run ({@code Map.of}'s order changes from one JVM to the
+     * next). The file is written to a temporary name and renamed, so an interrupted save never
+     * leaves a corrupt file.
      */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        Map<String, Tensor> ordered = tensors instanceof SequencedMap<String, Tensor> ? tensors : new TreeMap<>(tensors);
         try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
             List<SafetensorsWriter.TensorBlob> blobs = new ArrayList<>();
-            for (var e : tensors.entrySet()) {
+            for (var e : ordered.entrySet()) {
                 Tensor t = e.getValue().to(Device.CPU).contiguous();
                 long bytes = t.numel() * t.dtype().byteSize();
                 // CPU tensors are written straight from their own memory: no staging copy of the model

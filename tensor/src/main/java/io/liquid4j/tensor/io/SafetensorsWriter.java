@@ -19,13 +19,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes safetensors files.
  *
- * <p>The header lists {@code __metadata__} first (omitted when empty), then the tensors in the
- * given order with contiguous {@code data_offsets}; it is padded with spaces to a multiple of 8
+ * <p>The header lists {@code __metadata__} first (omitted when empty; its keys sorted, so the same
+ * metadata gives the same bytes whatever map held it: {@code Map.of}'s order changes from one JVM to
+ * the next), then the tensors in the given order with contiguous {@code data_offsets}; it is padded with spaces to a multiple of 8
  * bytes so that the data buffer starts 8-aligned in the file, which lets readers of our own
  * files use aligned access. Tensor bytes are copied verbatim: callers supply them row-major
  * and little-endian.
@@ -141,7 +143,7 @@ public final class SafetensorsWriter {
     private static byte[] buildHeader(Path file, List<TensorBlob> tensors, Map<String, String> metadata) {
         Map<String, Object> header = new LinkedHashMap<>();
         if (metadata != null && !metadata.isEmpty()) {
-            Map<String, String> meta = new LinkedHashMap<>();
+            Map<String, String> meta = new TreeMap<>();
             for (Map.Entry<String, String> kv : metadata.entrySet()) {
                 if (kv.getKey() == null || kv.getValue() == null) {
                     throw new SafetensorsException(file, "metadata keys and values must not be null (entry " + kv + ")");

@@ -54,6 +54,34 @@ class CheckpointTest {
         }
     }
 
+    /**
+     * The same tensors and metadata give the same bytes, whatever maps held them: metadata keys are
+     * written sorted, and tensors of a map without an order (Map.of, HashMap) sorted by name.
+     * Map.of's order changes from one JVM to the next (`liquid logits` wrote two different files
+     * for the same logits), so the check here is that no order of the caller's survives.
+     */
+    @Test
+    void sameContentSameBytesWhateverTheMapsOrder() throws Exception {
+        Tensor a = Tensor.fromArray(new float[] {1, 2}, 2), b = Tensor.fromArray(new float[] {3}, 1);
+        Map<String, String> meta1 = new LinkedHashMap<>(), meta2 = new LinkedHashMap<>();
+        meta1.put("model", "m");
+        meta1.put("generator", "g");
+        meta2.put("generator", "g");
+        meta2.put("model", "m");
+        Map<String, Tensor> tensors = new java.util.HashMap<>();
+        tensors.put("zeta", a);
+        tensors.put("alpha", b);
+        Path f1 = dir.resolve("one.safetensors"), f2 = dir.resolve("two.safetensors");
+        Checkpoint.save(f1, tensors, meta1);
+        Checkpoint.save(f2, Map.of("alpha", b, "zeta", a), meta2);
+        assertArrayEquals(Files.readAllBytes(f1), Files.readAllBytes(f2));
+        try (Checkpoint c = Checkpoint.open(f1)) {
+            assertEquals(java.util.List.of("alpha", "zeta"), java.util.List.copyOf(c.names()));
+        }
+        String header = new String(Files.readAllBytes(f1), 8, 120, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(header.startsWith("{\"__metadata__\":{\"generator\":\"g\",\"model\":\"m\"}"), header);
+    }
+
     @Test
     void mappingOutlivesCloseWhileTensorsViewIt() {
         Path f = dir.resolve("a.safetensors");
