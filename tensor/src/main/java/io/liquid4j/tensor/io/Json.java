@@ -13,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 
 /**
  * A strict RFC 8259 JSON parser and a compact writer, with no dependencies beyond the JDK.
@@ -556,6 +558,21 @@ public final class Json {
         return sb.toString();
     }
 
+    /**
+     * A map's entries in its own order when it has one (a {@link SequencedMap}:
+     * LinkedHashMap, TreeMap, what the parser returns), else sorted by key, so that the same object
+     * writes the same text in every run: {@code Map.of}'s order changes from one JVM to the next.
+     * Keys that are not strings are left in place for the caller's check to reject.
+     */
+    private static Iterable<? extends Map.Entry<?, ?>> inWriteOrder(Map<?, ?> map) {
+        if (map instanceof SequencedMap<?, ?> || map.size() < 2) return map.entrySet();
+        List<Map.Entry<?, ?>> entries = new ArrayList<>(map.entrySet());
+        if (entries.stream().allMatch(e -> e.getKey() instanceof CharSequence)) {
+            entries.sort(Comparator.comparing(e -> e.getKey().toString()));
+        }
+        return entries;
+    }
+
     private static void writeValue(StringBuilder sb, Object v, int depth) {
         // `depth` containers are open around v; only another container can exceed the limit.
         if (depth >= MAX_WRITE_DEPTH && (v instanceof Map || v instanceof Iterable || v instanceof Object[])) {
@@ -584,7 +601,7 @@ public final class Json {
             case Map<?, ?> map -> {
                 sb.append('{');
                 boolean first = true;
-                for (Map.Entry<?, ?> e : map.entrySet()) {
+                for (Map.Entry<?, ?> e : inWriteOrder(map)) {
                     if (!(e.getKey() instanceof CharSequence key)) {
                         throw new JsonException("cannot write a JSON object key of type "
                                 + (e.getKey() == null ? "null" : e.getKey().getClass().getName()) + ": keys must be strings");

@@ -280,6 +280,19 @@ class JsonTest {
                 Json.write(m));
     }
 
+    /** A map with its own order keeps it; one without (Map.of: its order changes per JVM, HashMap) is written sorted by key. */
+    @Test
+    void writerKeepsAMapsOrderOrSortsAnUnorderedOne() {
+        Map<String, Object> linked = new LinkedHashMap<>();
+        linked.put("z", 1L);
+        linked.put("a", 2L);
+        assertEquals("{\"z\":1,\"a\":2}", Json.write(linked));
+        assertEquals("{\"a\":2,\"m\":{\"x\":1,\"y\":3},\"z\":1}", Json.write(Map.of("z", 1L, "a", 2L, "m", Map.of("y", 3L, "x", 1L))));
+        Map<String, Object> hashed = new java.util.HashMap<>();
+        for (String k : List.of("delta", "alpha", "charlie", "bravo")) hashed.put(k, k.length());
+        assertEquals("{\"alpha\":5,\"bravo\":5,\"charlie\":7,\"delta\":5}", Json.write(hashed));
+    }
+
     @Test
     void writerEscapes() {
         assertEquals("\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0000\\u001f/\u00e9\"", Json.write("a\"b\\c\n\r\t\b\f\u0000\u001f/\u00e9"));
