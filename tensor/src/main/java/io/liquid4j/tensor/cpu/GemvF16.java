@@ -14,9 +14,10 @@ import jdk.incubator.vector.FloatVector;
  * and slower than F32 (GemvBench 4096 × 4096: 6.7–9.9 ms against 1.2 and 1.6); the same decode
  * written out per loop as for BF16 was erratic (5–7 ms, one compilation 519 ms: boxed vectors).
  *
- * <p>Here each W row is converted a chunk of {@link #CHUNK} elements at a time into an L1-resident
- * f32 scratch by a plain loop of {@link Float#float16ToFloat}, which C2 vectorises to the hardware
- * conversion (F16C vcvtph2ps; a throwaway harness measured 21–32 GB/s of f16 per thread), and the
+ * <p>Here the W rows are converted a chunk of {@link #CHUNK} elements at a time, four rows per loop
+ * ({@link #convert4}), into an L1-resident f32 scratch by plain loops of {@link Float#float16ToFloat},
+ * which C2 vectorises to the hardware conversion (F16C vcvtph2ps; a throwaway harness measured 21–32
+ * GB/s of f16 per thread from L2), and the
  * dot products then run on the scratch with f32 vectors. Exact for every f16 (subnormals, ±0,
  * infinities, NaN), and x stays in natural order. Each lane sums its products in a fixed order, so
  * results do not depend on the thread split.
