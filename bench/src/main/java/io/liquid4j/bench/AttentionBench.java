@@ -126,7 +126,7 @@ public class AttentionBench {
         }
 
         void forward() {
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 if (!reference) CpuBackend.INSTANCE.attention(q, k, v, spec, out, lse);
                 else REF_FORWARD.invokeExact(q, k, v, spec, out, lse);
             } catch (Throwable e) {
@@ -135,7 +135,7 @@ public class AttentionBench {
         }
 
         void backward() {
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 if (!reference) CpuBackend.INSTANCE.attentionBackward(q, k, v, spec, out, lse, gOut, gq, gk, gv);
                 else REF_BACKWARD.invokeExact(q, k, v, spec, out, lse, gOut, gq, gk, gv);
             } catch (Throwable e) {

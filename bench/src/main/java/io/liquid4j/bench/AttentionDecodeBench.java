@@ -64,7 +64,7 @@ public class AttentionDecodeBench {
 
     @Benchmark
     public double step() {
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             return F.attention(q, keys, values, spec).narrow(1, 0, 1).narrow(3, 0, 1).item();
         }
     }

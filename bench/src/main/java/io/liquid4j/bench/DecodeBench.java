@@ -50,10 +50,10 @@ public final class DecodeBench {
     /** One prefill + greedy decode; seconds[0] = prefill time, seconds[1] = decode time. Returns the new tokens. */
     static int[] run(CausalLM model, int[] prompt, int newTokens, double[] seconds) {
         int[] out = new int[newTokens];
-        try (var ng = GradMode.noGrad(); KVCache cache = model.newCache(1, prompt.length + newTokens)) {
+        try (var _ = GradMode.noGrad(); KVCache cache = model.newCache(1, prompt.length + newTokens)) {
             long start = System.nanoTime();
             int next;
-            try (var scope = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 long[] ids = Arrays.stream(prompt).asLongStream().toArray();
                 next = argmax(model.forwardLast(Tensor.fromArray(ids, 1, ids.length), null, cache));
             }
@@ -61,7 +61,7 @@ public final class DecodeBench {
             out[0] = next;
             // the prefill produced token 0; each decode step feeds the last token and produces the next
             for (int i = 1; i < newTokens + 1; i++) {
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     int tok = argmax(model.forwardLast(Tensor.fromArray(new long[] {next}, 1, 1), null, cache));
                     if (i < newTokens) out[i] = tok;
                     next = tok;

@@ -40,7 +40,7 @@ public final class DecodeBenchModel {
             return;
         }
         System.err.println("writing random TinyStories-110M-shaped Llama to " + f32 + " and " + bf16 + " ...");
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Map<String, Tensor> weights = randomWeights(new Generator(110));
             write(f32, weights, "float32");
             Map<String, Tensor> half = new LinkedHashMap<>();

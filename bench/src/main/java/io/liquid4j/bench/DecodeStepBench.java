@@ -69,7 +69,7 @@ public class DecodeStepBench {
         boolean plain = format.equals("F32") || format.equals("BF16") || format.equals("F16");
         model = CausalLM.fromPretrained(dir.resolve(format.equals("F32") ? "f32" : "bf16"), null, Device.CPU);
         if (format.equals("F16")) {
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 for (var e : model.namedModules().entrySet()) {
                     if (e.getValue() instanceof Linear l && (e.getKey().endsWith("_proj") || e.getKey().equals("lm_head"))) {
                         l.weight().set(l.weight().value().to(io.liquid4j.tensor.DType.F16).unscoped());
@@ -79,7 +79,7 @@ public class DecodeStepBench {
         }
         if (!plain) {
             QuantFormat f = QuantFormat.valueOf(format);
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 for (var e : model.namedModules().entrySet()) {
                     if (e.getValue() instanceof Linear l && (e.getKey().endsWith("_proj") || e.getKey().equals("lm_head"))) {
                         l.quantize(QuantizedWeight.quantize(l.weight().value(), f).unscoped());
@@ -94,7 +94,7 @@ public class DecodeStepBench {
             for (int i = 0; i < context; i++) ids[b * context + i] = prompt[(i + 7 * b) % context];
             last[b] = ids[b * context + context - 1];
         }
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             model.forwardLast(Tensor.fromArray(ids, batch, context), null, cache);
         }
         next = Tensor.fromArray(last, batch, 1).unscoped();
@@ -102,7 +102,7 @@ public class DecodeStepBench {
 
     @Benchmark
     public double step() {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             double v = model.forwardLast(next, null, cache).argmax(1, false).sum().item();
             cache.truncate(context);
             return v;

@@ -53,7 +53,7 @@ public class ElementwiseBench {
 
     @Benchmark
     public float run() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             return switch (op) {
                 case "add" -> forward(() -> x.add(y));
                 case "mul" -> forward(() -> x.mul(y));
@@ -69,7 +69,7 @@ public class ElementwiseBench {
     }
 
     private static float forward(java.util.function.Supplier<Tensor> f) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor r = f.get();
             return r.storage() == null ? 0 : 1;
         }

@@ -62,7 +62,7 @@ public class QuantGemvBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor w = Tensor.randn(new Generator(10), DType.F32, io.liquid4j.tensor.Device.CPU, n, k).mul(0.02);
             boolean plainFormat = format.equals("BF16") || format.equals("F16") || format.equals("F32");
             QuantizedWeight q = plainFormat ? null : QuantizedWeight.quantize(w, QuantFormat.valueOf(format));
@@ -82,7 +82,7 @@ public class QuantGemvBench {
     public double linear() {
         int i = next;
         next = next + 1 == (plain[0] != null ? plain.length : quantized.length) ? 0 : next + 1;
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor y = plain[0] != null ? F.linear(x, plain[i], null) : F.linear(x, quantized[i], null);
             return y.narrow(0, 0, 1).narrow(1, 0, 1).item();
         }

@@ -67,7 +67,7 @@ public class RopeBench {
 
     @Benchmark
     public Tensor forward() throws Throwable {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             if (impl.equals("kernel")) CpuBackend.INSTANCE.rope(x, cos, sin, false, out);
             else REFERENCE.invokeExact(x, cos, sin, false, out);
         }

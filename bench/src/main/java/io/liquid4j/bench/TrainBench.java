@@ -64,7 +64,7 @@ public final class TrainBench {
                 long t0 = System.nanoTime();
                 double loss;
                 long t1, t2;
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     opt.zeroGrad();
                     Tensor l = m.nextTokenLoss(Tensor.fromArray(ids, batch, seq));
                     loss = l.item();
@@ -98,12 +98,12 @@ public final class TrainBench {
         // SGEMM reference in the same process
         Generator g = new Generator(7);
         Tensor a = Tensor.randn(g, 1024, 1024), b = Tensor.randn(g, 1024, 1024);
-        for (int i = 0; i < 5; i++) try (var s = TensorScope.open()) { a.matmul(b); }
+        for (int i = 0; i < 5; i++) try (var _ = TensorScope.open()) { a.matmul(b); }
         double best = Double.MAX_VALUE;
         for (int r = 0; r < 5; r++) {
             long t0 = System.nanoTime();
             int reps = 10;
-            for (int i = 0; i < reps; i++) try (var s = TensorScope.open()) { a.matmul(b); }
+            for (int i = 0; i < reps; i++) try (var _ = TensorScope.open()) { a.matmul(b); }
             best = Math.min(best, (System.nanoTime() - t0) / 1e9 / reps);
         }
         System.out.printf("java sgemm1024 GFLOP/s %.1f (best of 5 x 10, %.2f ms each)%n", 2.0 * 1024 * 1024 * 1024 / best / 1e9, best * 1e3);

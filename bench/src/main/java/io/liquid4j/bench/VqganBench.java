@@ -36,7 +36,7 @@ public final class VqganBench {
         Map<String, Tensor> io = Checkpoint.loadAll(dir.resolve("io.safetensors"));
         Tensor x = io.get("x"), codes = io.get("codes");
         for (int r = 0; r < runs; r++) {
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 long t0 = System.nanoTime();
                 Tensor out = mode.equals("encode") ? m.encode(x) : m.decode(codes);
                 double s = (System.nanoTime() - t0) / 1e9;
@@ -49,12 +49,12 @@ public final class VqganBench {
     /** One 3×3 conv 128→128 at 512² (the dominant layer), whole op vs its GEMM alone. */
     private static void conv(int runs) {
         Generator g = new Generator(1);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor x = Tensor.randn(g, 1, 128, 512, 512), w = Tensor.randn(g, 128, 128, 3, 3), b = Tensor.randn(g, 128);
             Tensor cols = Tensor.randn(g, 1, 128 * 9, 512 * 512);
             double flops = 2.0 * 128 * 128 * 9 * 512 * 512;
             for (int r = 0; r < runs; r++) {
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     long t0 = System.nanoTime();
                     F.conv2d(x, w, b, 1, 1);
                     long t1 = System.nanoTime();
@@ -74,11 +74,11 @@ public final class VqganBench {
     /** The elementwise and normalisation ops of a 128-channel 512² decoder level, one by one. */
     private static void ops(int runs) {
         Generator g = new Generator(2);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor x = Tensor.randn(g, 1, 128, 512, 512), small = Tensor.randn(g, 1, 128, 256, 256);
             Tensor w = Tensor.ones(128), b = Tensor.zeros(128);
             for (int r = 0; r < runs; r++) {
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     time("groupNorm", () -> F.groupNorm(x, 32, w, b, 1e-6));
                     time("silu", x::silu);
                     time("add", () -> x.add(x));

@@ -56,7 +56,7 @@ public class VqganStepBench {
 
     @Benchmark
     public int run() {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             return (op.equals("encode") ? model.encode(image) : model.decode(codes)).dim();
         }
     }

@@ -26,7 +26,7 @@ final class XentProblem implements AutoCloseable {
         this.zLoss = zLoss;
         this.softcap = softcap;
         Generator g = new Generator(42);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             hidden = Tensor.randn(g, n, h).unscoped().requiresGrad(true);
             // scaled in place and the F32 draw closed at once: no second weight-sized copy inflates the peak RSS
             Tensor w = Tensor.randn(g, v, h).unscoped().affineInPlace(1 / Math.sqrt(h), 0);
@@ -45,7 +45,7 @@ final class XentProblem implements AutoCloseable {
 
     /** Forward + backward of the mean loss; returns the loss value. */
     double step() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor loss;
             if (fused) {
                 loss = F.linearCrossEntropy(hidden, weight, targets, -100, zLoss, softcap);

@@ -54,7 +54,7 @@ public class ConvTrainBench {
 
     @Benchmark
     public int step() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor y = path.equals("stride1") ? F.conv2dStride1(x, w, b, 1, 1, side, side) : F.conv2dComposed(x, w, b, 1, 1, 1, 1, side, side);
             y.mul(up).sum().backward();
             w.setGrad(null);

@@ -108,7 +108,7 @@ final class CaptionCommand implements Callable<Integer> {
                 + (vq == null ? "none" : vq + ", which does not exist") + "); give --codes instead");
         VQModel m = VQModel.load(vq, checkWeights);
         if (!dev.isCpu()) m.to(null, dev);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             var img = Preprocess.liquidSquare(ImageFiles.read(image), m.config().resolution());
             long[] codes = m.encode(ImageTensors.toTensor(img).to(dev)).toLongArray();
             return java.util.Arrays.stream(codes).mapToInt(Math::toIntExact).toArray();

@@ -131,7 +131,7 @@ final class ImagineCommand implements Callable<Integer> {
         VQModel vq = VQModel.load(vqDir, checkOption.check());
         if (!dev.isCpu()) vq.to(null, dev);
         List<RgbImage> images = new ArrayList<>();
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int[] img : codes) {
                 long[] ids = new long[img.length];
                 for (int i = 0; i < img.length; i++) ids[i] = img[i];

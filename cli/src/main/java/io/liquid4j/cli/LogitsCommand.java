@@ -56,7 +56,7 @@ final class LogitsCommand implements Callable<Integer> {
             longs[i] = seq[i];
         }
         long t0 = System.nanoTime();
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor idTensor = Tensor.fromArray(longs, 1, seq.length);
             Tensor logits = lm.forward(idTensor.to(dev));   // Checkpoint.save copies it back to the host
             Map<String, Tensor> tensors = new LinkedHashMap<>();

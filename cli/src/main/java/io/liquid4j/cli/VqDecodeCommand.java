@@ -37,7 +37,7 @@ final class VqDecodeCommand implements Runnable {
             }
         }
         VQModel m = model.load();
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             long t0 = System.nanoTime();
             RgbImage img = ImageTensors.fromTensor(m.decode(model.onDevice(grid.toTensor())), 0);
             System.err.printf("decoded %dx%d codes to %dx%d pixels in %.2f s%n", grid.height(), grid.width(), img.width(), img.height(),

@@ -28,7 +28,7 @@ final class VqEncodeCommand implements Runnable {
         VQModel m = model.load();
         RgbImage img = model.image(image, m);
         CodeGrid grid;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             long t0 = System.nanoTime();
             grid = CodeGrid.of(m.encode(model.onDevice(VqCommand.toInput(img))));
             System.err.printf("encoded %s (%dx%d) to %dx%d codes in %.2f s%n", image, img.width(), img.height(), grid.height(), grid.width(),

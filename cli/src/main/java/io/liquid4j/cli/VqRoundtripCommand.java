@@ -30,7 +30,7 @@ final class VqRoundtripCommand implements Runnable {
         model.encodeSide();
         VQModel m = model.load();
         RgbImage in = model.image(image, m);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             long t0 = System.nanoTime();
             Tensor codes = m.encode(model.onDevice(VqCommand.toInput(in)));
             long t1 = System.nanoTime();

@@ -143,7 +143,7 @@ final class VqTrainCommand implements Callable<Integer> {
                     }
                     trainer.setLearningRate(schedule.at(step - 1));
                     VqTrainer.StepResult r;
-                    try (var scope = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         r = trainer.step(Tensor.fromArray(batch, batchSize, 3, px, px).to(dev));
                     }
                     metrics.write(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%d%n", step, r.total(), r.reconstruction(), r.codebook(), r.commitment(), r.restarted()));
@@ -164,9 +164,9 @@ final class VqTrainCommand implements Callable<Integer> {
     private static void evaluate(VQModel model, List<float[]> held, int px, Device dev, Path dir) throws IOException {
         CodebookUsage usage = new CodebookUsage(model.quantizer().size());
         double psnr = 0;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (float[] p : held) {
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor x = Tensor.fromArray(p, 1, 3, px, px);
                     Tensor codes = model.encode(x.to(dev));
                     usage.add(codes.to(Device.CPU));

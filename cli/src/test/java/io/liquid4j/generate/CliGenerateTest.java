@@ -68,7 +68,7 @@ class CliGenerateTest {
         run("logits", "--model", dir.toString(), "--ids", "2,7,9,11", "--out", file.toString(), "--device", "cpu");
         Map<String, Tensor> saved = Checkpoint.loadAll(file);
         CausalLM m = CausalLM.fromPretrained(dir, null, Device.CPU);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor expected = m.forward(Tensor.fromArray(new long[] {2, 7, 9, 11}, 1, 4));
             assertEquals(Arrays.toString(expected.shape()), Arrays.toString(saved.get("logits").shape()));
             float[] e = expected.toFloatArray(), a = saved.get("logits").toFloatArray();

@@ -117,7 +117,7 @@ class VqTrainCommandTest {
     @Test void l2NormalizedCodesIgnoreTheLatentsLength() {
         VqConfig cfg = VqConfig.fromMap(Json.parseObject(CONFIG), "t");
         VQModel m = new VQModel(cfg, new io.liquid4j.tensor.Generator(1));
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor z = Tensor.randn(new io.liquid4j.tensor.Generator(2), 1, 4, 3, 3);
             long[] a = m.quantizer().codes(z).toLongArray(), b = m.quantizer().codes(z.mul(7.5)).toLongArray();
             assertEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b));

@@ -109,11 +109,11 @@ final class Evaluation {
         double psnr = 0;
         List<RgbImage> cells = new ArrayList<>();
         List<String> labels = new ArrayList<>();
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (Scene scene : scenes) {
                 RgbImage truth = world.render(scene);
                 RgbImage rec;
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor codes = vq.encode(ImageTensors.toTensor(truth).to(dev));
                     rec = ImageTensors.fromTensor(vq.decode(codes).to(Device.CPU), 0);
                 }
@@ -151,7 +151,7 @@ final class Evaluation {
             List<Scene> part = jobs.subList(from, Math.min(jobs.size(), from + batch));
             List<int[]> prompts = part.stream().map(sc -> seq.imagePrompt(world.prompt(sc))).toList();
             int[][] codes;
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 codes = gen.generate(prompts, seq.unconditionalPrompt(), steps, s.cfg(),
                         new SamplingParams(s.temperature(), s.topK(), 1.0, seed + from), 0, n -> { });
             }
@@ -193,7 +193,7 @@ final class Evaluation {
         long[] flat = new long[n * layout.tokensPerImage()];
         for (int i = 0; i < n; i++) for (int j = 0; j < codes[i].length; j++) flat[i * layout.tokensPerImage() + j] = codes[i][j];
         List<RgbImage> out = new ArrayList<>(n);
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor images = vq.decode(Tensor.fromArray(flat, n, layout.gridRows(), layout.gridCols()).to(dev)).to(Device.CPU);
             for (int i = 0; i < n; i++) out.add(ImageTensors.fromTensor(images, i));
         }
@@ -217,7 +217,7 @@ final class Evaluation {
             List<Scene> part = scenes.subList(from, Math.min(scenes.size(), from + batch));
             List<int[]> prompts = new ArrayList<>();
             List<RgbImage> renders = new ArrayList<>();
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 for (Scene sc : part) {
                     RgbImage img = world.render(sc);
                     renders.add(img);

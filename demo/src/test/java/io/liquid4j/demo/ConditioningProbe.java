@@ -47,12 +47,12 @@ public final class ConditioningProbe {
         int wins = 0, scenes = 0;
         double[] plain = new double[2], textured = new double[2];
         double[] cellNll = new double[4], cellCount = new double[4];   // shape/background × plain/textured
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             while (scenes < n) {
                 Scene sc = world.sample(rng, false);
                 if (sc.shapes().size() != 1) continue;
                 int[] codes;
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor c = vq.encode(ImageTensors.toTensor(world.render(sc)));
                     long[] l = c.toLongArray();
                     codes = new int[l.length];
@@ -101,7 +101,7 @@ public final class ConditioningProbe {
         long[] ids = new long[len - 1];
         for (int i = 0; i < len - 1; i++) ids[i] = t.inputIds()[i];
         double[] out = new double[codes];
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             float[] logits = lm.forward(Tensor.fromArray(ids, 1, len - 1)).contiguous().toFloatArray();
             int v = logits.length / (len - 1);
             for (int k = 0; k < codes; k++) {
@@ -130,7 +130,7 @@ public final class ConditioningProbe {
             int target = i + 1;
             targets[i] = target >= firstCode && target < firstCode + codes ? labels[target] : TrainingSequence.IGNORE;
         }
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             return lm.loss(Tensor.fromArray(ids, 1, len - 1), Tensor.fromArray(targets, len - 1), null, null, TrainingSequence.IGNORE, 0).item();
         }
     }

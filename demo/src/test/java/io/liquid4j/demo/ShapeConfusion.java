@@ -61,7 +61,7 @@ public final class ShapeConfusion {
         for (int from = 0; from < n; from += 16) {
             List<Scene> part = scenes.subList(from, Math.min(n, from + 16));
             int[][] codes;
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 codes = gen.generate(part.stream().map(sc -> seq.imagePrompt(world.prompt(sc))).toList(), seq.unconditionalPrompt(),
                         layout.tokensPerImage(), cfg, new SamplingParams(temperature, 0, 1.0, from), 0, k -> { });
             }
@@ -103,7 +103,7 @@ public final class ShapeConfusion {
     private static RgbImage decode(VQModel vq, int[] codes, LiquidLayout layout) {
         long[] flat = new long[codes.length];
         for (int i = 0; i < codes.length; i++) flat[i] = codes[i];
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             return ImageTensors.fromTensor(vq.decode(Tensor.fromArray(flat, 1, layout.gridRows(), layout.gridCols())), 0);
         }
     }

@@ -39,7 +39,7 @@ public final class VqCodeStats {
             List<Scene> part = scenes.subList(from, Math.min(n, from + 64));
             List<RgbImage> images = part.stream().map(world::render).toList();
             long[] codes;
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 codes = vq.encode(ImageTensors.toTensor(images)).toLongArray();
             }
             int per = codes.length / part.size(), grid = (int) Math.round(Math.sqrt(per));

@@ -32,7 +32,7 @@ public final class VqScore {
             double psnr = 0;
             java.util.Map<String, Integer> seen = new java.util.TreeMap<>(), missed = new java.util.TreeMap<>();
             java.util.Map<String, Integer> colourMissed = new java.util.TreeMap<>(), kindMissed = new java.util.TreeMap<>();
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 for (int i = 0; i < n; i++) {
                     Scene s = world.sample(rng, true);
                     RgbImage img = world.render(s);

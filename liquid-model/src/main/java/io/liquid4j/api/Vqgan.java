@@ -85,7 +85,7 @@ public final class Vqgan {
 
     int[] encode(RgbImage img, boolean pad) {
         RgbImage square = pad ? Preprocess.liquidSquare(img, resolution()) : Preprocess.chameleon(img, resolution());
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             long[] codes = model.encode(ImageTensors.toTensor(square).to(device)).toLongArray();
             return Arrays.stream(codes).mapToInt(Math::toIntExact).toArray();
         }
@@ -108,7 +108,7 @@ public final class Vqgan {
             if (codes[i] < 0 || codes[i] >= codebookSize()) throw new IllegalArgumentException("code " + codes[i] + " at index " + i + " is outside [0, " + codebookSize() + ")");
             ids[i] = codes[i];
         }
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor grid = Tensor.fromArray(ids, 1, rows, cols).to(device);
             return ImageTensors.fromTensor(model.decode(grid), 0).toBufferedImage();
         }

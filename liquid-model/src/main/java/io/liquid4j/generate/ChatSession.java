@@ -64,7 +64,7 @@ public final class ChatSession implements AutoCloseable {
         int limit = Math.min(maxNewTokens, room);
         int[] reply = new int[limit];
         int n = 0;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             int next = forward(input);
             while (true) {
                 listener.onToken(0, next);
@@ -85,7 +85,7 @@ public final class ChatSession implements AutoCloseable {
     private int forward(int[] ids) {
         long[] l = new long[ids.length];
         for (int i = 0; i < ids.length; i++) l[i] = ids[i];
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor logits = model.forwardLast(Tensor.fromArray(l, 1, ids.length).to(model.device()), null, cache);
             return sampler.sample(logits.toFloatArray(), 0, sampledVocab);
         }

@@ -88,11 +88,11 @@ public final class ImageGenerator {
         }
         CfgSampler sampler = new CfgSampler(cfg, sampling);
         int[][] codes = new int[n][steps];
-        try (var ng = GradMode.noGrad(); KVCache cache = new KVCache(model.config(), rows, capacity, cacheDType, model.device())) {
+        try (var _ = GradMode.noGrad(); KVCache cache = new KVCache(model.config(), rows, capacity, cacheDType, model.device())) {
             Tensor input = Tensor.fromArray(ids, rows, longest).to(model.device());
             for (int step = 0; step < steps; step++) {
                 float[] logits;
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor h = model.hiddenStates(input, TextGenerator.prefix(mask, cache.length() + input.size(1)), cache);
                     logits = imageLogits(h.narrow(1, h.size(1) - 1, 1).squeeze(1)).toFloatArray();
                 }

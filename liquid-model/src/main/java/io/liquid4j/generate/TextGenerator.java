@@ -71,10 +71,10 @@ public final class TextGenerator {
         }
         long prefillNanos = 0, decodeNanos = 0;
         int steps = 0;
-        try (var ng = GradMode.noGrad(); KVCache cache = new KVCache(model.config(), batch, capacity, cacheDType, model.device())) {
+        try (var _ = GradMode.noGrad(); KVCache cache = new KVCache(model.config(), batch, capacity, cacheDType, model.device())) {
             long t0 = System.nanoTime();
             int[] next;
-            try (var s = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 Tensor logits = model.forwardLast(Tensor.fromArray(ids, batch, longest).to(model.device()), prefix(fullMask, longest), cache);
                 next = pick(logits, sampler, batch, vocab, sampledVocab);
             }
@@ -93,7 +93,7 @@ public final class TextGenerator {
                 if (!anyLeft || produced >= cfg.maxNewTokens()) break;
                 long[] step = new long[batch];
                 for (int b = 0; b < batch; b++) step[b] = next[b];
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor logits = model.forwardLast(Tensor.fromArray(step, batch, 1).to(model.device()), prefix(fullMask, cache.length() + 1), cache);
                     next = pick(logits, sampler, batch, vocab, sampledVocab);
                 }

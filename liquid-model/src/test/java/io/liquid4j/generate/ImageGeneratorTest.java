@@ -110,7 +110,7 @@ class ImageGeneratorTest {
     }
 
     private static float[] lastLogits(CausalLM m, long[] ids) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return m.forwardLast(Tensor.fromArray(ids, 1, ids.length), null, null).toFloatArray();
         }
     }

@@ -83,9 +83,9 @@ class TextGeneratorTest {
         List<Integer> seq = new ArrayList<>();
         for (int p : prompt) seq.add(p);
         int[] out = new int[n];
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int i = 0; i < n; i++) {
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     long[] ids = seq.stream().mapToLong(Integer::longValue).toArray();
                     Tensor logits = m.forward(Tensor.fromArray(ids, 1, ids.length));
                     float[] last = logits.select(1, ids.length - 1).toFloatArray();

@@ -208,7 +208,7 @@ public abstract class Module {
             throw new IllegalArgumentException(ckpt.path() + ": " + err.substring(0, err.length() - 2));
         }
         if (checkWeights) WeightCheck.requireFiniteFloats(ckpt, new java.util.TreeSet<>(source.values()));
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (var e : source.entrySet()) {
                 Tensor t = MMAP_WEIGHTS ? ckpt.tensor(e.getValue(), dtype, device) : ckpt.tensorCopy(e.getValue(), dtype, device);
                 e.getKey().set(t);
@@ -222,7 +222,7 @@ public abstract class Module {
 
     /** Copies every parameter to dtype/device (not zero-copy). */
     public final void to(DType dtype, Device device) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (Parameter p : parameters()) {
                 Tensor v = p.value();
                 Tensor t = (dtype == null ? v : v.to(dtype)).to(device);

@@ -5,7 +5,7 @@ final class AdamWReference {
     private AdamWReference() {}
 
     static void update(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master, F.AdamWStep s) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor p = master != null ? master : param;
             Tensor g = grad.dtype() == DType.F32 ? grad : grad.to(DType.F32);
             if (s.weightDecay() != 0) p.mulInPlace(1 - s.lr() * s.weightDecay());

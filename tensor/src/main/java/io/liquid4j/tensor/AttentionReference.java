@@ -16,7 +16,7 @@ final class AttentionReference {
     private AttentionReference() {}
 
     static void forward(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Grouped g = Grouped.of(q, k, v);
             Tensor mask = visibility(spec, g);                                     // [B, 1, 1, Lq, Lk] U8
             Tensor capped = cappedScores(g, spec).capped;
@@ -34,7 +34,7 @@ final class AttentionReference {
 
     static void backward(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse,
                          Tensor gOut, Tensor gq, Tensor gk, Tensor gv) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Grouped g = Grouped.of(q, k, v);
             Tensor mask = visibility(spec, g);
             Scores s = cappedScores(g, spec);

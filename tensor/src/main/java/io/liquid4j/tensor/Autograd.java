@@ -32,7 +32,7 @@ final class Autograd {
         List<Tensor> order = topologicalOrder(root);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(root, gradOutput);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (Tensor t : order) {
                 Tensor g = grads.remove(t);
                 if (g == null) continue;

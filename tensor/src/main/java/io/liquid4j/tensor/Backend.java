@@ -93,7 +93,7 @@ public interface Backend {
         if (a.dtype() != w.dtype() || a.dtype() == DType.F32 || !a.dtype().isFloating()) {
             throw new IllegalArgumentException("matmulLowPrecision needs both operands BF16 or both F16, got " + a.dtype() + " and " + w.dtype());
         }
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             matmul(a.to(DType.F32), w, out, accumulate);
         }
     }
@@ -104,7 +104,7 @@ public interface Backend {
      * multiplies: the composed reference.
      */
     default void matmulQuantized(Tensor x, QuantizedWeight w, Tensor out) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             out.copyFrom(x.matmul(w.dequantize().t()));
         }
     }

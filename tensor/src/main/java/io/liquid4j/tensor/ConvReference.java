@@ -10,7 +10,7 @@ final class ConvReference {
 
     /** LayerNorm over each group's flattened elements is exactly the group statistics; then the affine [and SiLU]. */
     static void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             int n = x.size(0), c = x.size(1);
             Tensor y = F.layerNorm(x.reshape(n, groups, -1), null, null, eps).reshape(x.shape());
             int[] bshape = new int[x.dim()];
@@ -24,7 +24,7 @@ final class ConvReference {
 
     /** im2col into [N, C·kh·kw, OH·OW], then one GEMM per image. */
     static void conv2d(Backend be, Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             int n = x.size(0), c = x.size(1), o = w.size(0), kh = w.size(2), kw = w.size(3);
             int oh = out.size(2), ow = out.size(3), ckk = c * kh * kw;
             Tensor cols = Tensor.empty(DType.F32, x.device(), n, ckk, oh * ow);
@@ -37,7 +37,7 @@ final class ConvReference {
 
     /** Materialises the upsampled input (scale² times x), then the backend's own convolution. */
     static void upsampleConv2d(Backend be, Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor up = F.upsampleNearest(x, scale).contiguous();
             be.conv2dForward(up, w, b, 1, 1, ph, pw, out);
         }

@@ -33,7 +33,7 @@ final class CrossEntropyReference {
         check("crossEntropy", logits, targets, loss, lse);
         int n = logits.size(0), v = logits.size(1);
         if (n == 0) return;
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             be.reduce(ReduceOp.LOGSUMEXP, logits, 1, lse.reshape(n, 1));
             Rows rows = Rows.of(targets, ignoreIndex, v);
             Tensor picked = logits.gather(1, rows.safe.reshape(n, 1)).reshape(n).to(DType.F32);
@@ -48,7 +48,7 @@ final class CrossEntropyReference {
         int n = logits.size(0), v = logits.size(1);
         checkBackward(gLoss, grad, logits);
         if (n == 0) return;
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Rows rows = Rows.of(targets, ignoreIndex, v);
             Tensor g = gLoss.numel() == 1 ? gLoss.reshape(1).expand(n) : gLoss;
             // work = exp(logits − lse)·g·(1 + 2λ·lse), then −g at the target: grad, pass by pass

@@ -69,7 +69,7 @@ public final class F {
         }
         DType dt = x.dtype();
         Tensor xf;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             xf = x.to(DType.F32).contiguous();
         }
         Tensor y = Tensor.empty(DType.F32, x.device(), x.shape());
@@ -254,7 +254,7 @@ public final class F {
      */
     private static Tensor fusedInference(int[] outShape, FusedKernel kernel, Tensor... inputs) {
         Tensor x = inputs[0];
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var scope = TensorScope.open()) {
             Tensor[] f32 = new Tensor[inputs.length];
             for (int i = 0; i < inputs.length; i++) f32[i] = inputs[i] == null ? null : inputs[i].to(DType.F32).contiguous();
             Tensor y = Tensor.empty(DType.F32, x.device(), outShape);
@@ -341,7 +341,7 @@ public final class F {
         Tensor out = Tensor.full(value, x.dtype(), x.device(), s);
         Tensor window = out.detach();
         for (int d = 0; d < x.dim(); d++) window = window.narrow(d, starts[d], x.size(d));
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             window.copyFrom(x);
         }
         return Autograd.record(out, "pad", g -> {
@@ -424,7 +424,7 @@ public final class F {
         Tensor qk = innerContiguous(q4), kk = innerContiguous(k4), vk = innerContiguous(v4);
         Tensor out = Tensor.empty(DType.F32, q.device(), b, hq, lq, dv);
         Tensor lse = Tensor.empty(DType.F32, q.device(), b, hq, lq);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             q.backend().attention(qk, kk, vk, spec, out, lse);
         }
         Tensor res = q.dtype() == DType.F32 ? out : noGrad(() -> out.to(q.dtype()));
@@ -624,7 +624,7 @@ public final class F {
     }
 
     private static Tensor noGrad(java.util.function.Supplier<Tensor> f) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return f.get();
         }
     }

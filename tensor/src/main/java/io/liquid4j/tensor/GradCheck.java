@@ -36,7 +36,7 @@ public final class GradCheck {
             t.zeroGrad();
         }
         double[] proj;
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor out = f.apply(inputs);
             Generator g = new Generator(1234);
             Tensor r = Tensor.randn(g, out.shape());
@@ -71,7 +71,7 @@ public final class GradCheck {
 
     private double objective(Function<Tensor[], Tensor> f, Tensor[] inputs, Tensor x, int j, float value, double[] proj) {
         set(x, j, value);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             double[] out = f.apply(inputs).toDoubleArray();
             double acc = 0;
             for (int k = 0; k < out.length; k++) acc += out[k] * proj[k];
@@ -81,7 +81,7 @@ public final class GradCheck {
 
     /** Sets element j (row-major logical order) of x in place, whatever x's strides (reshape(-1) would copy a non-contiguous x). */
     private static void set(Tensor x, int j, float value) {
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             int[] shape = x.shape();
             int[] idx = new int[shape.length];
             long rem = j;

@@ -56,12 +56,12 @@ final class LinearCrossEntropyChunked {
         check(hidden, weight, targets, softcap, loss, lse);
         int n = hidden.size(0), v = weight.size(0);
         if (n == 0) return;
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor buf = Tensor.empty(DType.F32, hidden.device(), Math.min(chunkRows, n), v);
             Tensor wT = weight.t().unsqueeze(0);
             for (int r0 = 0; r0 < n; r0 += chunkRows) {
                 int c = Math.min(chunkRows, n - r0);
-                try (var chunk = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor logits = buf.narrow(0, 0, c);
                     cappedLogits(be, hidden.narrow(0, r0, c), wT, softcap, logits);
                     be.crossEntropy(logits, targets.narrow(0, r0, c), ignoreIndex, zLoss, loss.narrow(0, r0, c), lse.narrow(0, r0, c));
@@ -86,7 +86,7 @@ final class LinearCrossEntropyChunked {
         requireF32(gHidden, n, h, "gHidden");
         requireF32(gWeight, v, h, "gWeight");
         if (n == 0 || (gHidden == null && gWeight == null)) return;
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             int rows = Math.min(chunkRows, n);
             Tensor buf = Tensor.empty(DType.F32, hidden.device(), rows, v);
             Tensor dbuf = softcap > 0 ? Tensor.empty(DType.F32, hidden.device(), rows, v) : buf;
@@ -95,7 +95,7 @@ final class LinearCrossEntropyChunked {
             Tensor w3 = weight.unsqueeze(0), wT = weight.t().unsqueeze(0);
             for (int r0 = 0; r0 < n; r0 += chunkRows) {
                 int c = Math.min(chunkRows, n - r0);
-                try (var chunk = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor logits = buf.narrow(0, 0, c), dlogits = dbuf.narrow(0, 0, c), hc = hidden.narrow(0, r0, c);
                     cappedLogits(be, hc, wT, softcap, logits);
                     Tensor g = gLoss.numel() == 1 ? gLoss : gLoss.narrow(0, r0, c);

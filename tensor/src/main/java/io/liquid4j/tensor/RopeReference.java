@@ -5,7 +5,7 @@ final class RopeReference {
     private RopeReference() {}
 
     static void apply(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor xf = x.to(DType.F32);
             Tensor s = inverse ? sin.neg() : sin;
             int half = x.size(-1) / 2;

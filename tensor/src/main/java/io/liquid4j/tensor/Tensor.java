@@ -523,7 +523,7 @@ public final class Tensor implements AutoCloseable {
 
     private void readInto(MemorySegment heap, DType as) {
         if (numel() == 0) return;
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor c = to(as).contiguousNoGrad();
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment host = a.allocate(numel() * as.byteSize(), 64);
@@ -544,7 +544,7 @@ public final class Tensor implements AutoCloseable {
     public double get(int... index) {
         if (index.length != dim()) throw new IllegalArgumentException("get needs " + dim() + " indices");
         Tensor t = this;
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             for (int i = index.length - 1; i >= 0; i--) t = t.select(i, index[i]);
             return t.item();
         }
@@ -784,7 +784,7 @@ public final class Tensor implements AutoCloseable {
         Tensor t = this;
         // 16-bit floats over several dims: accumulate into f32 and round once, not once per dim
         DType acc = ds.length > 1 && (dtype == DType.BF16 || dtype == DType.F16) ? DType.F32 : null;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int i = ds.length - 1; i >= 0; i--) t = t.reduceKeep(ReduceOp.SUM, ds[i], acc);
             if (acc != null) t = t.toNoGrad(dtype);
         }
@@ -928,7 +928,7 @@ public final class Tensor implements AutoCloseable {
         // one shared 2-D weight (a Linear's): the batch rows are more rows of one product, so the
         // weight is streamed once, not once per batch entry (a decode step of B rows is [B, 1, K])
         boolean fold = b.dim() == 2 && bs > 1;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor af = a.dtype == DType.F32 ? a : a.toNoGrad(DType.F32);
             a3 = fold ? af.reshape(1, bs * m, k) : batch3(af, batch, m, k);
             b3 = fold ? b.unsqueeze(0) : batch3(b, batch, k, n);
@@ -1166,7 +1166,7 @@ public final class Tensor implements AutoCloseable {
         StringBuilder sb = new StringBuilder("Tensor(").append(describe());
         if (!closed.get() && storage.isLive() && numel() > 0) {
             float[] v;
-            try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 v = flatten().narrow(0, 0, (int) Math.min(8, numel())).toFloatArray();
             }
             sb.append(", ").append(Arrays.toString(v).replace("]", numel() > 8 ? ", ...]" : "]"));

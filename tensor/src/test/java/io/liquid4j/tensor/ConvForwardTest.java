@@ -44,13 +44,13 @@ class ConvForwardTest {
         Tensor x = Tensor.randn(g, k.n(), k.c(), k.h(), k.w()), wt = Tensor.randn(g, k.o(), k.c(), k.kh(), k.kw());
         Tensor b = k.bias() ? Tensor.randn(g, k.o()) : null;
         Tensor viaIm2col;
-        try (var eg = GradMode.enableGrad()) {
+        try (var _ = GradMode.enableGrad()) {
             x.requiresGrad(true);
             viaIm2col = F.conv2d(x, wt, b, k.sh(), k.sw(), k.ph(), k.pw()).detach();
             x.requiresGrad(false);
         }
         Tensor fast;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             fast = F.conv2d(x, wt, b, k.sh(), k.sw(), k.ph(), k.pw());
         }
         Tensor reference = Tensor.empty(DType.F32, fast.shape());
@@ -89,13 +89,13 @@ class ConvForwardTest {
         Generator g = new Generator(c * 13L + h);
         Tensor x = Tensor.randn(g, 2, c, h, w), wt = Tensor.randn(g, o, c, k, k), b = Tensor.randn(g, o);
         Tensor want;
-        try (var eg = GradMode.enableGrad()) {
+        try (var _ = GradMode.enableGrad()) {
             x.requiresGrad(true);
             want = F.conv2d(F.upsampleNearest(x, 2), wt, b, 1, pad).detach();
             x.requiresGrad(false);
         }
         Tensor got;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             got = F.upsampleConv2d(x, 2, wt, b, pad);
         }
         assertArrayEquals(want.shape(), got.shape());

@@ -53,7 +53,7 @@ class ConvStride1TrainingTest {
     private record Grads(float[] y, float[] gx, float[] gw, float[] gb) {}
 
     private static Grads run(Tensor x0, Tensor w0, Tensor b0, Tensor up, boolean fused, int ph, int pw, int oh, int ow) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor x = x0.detach().requiresGrad(true), w = w0.detach().requiresGrad(true), b = b0 == null ? null : b0.detach().requiresGrad(true);
             Tensor y = fused ? F.conv2dStride1(x, w, b, ph, pw, oh, ow) : F.conv2dComposed(x, w, b, 1, 1, ph, pw, oh, ow);
             y.mul(up).sum().backward();

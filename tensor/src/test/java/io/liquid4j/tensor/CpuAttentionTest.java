@@ -56,7 +56,7 @@ class CpuAttentionTest {
 
     /** Kernel forward and backward against the reference, each from the same out and lse. */
     private static void check(Case c) {
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor[] in = operands(c);
             Tensor q = in[0], k = in[1], v = in[2];
             Tensor out = Tensor.empty(DType.F32, c.b, c.hq, c.lq, c.dv), lse = Tensor.empty(DType.F32, c.b, c.hq, c.lq);
@@ -231,7 +231,7 @@ class CpuAttentionTest {
     // ---- gradients through F.attention --------------------------------------------------
 
     private static void gradCheck(AttentionSpec spec, int b, int hq, int hkv, int lq, int lk, int d, int dv) {
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             GC.check(x -> F.attention(x[0], x[1], x[2], spec),
                     random(11, 1, b, hq, lq, d), random(12, 1, b, hkv, lk, d), random(13, 1, b, hkv, lk, dv));
         }
@@ -259,7 +259,7 @@ class CpuAttentionTest {
         AttentionSpec spec = new AttentionSpec(0.8, 3.0, true, 4, 3, new int[] {1, 0}, new int[] {10, 9}, seg);
         gradCheck(spec, 2, 4, 2, 7, 10, 3, 2);
         // through non-contiguous q (the [B, L, H, D] projection layout)
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             GC.check(x -> F.attention(x[0].transpose(1, 2), x[1], x[2], spec),
                     random(21, 1, 2, 7, 4, 3), random(22, 1, 2, 2, 10, 3), random(23, 1, 2, 2, 10, 2));
         }
@@ -270,7 +270,7 @@ class CpuAttentionTest {
     @Test
     void resultsAreBitIdenticalOnOneThreadAndOnAll() {
         Case c = new Case("determinism", 1, 4, 2, 200, 200, 32, 32, AttentionSpec.causal(0.2).withWindow(150));
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor[] in = operands(c);
             Tensor gOut = random(4, 1, c.b, c.hq, c.lq, c.dv);
             // Each mode runs until it gives the same bits three times in a row: until C2 has compiled
@@ -296,7 +296,7 @@ class CpuAttentionTest {
     }
 
     private static float[][] forwardAndBackward(Case c, Tensor[] in, Tensor gOut) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor out = Tensor.empty(DType.F32, c.b, c.hq, c.lq, c.dv), lse = Tensor.empty(DType.F32, c.b, c.hq, c.lq);
             CpuBackend.INSTANCE.attention(in[0], in[1], in[2], c.spec, out, lse);
             Tensor[] g = grads(c, in[0], in[1], in[2], out, lse, gOut, false);

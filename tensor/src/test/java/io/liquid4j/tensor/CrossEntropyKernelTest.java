@@ -74,7 +74,7 @@ class CrossEntropyKernelTest {
             int n = s[0], v = s[1];
             for (DType dt : new DType[] {DType.F32, DType.BF16}) {
                 for (double z : new double[] {0, 1e-4, 0.1}) {
-                    try (var scope = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         String what = "[" + n + ", " + v + "] " + dt + " z=" + z;
                         Tensor x = logits(k++, n, v, 4, v > 1000).to(dt);
                         Tensor t = n > 2 ? targets(k, n, v, -100, 1) : targets(k, n, v, -100);

@@ -75,7 +75,7 @@ class GoldenOpsTest {
     @MethodSource("fixtures")
     void matchesPyTorch(String file) {
         try (SafetensorsFile st = SafetensorsFile.open(goldenDir().resolve(file));
-             TensorScope scope = TensorScope.open()) {
+             TensorScope _ = TensorScope.open()) {
             String op = st.metadata().get("op");
             assertNotNull(op, file + ": no op in metadata");
             Map<String, Object> params = Json.parseObject(st.metadata().getOrDefault("params", "{}"));

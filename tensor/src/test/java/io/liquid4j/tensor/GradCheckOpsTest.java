@@ -20,7 +20,7 @@ class GradCheckOpsTest {
     static final GradCheck GC = GradCheck.defaults();
 
     static void check(Function<Tensor[], Tensor> f, Tensor... inputs) {
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             GC.check(f, inputs);
         }
     }
@@ -341,7 +341,7 @@ class GradCheckOpsTest {
                 x -> F.attention(x.reshape(1, 3, 6), x.reshape(1, 3, 6), x.reshape(1, 3, 6), AttentionSpec.causal(0.4)));
         int k = 0;
         for (Function<Tensor, Tensor> f : fs) {
-            try (var s = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 Tensor x16 = in(100 + k, -2, 2, 3, 6).to(DType.BF16).requiresGrad(true);
                 Tensor x32 = x16.to(DType.F32).detach().requiresGrad(true);
                 Tensor out16 = f.apply(x16), out32 = f.apply(x32);
@@ -365,7 +365,7 @@ class GradCheckOpsTest {
     @Test
     void deepGraphsDoNotOverflowTheStack() {
         Tensor x = Tensor.fromArray(new float[] {0.5f, -1}, 2).requiresGrad(true);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor y = x;
             for (int i = 0; i < 20_000; i++) y = y.mul(1.0001).add(0.0001);
             y.sum().backward();
@@ -403,7 +403,7 @@ class GradCheckOpsTest {
         assertArrayEquals(new float[] {20, -4}, x.grad().toFloatArray());
         x.zeroGrad();
         // no graph under noGrad
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             assertTrue(!x.mul(2).requiresGrad());
         }
         // a leaf used through many paths (diamond)

@@ -25,13 +25,13 @@ class GroupNormForwardTest {
         Tensor x = Tensor.randn(g, n, c, h, w).mul(3).add(1.5);
         Tensor wt = affine ? Tensor.randn(g, c) : null, b = affine ? Tensor.randn(g, c) : null;
         Tensor composed;
-        try (var eg = GradMode.enableGrad()) {
+        try (var _ = GradMode.enableGrad()) {
             x.requiresGrad(true);
             composed = (silu ? F.groupNormSilu(x, groups, wt, b, 1e-6) : F.groupNorm(x, groups, wt, b, 1e-6)).detach();
             x.requiresGrad(false);
         }
         Tensor fused;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             fused = silu ? F.groupNormSilu(x, groups, wt, b, 1e-6) : F.groupNorm(x, groups, wt, b, 1e-6);
         }
         assertArrayEquals(x.shape(), fused.shape());
@@ -43,7 +43,7 @@ class GroupNormForwardTest {
 
     @Test
     void badGroupCountIsRejected() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             var e = assertThrows(IllegalArgumentException.class, () -> F.groupNormSilu(Tensor.zeros(1, 6, 2, 2), 4, null, null, 1e-6));
             assertTrue(e.getMessage().contains("not divisible"), e.getMessage());
         }

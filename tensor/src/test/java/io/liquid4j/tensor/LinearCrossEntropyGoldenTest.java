@@ -39,7 +39,7 @@ class LinearCrossEntropyGoldenTest {
                 int ignore = Math.toIntExact((Long) c.get("ignore_index"));
                 double z = ((Number) c.get("z_loss")).doubleValue(), cap = ((Number) c.get("softcap")).doubleValue();
                 for (String path : new String[] {"fused", "fused, 4 rows per chunk", "unfused"}) {
-                    try (var scope = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         String what = name + " (" + path + ")";
                         Tensor h = load(st, name + ".hidden").requiresGrad(true);
                         Tensor w = load(st, name + ".weight").requiresGrad(true);

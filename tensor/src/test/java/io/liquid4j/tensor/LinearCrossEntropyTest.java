@@ -25,7 +25,7 @@ class LinearCrossEntropyTest {
     }
 
     private static void check(java.util.function.Function<Tensor[], Tensor> f, Tensor... inputs) {
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             GC.check(f, inputs);
         }
     }
@@ -83,7 +83,7 @@ class LinearCrossEntropyTest {
             for (double[] c : new double[][] {{0, 0}, {1e-3, 0}, {1e-3, 4.0}}) {
                 double z = c[0], cap = c[1];
                 for (int rows : new int[] {1, 5, 13, 64}) {
-                    try (var s = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         String what = wt + " z=" + z + " cap=" + cap + " rows/chunk=" + rows;
                         Tensor hid = in(70, -1, 1, n, h).mul(2).requiresGrad(true);
                         Tensor w = in(71, -1, 1, v, h).to(wt).requiresGrad(true);
@@ -209,7 +209,7 @@ class LinearCrossEntropyTest {
         F.linearCrossEntropy(hid2, w2, t, -100, 0, 0).backward();
         assertEquals(DType.BF16, hid2.grad().dtype());
         assertNull(w2.grad());
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor l = F.linearCrossEntropy(hid, w, t, -100, 1e-4, 30);
             assertTrue(!l.requiresGrad() && Double.isFinite(l.item()));
         }

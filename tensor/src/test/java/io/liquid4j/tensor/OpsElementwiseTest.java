@@ -68,7 +68,7 @@ class OpsElementwiseTest {
                 float[] x = uniform(n * 31L + u.name.hashCode(), n, u.lo, u.hi);
                 double[] ref = new double[n];
                 for (int i = 0; i < n; i++) ref[i] = (float) u.ref.applyAsDouble(x[i]);
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor t = tensor(x, n);
                     assertClose(ref, u.op.apply(t), u.atol, u.rtol, u.name + " n=" + n);
                     // the same values as a non-contiguous (stepped) view and as a transposed 2-D view
@@ -211,7 +211,7 @@ class OpsElementwiseTest {
                 float[] a = uniform(n + 11, n, -4, 4), b = awayFromZero(n + 12, n, -4, 4, 0.01);
                 double[] ref = new double[n];
                 for (int i = 0; i < n; i++) ref[i] = (float) op.ref.applyAsDouble(a[i], b[i]);
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     if (op.atol == 0 && op.rtol == 0) assertExact(ref, op.op.apply(tensor(a, n), tensor(b, n)), op.name + " n=" + n);
                     else assertClose(ref, op.op.apply(tensor(a, n), tensor(b, n)), op.atol, op.rtol, op.name + " n=" + n);
                     assertClose(ref, op.op.apply(steppedView(a), tensor(b, n)), op.atol, op.rtol, op.name + " stepped a n=" + n);
@@ -236,7 +236,7 @@ class OpsElementwiseTest {
                 int na = (int) Tensor.numel(c[0]), nb = (int) Tensor.numel(c[1]);
                 float[] a = uniform(na, na, -4, 4), b = awayFromZero(nb + 3, nb, -4, 4, 0.01);
                 double[] ref = broadcastRef(a, c[0], b, c[1], c[2], op.ref);
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor r = op.op.apply(tensor(a, c[0]), tensor(b, c[1]));
                     assertShape(r, c[2]);
                     assertClose(ref, r, op.atol, op.rtol, op.name + " " + java.util.Arrays.deepToString(c));
@@ -470,7 +470,7 @@ class OpsElementwiseTest {
         assertTrue(e.getMessage().contains("noGrad"), e.getMessage());
         assertThrows(IllegalStateException.class, () -> p.fill(2));
         assertThrows(IllegalStateException.class, () -> p.mul(2).affineInPlace(1, 1));
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             p.addInPlace(Tensor.ones(3));
         }
         assertArrayEquals(new float[] {2, 2, 2}, p.toFloatArray());

@@ -36,7 +36,7 @@ class OpsNnTest {
             int m = s[0], k = s[1], n = s[2];
             float[] a = uniform(m * 7 + k, m * k, -1, 1), w = uniform(n * 13 + k, k * n, -1, 1);
             double[] ref = mm(a, 1, w, 1, 1, m, k, n);
-            try (var sc = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 assertClose(ref, tensor(a, m, k).matmul(tensor(w, k, n)), tol(k), 1e-5, "matmul " + m + "x" + k + "x" + n);
                 // transposed views of both operands (the GEMM's transposed layouts)
                 assertClose(ref, transposedView(a, m, k).matmul(transposedView(w, k, n)), tol(k), 1e-5, "matmul transposed views " + m + "x" + k + "x" + n);
@@ -84,7 +84,7 @@ class OpsNnTest {
         for (int t = 0; t < threads; t++) {
             as[t] = uniform(100 + t, 70 * 300, -1, 1);
             ws[t] = uniform(200 + t, 300 * 90, -1, 1);
-            try (var s = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 Tensor a = tensor(as[t], 70, 300), w = tensor(ws[t], 300, 90);
                 expMm[t] = a.matmul(w).toFloatArray();
                 expSm[t] = F.softmax(a, -1).toFloatArray();
@@ -99,7 +99,7 @@ class OpsNnTest {
                 int id = t;
                 futures.add(pool.submit(() -> {
                     for (int rep = 0; rep < 5; rep++) {
-                        try (var s = TensorScope.open()) {
+                        try (var _ = TensorScope.open()) {
                             Tensor a = tensor(as[id], 70, 300), w = tensor(ws[id], 300, 90);
                             assertArrayEquals(expMm[id], a.matmul(w).toFloatArray(), "matmul thread " + id);
                             assertArrayEquals(expSm[id], F.softmax(a, -1).toFloatArray(), "softmax thread " + id);

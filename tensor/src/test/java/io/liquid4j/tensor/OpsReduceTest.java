@@ -93,7 +93,7 @@ class OpsReduceTest {
             for (int dim = 0; dim < shape.length; dim++) {
                 double[] e = ref(x, shape, dim, op);
                 for (boolean keep : new boolean[] {true, false}) {
-                    try (var s = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         Tensor t = tensor(x, shape);
                         Tensor r = apply(t, dim, op, keep);
                         int[] os = shape.clone();

@@ -169,7 +169,7 @@ class OpsShapeTest {
         java.util.Random r = new java.util.Random(99);
         int views = 0;
         for (int iter = 0; iter < 400; iter++) {
-            try (var sc = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 int[] bs = {1 + r.nextInt(4), 1 + r.nextInt(4), 1 + r.nextInt(4), 1 + r.nextInt(3)};
                 Tensor base = tensor(iota((int) Tensor.numel(bs)), bs);
                 Tensor v = base;

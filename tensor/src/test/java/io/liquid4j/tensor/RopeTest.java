@@ -28,7 +28,7 @@ public class RopeTest {
 
     @Test
     void matchesTheFormulaThroughViewsAndBroadcastTables() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor base = Tensor.randn(new Generator(1), 2, 5, 3, 8);         // [B, L, H, D]
             Tensor x = base.transpose(1, 2);                                   // [B, H, L, D] view, as in Attention
             for (int tb : new int[] {2, 1}) {
@@ -40,7 +40,7 @@ public class RopeTest {
 
     @Test
     void keepsTheInputDtype() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor x = Tensor.randn(new Generator(2), 1, 2, 3, 6).to(DType.BF16);
             Tensor[] t = tables(1, 3, 3, 5);
             Tensor y = F.rope(x, t[0], t[1]);
@@ -57,7 +57,7 @@ public class RopeTest {
 
     @Test
     void badArgumentsAreRejected() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor x = Tensor.zeros(1, 2, 3, 4);
             Tensor[] t = tables(1, 3, 2, 1);
             assertThrows(IllegalArgumentException.class, () -> F.rope(Tensor.zeros(1, 2, 3, 5), t[0], t[1]), "odd head dim");

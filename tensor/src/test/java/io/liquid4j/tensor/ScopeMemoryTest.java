@@ -41,7 +41,7 @@ class ScopeMemoryTest {
         int in = 8, hidden = 16, out = 4, batch = 32;
         Generator gen = new Generator(123);
         // parameters and data live outside the per-step scopes
-        try (var outer = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor w1 = Tensor.randn(gen, hidden, in).mul(0.3).requiresGrad(true);
             Tensor b1 = Tensor.zeros(hidden).requiresGrad(true);
             Tensor w2 = Tensor.randn(gen, out, hidden).mul(0.3).requiresGrad(true);
@@ -50,20 +50,20 @@ class ScopeMemoryTest {
             Tensor x = Tensor.randn(gen, batch, in);
             Tensor target = Tensor.randn(gen, in, out).mul(0.5);
             Tensor y;
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 y = x.matmul(target).tanh();
             }
             double lr = 0.1;
             double firstLoss = Double.NaN, lastLoss = Double.NaN;
             long afterStep10 = -1;
             for (int step = 1; step <= 1000; step++) {
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor h = F.linear(x, w1, b1).silu();
                     Tensor pred = F.linear(h, w2, b2);
                     Tensor diff = pred.sub(y);
                     Tensor loss = diff.mul(diff).mean();
                     loss.backward();
-                    try (var ng = GradMode.noGrad()) {
+                    try (var _ = GradMode.noGrad()) {
                         for (Tensor p : params) {
                             p.addInPlace(p.grad().mul(-lr));
                             p.zeroGrad();
@@ -85,7 +85,7 @@ class ScopeMemoryTest {
 
     @Test
     void scopeFreesEverythingCreatedInsideExceptKept() {
-        try (var outer = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             long base = NativeMemory.liveBytes();
             Tensor kept;
             Tensor inner;
@@ -147,7 +147,7 @@ class ScopeMemoryTest {
     void gradientsAreUnscopedAndFreedByZeroGrad() {
         long base = NativeMemory.liveBytes();
         Tensor p = Tensor.ones(1000).requiresGrad(true);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             p.mul(p).sum().backward();
         }
         assertNotNull(p.grad());
@@ -165,7 +165,7 @@ class ScopeMemoryTest {
     void closingAParameterFreesItsGradientAndNoGradInferenceLoopIsFlat() {
         long base = NativeMemory.liveBytes();
         Tensor p = Tensor.ones(64).requiresGrad(true);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             p.exp().sum().backward();
         }
         Tensor g = p.grad();
@@ -175,9 +175,9 @@ class ScopeMemoryTest {
         // inference under noGrad: no graph, every temporary freed per iteration
         Tensor w = Tensor.randn(new Generator(1), 64, 64);
         long start = -1;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int i = 0; i < 200; i++) {
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor x = Tensor.randn(new Generator(i), 4, 64);
                     F.softmax(F.rmsNorm(x.matmul(w), null, 1e-6), -1).sum().item();
                 }

@@ -79,7 +79,7 @@ class TextLmFromScratchTest {
 
     /** Σ −log p(doc[t] | doc[0..t)) computed directly from the full document's logits. */
     private static double directNll(CausalLM lm, int[] doc) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             long[] ids = new long[doc.length];
             for (int i = 0; i < doc.length; i++) ids[i] = doc[i];
             float[] logits = lm.forward(Tensor.fromArray(ids, 1, doc.length)).toFloatArray();

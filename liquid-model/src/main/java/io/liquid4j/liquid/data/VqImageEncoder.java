@@ -57,7 +57,7 @@ public final class VqImageEncoder {
 
     /** The codes (row-major grid) of each image from {@link #load}, encoded as one batch. */
     public int[][] encodeAll(List<RgbImage> squares) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             long[] codes = model.encode(ImageTensors.toTensor(squares).to(device)).toLongArray();
             int per = codes.length / squares.size();
             int[][] out = new int[squares.size()][per];

@@ -24,7 +24,7 @@ public final class Evaluator {
 
     public static Map<Task, Result> evaluate(CausalLM model, TrainingData data) {
         Map<Task, double[]> acc = new EnumMap<>(Task.class);   // {loss sum, correct, tokens}
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int i = 0; i < data.size(); i++) {
                 TrainingSequence s = data.get(i);
                 int n = s.length() - 1;
@@ -37,7 +37,7 @@ public final class Evaluator {
                     if (targets[t] != TrainingSequence.IGNORE) counted++;
                 }
                 if (counted == 0) continue;
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor logits = model.forward(Tensor.fromArray(ids, 1, n).to(model.device())).reshape(n, model.config().vocabSize());
                     Tensor tgt = Tensor.fromArray(targets, n).to(model.device());
                     double loss = F.crossEntropy(logits, tgt, TrainingSequence.IGNORE, 0).item();

@@ -50,7 +50,7 @@ public final class Perplexity {
         double nll = 0;
         long tokens = 0;
         int done = 0;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (int from = 0; from < windows.size(); from += batchRows) {
                 List<Window> batch = windows.subList(from, Math.min(windows.size(), from + batchRows));
                 int len = batch.getLast().ids().length - 1;
@@ -68,7 +68,7 @@ public final class Perplexity {
                     }
                 }
                 if (counted > 0) {
-                    try (var scope = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         Tensor in = Tensor.fromArray(ids, batch.size(), len).to(lm.device());
                         Tensor tgt = Tensor.fromArray(targets, batch.size() * len).to(lm.device());
                         nll += lm.loss(in, tgt, null, null, IGNORE, 0).item() * counted;

@@ -59,7 +59,7 @@ public final class Trainer implements AutoCloseable {
         try (Tensor sum = Tensor.zeros(DType.F32, dev, 1)) {
             for (Batch b : microBatches) {
                 if (b.countedTokens() == 0) continue;
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     Tensor ids = Tensor.fromArray(b.inputIds(), b.rows(), b.length()).to(dev);
                     Tensor targets = Tensor.fromArray(shiftedTargets(b), b.rows() * b.length()).to(dev);
                     Tensor part = model.loss(ids, targets, b.attentionMask(), b.segments(), -100, options.zLoss()).mul((double) b.countedTokens() / total);

@@ -38,7 +38,7 @@ class TrainerTest {
     }
 
     private static float[] flatWeights(CausalLM m) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return m.trainableParameters().stream().map(p -> p.value().to(DType.F32).toFloatArray())
                     .reduce(new float[0], (a, b) -> {
                         float[] r = java.util.Arrays.copyOf(a, a.length + b.length);
@@ -70,7 +70,7 @@ class TrainerTest {
     @Test
     void nonFiniteLossIsSkippedAndNothingApplied() {
         CausalLM m = model(2);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             m.trainableParameters().getFirst().value().narrow(0, 3, 1).fill(Double.NaN);   // token 3's embedding row
         }
         float[] before = flatWeights(m);
@@ -90,7 +90,7 @@ class TrainerTest {
     @Test
     void bf16WeightsLearnThroughF32MasterCopies() {
         CausalLM m = model(3);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             m.to(DType.BF16, m.device());
         }
         long[] ids = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8};

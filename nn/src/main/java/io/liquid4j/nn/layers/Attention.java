@@ -69,7 +69,7 @@ public final class Attention extends Module {
             if (past + l > cacheK.size(2)) {
                 throw new IllegalStateException("KV cache full: " + past + " + " + l + " tokens exceed its capacity " + cacheK.size(2));
             }
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 cacheK.narrow(2, past, l).copyFrom(k);
                 cacheV.narrow(2, past, l).copyFrom(v);
             }

@@ -25,7 +25,7 @@ public sealed interface Init {
 
     record Random(Generator gen) implements Init {
         @Override public Tensor normal(double std, int... shape) {
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 return Tensor.randn(gen, shape).mul(std);
             }
         }
@@ -41,7 +41,7 @@ public sealed interface Init {
         @Override public Tensor normal(double std, int... shape) { return constant(0, shape); }
 
         @Override public Tensor constant(double value, int... shape) {
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 return Tensor.scalar(value, DType.F32, Device.CPU).expand(shape);
             }
         }

@@ -50,7 +50,7 @@ public final class AdamW implements AutoCloseable {
         F.AdamWStep scalars = new F.AdamWStep(lr, beta1, beta2, eps, weightDecay, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step));
         // one F.adamwUpdateAll per device: a single pass (one kernel launch on a GPU) over the model
         Map<io.liquid4j.tensor.Device, List<F.AdamWSlot>> byDevice = new java.util.LinkedHashMap<>();
-        try (var ng = GradMode.noGrad(); var scope = io.liquid4j.tensor.TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = io.liquid4j.tensor.TensorScope.open()) {
             for (Parameter p : params) {
                 Tensor w = p.value(), g = w.grad();
                 if (g == null || !p.isTrainable()) continue;
@@ -94,7 +94,7 @@ public final class AdamW implements AutoCloseable {
      */
     public void restore(Map<String, Parameter> names, Map<String, Tensor> saved, int steps) {
         close();
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (var e : names.entrySet()) {
                 Tensor m = saved.get(e.getKey() + ".exp_avg"), v = saved.get(e.getKey() + ".exp_avg_sq");
                 if (m == null || v == null || state.containsKey(e.getValue())) continue;

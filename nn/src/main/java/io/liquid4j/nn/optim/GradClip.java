@@ -17,7 +17,7 @@ public final class GradClip {
      */
     public static double clipGradNorm(List<Parameter> params, double maxNorm) {
         double sumSq = 0;
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             for (Parameter p : params) {
                 Tensor g = p.value().grad();
                 if (g == null) continue;

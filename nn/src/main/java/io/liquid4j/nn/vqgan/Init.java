@@ -10,7 +10,7 @@ final class Init {
 
     /** Uniform in [−bound, bound). */
     static Tensor uniform(Generator gen, double bound, int... shape) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return Tensor.rand(gen, shape).affineInPlace(2 * bound, -bound);
         }
     }

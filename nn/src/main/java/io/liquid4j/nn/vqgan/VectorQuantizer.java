@@ -56,7 +56,7 @@ public final class VectorQuantizer extends Module {
     public Tensor codes(Tensor z) {
         checkLatent(z);
         int n = z.size(0), h = z.size(2), w = z.size(3);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return Inference.step(() -> {
                 Tensor flat = prepared(z).permute(0, 2, 3, 1).reshape(n * h * w, embedDim);   // NCHW → rows of NHWC
                 Tensor e = entries();
@@ -79,7 +79,7 @@ public final class VectorQuantizer extends Module {
     }
 
     private long outOfRange(Tensor ids) {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             return (long) (ids.lt(0).to(DType.I64).sum().item() + ids.ge(nEmbed).to(DType.I64).sum().item());
         }
     }

@@ -64,7 +64,7 @@ public final class VqTrainer implements AutoCloseable {
 
     /** One optimizer step on images [B, C, H, W] in [-1, 1] (on the model's device). */
     public StepResult step(Tensor images) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             optimizer.zeroGrad();
             VQModel.Reconstruction out = model.forward(images);
             VqLoss.Parts loss = VqLoss.of(images, out, options.reconstruction(), options.beta());
@@ -95,7 +95,7 @@ public final class VqTrainer implements AutoCloseable {
     private int restartDeadCodes(Tensor latent, Tensor codes) {
         int k = model.quantizer().size(), d = latent.size(1);
         float[] rows, assigned;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             rows = latent.detach().permute(0, 2, 3, 1).contiguous().to(Device.CPU).toFloatArray();   // NHWC rows
             assigned = model.quantizer().lookup(codes).permute(0, 2, 3, 1).contiguous().to(Device.CPU).toFloatArray();
         }
@@ -120,7 +120,7 @@ public final class VqTrainer implements AutoCloseable {
             restarted++;
         }
         if (restarted > 0) {
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 codebook.copyFrom(Tensor.fromArray(book, k, d).to(codebook.device()).to(codebook.dtype()));
             }
         }

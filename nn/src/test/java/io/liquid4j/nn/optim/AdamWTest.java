@@ -23,7 +23,7 @@ class AdamWTest {
         float[] lrs = f.get("lrs").toFloatArray(), norms = f.get("norms").toFloatArray();
         try (AdamW opt = new AdamW(params, 0.1, 0.9, 0.95, 1e-8, 0.1)) {
             for (int step = 0; step < 5; step++) {
-                try (var ng = GradMode.noGrad()) {
+                try (var _ = GradMode.noGrad()) {
                     w.value().setGrad(f.get("gw" + step).clone());
                     b.value().setGrad(f.get("gb" + step).clone());
                 }

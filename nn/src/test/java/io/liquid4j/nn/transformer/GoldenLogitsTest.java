@@ -25,7 +25,7 @@ class GoldenLogitsTest {
     void prefillMatchesAtEveryPosition(String family) {
         Map<String, Tensor> ref = Fixtures.reference(family);
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), null, Device.CPU);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor logits = m.forward(ref.get("ids"));
             Tensor expected = ref.get("logits");
             assertEquals(expected.size(2), logits.size(2));
@@ -42,7 +42,7 @@ class GoldenLogitsTest {
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), null, Device.CPU);
         Tensor ids = ref.get("ids"), expected = ref.get("logits");
         int len = ids.size(1);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open(); KVCache cache = m.newCache(1, len + 2)) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open(); KVCache cache = m.newCache(1, len + 2)) {
             // one token at a time from an empty cache
             for (int t = 0; t < len; t++) {
                 Tensor last = m.forwardLast(ids.narrow(1, t, 1), null, cache);
@@ -68,7 +68,7 @@ class GoldenLogitsTest {
         Tensor ids = ref.get("batch_ids"), expected = ref.get("batch_logits");
         int[][] mask = Fixtures.ids(ref.get("batch_mask"));
         int len = ids.size(1);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open(); KVCache cache = m.newCache(2, len)) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open(); KVCache cache = m.newCache(2, len)) {
             Tensor logits = m.forward(ids, mask, null);
             checkValid(family + " padded prefill", logits, expected, mask, 0, len);
             // the same batch through the cache: 5 slots prefilled, then one slot per step
@@ -106,7 +106,7 @@ class GoldenLogitsTest {
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), DType.BF16, Device.CPU);
         for (var p : m.parameters()) assertEquals(DType.BF16, p.value().dtype());
         Tensor ids = ref.get("ids"), expected = ref.get("logits");
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open(); KVCache cache = m.newCache(1, ids.size(1))) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open(); KVCache cache = m.newCache(1, ids.size(1))) {
             Tensor logits = m.forward(ids);
             for (int t = 0; t < ids.size(1); t++) {
                 assertClose(family + " bf16 position " + t, logits.select(1, t), expected.select(1, t), 2e-2);

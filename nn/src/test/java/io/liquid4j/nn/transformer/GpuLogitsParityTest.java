@@ -72,7 +72,7 @@ class GpuLogitsParityTest {
         Pair m = Pair.load(family, dtype);
         Tensor ids = Fixtures.reference(family).get("ids");
         GpuParity p = new GpuParity(name(family, dtype, "prefill"), tol);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor c = m.cpu.forward(ids), g = m.gpu.forward(ids.to(GPU));
             for (int t = 0; t < ids.size(1); t++) p.check("position " + t, g.select(1, t), c.select(1, t));
         }
@@ -85,7 +85,7 @@ class GpuLogitsParityTest {
         Tensor ids = Fixtures.reference(family).get("ids");
         int len = ids.size(1), pre = 3;
         GpuParity p = new GpuParity(name(family, dtype, "kv-cache decode"), tol);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open();
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open();
              KVCache cc = m.cpu.newCache(1, len); KVCache gc = m.gpu.newCache(1, len)) {
             Tensor c = m.cpu.forward(ids.narrow(1, 0, pre), null, cc);
             Tensor g = m.gpu.forward(ids.narrow(1, 0, pre).to(GPU), null, gc);
@@ -107,7 +107,7 @@ class GpuLogitsParityTest {
         int[][] mask = Fixtures.ids(ref.get("batch_mask"));
         int len = ids.size(1), pre = 5;
         GpuParity p = new GpuParity(name(family, null, "padded batch decode"), F32_TOL);
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open();
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open();
              KVCache cc = m.cpu.newCache(2, len); KVCache gc = m.gpu.newCache(2, len)) {
             Tensor c = m.cpu.forward(ids.narrow(1, 0, pre), prefix(mask, pre), cc);
             Tensor g = m.gpu.forward(ids.narrow(1, 0, pre).to(GPU), prefix(mask, pre), gc);

@@ -19,7 +19,7 @@ class GradientTest {
     void everyParameterGradientMatchesAutograd(String family) {
         Map<String, Tensor> ref = Fixtures.reference(family);
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), null, Device.CPU);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor loss = m.nextTokenLoss(ref.get("ids"));
             assertEquals(ref.get("loss").item(), loss.item(), 1e-5 * Math.abs(ref.get("loss").item()), family + " loss");
             loss.backward();

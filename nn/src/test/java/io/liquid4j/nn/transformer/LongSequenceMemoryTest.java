@@ -55,7 +55,7 @@ class LongSequenceMemoryTest {
         CausalLM m = model();
         Tensor ids = ids(t);
         settle();
-        try (var s = TensorScope.open(); var g = training ? GradMode.enableGrad() : GradMode.noGrad()) {
+        try (var _ = TensorScope.open(); var _ = training ? GradMode.enableGrad() : GradMode.noGrad()) {
             long base = NativeMemory.liveBytes();
             NativeMemory.resetPeak();
             if (training) m.nextTokenLoss(ids).backward();

@@ -23,7 +23,7 @@ class PackedSequencesTest {
     @ValueSource(strings = {"gemma", "gemma2", "qwen2", "llama"})
     void packedRowMatchesSeparateDocuments(String family) {
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), null, Device.CPU);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             long[][] docs = {DOC_A, DOC_B, DOC_C};
             int total = DOC_A.length + DOC_B.length + DOC_C.length;
             long[] packed = new long[total];
@@ -48,7 +48,7 @@ class PackedSequencesTest {
     @ValueSource(strings = {"gemma", "qwen2", "llama"})
     void paddingHoleEqualsRowWithoutIt(String family) {
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), null, Device.CPU);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             long[] withHole = {2, 17, 5, 0, 40, 9};
             int[][] mask = {{1, 1, 1, 0, 1, 1}};
             long[] without = {2, 17, 5, 40, 9};

@@ -29,7 +29,7 @@ class PretrainedLoadTest {
         CausalLM m = CausalLM.fromPretrained(dir, null, Device.CPU);
         m.parameters().forEach(p -> assertEquals(DType.BF16, p.value().dtype()));
         Map<String, Tensor> ref = Fixtures.reference("qwen2");
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Fixtures.assertClose("bf16 file", m.forward(ref.get("ids")), ref.get("logits"), 2e-2);
         }
     }
@@ -39,7 +39,7 @@ class PretrainedLoadTest {
         CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir("gemma2"), DType.F16, Device.CPU);
         m.parameters().forEach(p -> assertEquals(DType.F16, p.value().dtype()));
         Map<String, Tensor> ref = Fixtures.reference("gemma2");
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Fixtures.assertClose("f16 weights", m.forward(ref.get("ids")), ref.get("logits"), 5e-3);
         }
     }
@@ -49,7 +49,7 @@ class PretrainedLoadTest {
         Path dir = copyAs("llama", DType.F32, true);
         CausalLM m = CausalLM.fromPretrained(dir, null, Device.CPU);
         Map<String, Tensor> ref = Fixtures.reference("llama");
-        try (var ng = GradMode.noGrad(); var s = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Fixtures.assertClose("sharded", m.forward(ref.get("ids")), ref.get("logits"), 1e-4);
         }
     }
@@ -78,7 +78,7 @@ class PretrainedLoadTest {
         Files.createDirectories(dir);
         Files.copy(Fixtures.modelDir(family).resolve("config.json"), dir.resolve("config.json"));
         Map<String, Tensor> w = new LinkedHashMap<>();
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Checkpoint.loadAll(Fixtures.modelDir(family).resolve("model.safetensors")).forEach((k, v) -> w.put(k, v.to(dtype)));
         }
         if (!sharded) {

@@ -34,7 +34,7 @@ class TrainingTest {
         double first = 0, last = 0;
         try (AdamW opt = new AdamW(m.trainableParameters(), lr.peak(), 0.9, 0.95, 1e-8, 0.01)) {
             for (int step = 0; step < steps; step++) {
-                try (var s = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     opt.zeroGrad();
                     Tensor loss = m.nextTokenLoss(batch);
                     loss.backward();

@@ -18,11 +18,11 @@ class ResnetBlockTest {
         Map<String, Tensor> all = Checkpoint.loadAll(VqGoldenTest.resource("resblock_nin.safetensors"));
         ResnetBlock blk = new ResnetBlock(32, 64, VqConfig.NORM_GROUPS, 0.0, new Generator(3));
         blk.train(false);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             for (var e : blk.namedParameters().entrySet()) e.getValue().set(all.get(e.getKey()).to(DType.F32));
         }
         Tensor x = all.get("x"), y = all.get("y");
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             double err = VqGoldenTest.relErr(blk.forward(x), y);
             assertTrue(err <= 1e-4, "no-grad rel err " + err);
         }

@@ -35,7 +35,7 @@ class VqFullConfigTest {
         assertTrue(p.containsKey("decoder.up.1.upsample.conv.weight") && !p.containsKey("decoder.up.0.upsample.conv.weight"));
         assertTrue(p.containsKey("decoder.up.0.block.2.conv2.weight") && p.containsKey("encoder.mid.attn_1.proj_out.weight"));
         m.train(false);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor x = Tensor.rand(new Generator(1), 1, 3, 32, 32).mul(2).sub(1);
             Tensor codes = m.encode(x);
             assertArrayEquals(new int[] {1, 2, 2}, codes.shape());
@@ -59,7 +59,7 @@ class VqFullConfigTest {
         assumeTrue(dir != null, "run tools/golden/make_vqgan_fixtures.py --full first");
         VQModel m = VQModel.load(dir);
         Map<String, Tensor> io = Checkpoint.loadAll(dir.resolve("io.safetensors"));
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             long t0 = System.nanoTime();
             Tensor h = m.encodeLatent(io.get("x"));
             long t1 = System.nanoTime();

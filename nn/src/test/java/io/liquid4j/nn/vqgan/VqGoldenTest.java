@@ -52,28 +52,28 @@ class VqGoldenTest {
     }
 
     @Test void latentsMatchPyTorch() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor h = model.encodeLatent(io.get("x"));
             assertTrue(relErr(h, io.get("h")) <= 1e-4, "latent rel err " + relErr(h, io.get("h")));
         }
     }
 
     @Test void decodeOfLatentMatchesPyTorch() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor y = model.decodeLatent(io.get("h"));
             assertTrue(relErr(y, io.get("dec_h")) <= 1e-4, "decode rel err " + relErr(y, io.get("dec_h")));
         }
     }
 
     @Test void decodeOfCodesMatchesPyTorch() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor y = model.decode(io.get("codes"));
             assertTrue(relErr(y, io.get("dec")) <= 1e-4, "decode rel err " + relErr(y, io.get("dec")));
         }
     }
 
     @Test void codesMatchWhereTheNearestCodeIsClear() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor h = io.get("h");
             long[] ours = model.quantizer().codes(h).toLongArray();
             long[] ref = io.get("codes").toLongArray();
@@ -83,7 +83,7 @@ class VqGoldenTest {
     }
 
     @Test void encodeGivesCodesOfTheGrid() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor codes = model.encode(io.get("x"));
             assertArrayEquals(new int[] {2, 8, 8}, codes.shape());
             assertEquals(DType.I64, codes.dtype());

@@ -59,7 +59,7 @@ class VqGpuParityTest {
 
     @Test
     void encoderLatentsMatchCpu() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor x = io.get("x");
             compare("encode latent", gpu.encodeLatent(x.to(GPU)), cpu.encodeLatent(x));
         }
@@ -67,7 +67,7 @@ class VqGpuParityTest {
 
     @Test
     void decodeOfLatentMatchesCpu() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor h = io.get("h");
             compare("decode latent", gpu.decodeLatent(h.to(GPU)), cpu.decodeLatent(h));
         }
@@ -75,7 +75,7 @@ class VqGpuParityTest {
 
     @Test
     void decodeOfCodesMatchesCpu() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor codes = io.get("codes");
             compare("decode codes", gpu.decode(codes.to(GPU)), cpu.decode(codes));
         }
@@ -83,7 +83,7 @@ class VqGpuParityTest {
 
     @Test
     void codesMatchCpuWhereTheNearestCodeIsClear() {
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor h = io.get("h");
             long[] g = gpu.quantizer().codes(h.to(GPU)).toLongArray(), c = cpu.quantizer().codes(h).toLongArray();
             int clear = QuantizerMargins.assertCodesAgree(h, cpu.quantizer().codebook(), g, c, 1e-4);

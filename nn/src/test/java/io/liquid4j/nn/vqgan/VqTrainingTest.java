@@ -36,7 +36,7 @@ class VqTrainingTest {
         double first = 0, last = 0;
         try (AdamW opt = new AdamW(m.trainableParameters(), 1e-2, 0.9, 0.99, 1e-8, 0.0)) {
             for (int step = 0; step < 25; step++) {
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     opt.zeroGrad();
                     VqLoss.Parts loss = VqLoss.of(x, m.forward(x), VqLoss.Reconstruction.L2, VectorQuantizer.BETA);
                     loss.total().backward();
@@ -56,7 +56,7 @@ class VqTrainingTest {
 
     @Test void commitmentAndCodebookLossesAreTheMeanSquaredQuantizationError() {
         VQModel m = new VQModel(TINY, new Generator(2));
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor z = Tensor.randn(new Generator(3), 2, 4, 3, 3);
             VectorQuantizer.Quantized q = m.quantizer().quantize(z);
             Tensor zq = m.quantizer().lookup(q.codes());
@@ -84,7 +84,7 @@ class VqTrainingTest {
         Tensor x = batch();
         try (VqTrainer t = new VqTrainer(m, new VqTrainer.Options(1e-2, 0.25, VqLoss.Reconstruction.L2, 4, 1.0, 5))) {
             for (int step = 0; step < 12; step++) {
-                try (var scope = TensorScope.open()) {
+                try (var _ = TensorScope.open()) {
                     t.step(x);
                 }
             }

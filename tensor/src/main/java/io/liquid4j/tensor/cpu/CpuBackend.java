@@ -94,7 +94,7 @@ public final class CpuBackend implements Backend {
             QuantGemv.multiply(x, w, out);
             return;
         }
-        try (var ng = io.liquid4j.tensor.GradMode.noGrad(); var scope = io.liquid4j.tensor.TensorScope.open()) {
+        try (var _ = io.liquid4j.tensor.GradMode.noGrad(); var _ = io.liquid4j.tensor.TensorScope.open()) {
             Tensor wf = Tensor.empty(io.liquid4j.tensor.DType.F32, w.rows(), w.cols());
             if (QuantGemv.usable()) QuantGemv.dequantize(w, wf);
             else wf.copyFrom(w.dequantize());

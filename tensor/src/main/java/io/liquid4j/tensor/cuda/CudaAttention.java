@@ -34,7 +34,7 @@ final class CudaAttention {
         // the split items of a 16-bit tensor-core shape go to the vectorised decode kernel
         String splitKernel = mma != null ? "l4j_attn_decode_" + mma : "l4j_attn_fwd_split";
         if (split && AttentionPlan.preferSplit(s.lq)) mma = null;
-        try (TensorScope scope = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             long[] a = args(q, k, v, spec, out, lse, s);
             if (mma != null) {
                 String name = "l4j_attn_fwd_mma_" + mma;
@@ -66,7 +66,7 @@ final class CudaAttention {
         if (mma == null || !f32Contiguous(out, lse, gOut, gq, gk, gv)) return false;
         long rows = (long) s.batch * s.hq * s.lq;
         if (gk.numel() == 0) return true;
-        try (TensorScope scope = TensorScope.open()) {
+        try (TensorScope _ = TensorScope.open()) {
             be.drv.memsetAsync(CudaBackend.ptr(gq), 0, gq.numel() * 4, be.stream);
             long[] a = args(q, k, v, spec, out, lse, s);
             long delta = rows > 0 ? be.scratch(rows * 4) : 0;

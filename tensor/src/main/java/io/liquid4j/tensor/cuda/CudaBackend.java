@@ -448,7 +448,7 @@ public final class CudaBackend implements Backend {
         if (count == 0) return;
         int rows = count;
         long elements = total;
-        try (io.liquid4j.tensor.TensorScope scope = io.liquid4j.tensor.TensorScope.open()) {
+        try (io.liquid4j.tensor.TensorScope _ = io.liquid4j.tensor.TensorScope.open()) {
             Tensor t = Tensor.fromArray(java.util.Arrays.copyOf(table, 9 * rows), 9 * rows).to(device);
             launchElementwise("l4j_adamw_multi", elements, k -> k.ptr(ptr(t)).i32(rows).i64(elements)
                     .f32((float) (1 - s.lr() * s.weightDecay())).f32((float) s.beta1()).f32((float) s.beta2())
@@ -484,7 +484,7 @@ public final class CudaBackend implements Backend {
                     .i32(m).i64(n).i32(k).i32(q4));
             return;
         }
-        try (io.liquid4j.tensor.TensorScope scope = io.liquid4j.tensor.TensorScope.open()) {
+        try (io.liquid4j.tensor.TensorScope _ = io.liquid4j.tensor.TensorScope.open()) {
             Tensor wf = Tensor.empty(DType.F32, device, (int) n, k);
             launchElementwise("l4j_dequant", n * k, a -> a.ptr(ptr(w.codes())).ptr(ptr(w.scales())).ptr(ptr(wf)).i64(n).i32(k).i32(q4));
             matmul(x.unsqueeze(0), wf.t().unsqueeze(0), out.unsqueeze(0), false);

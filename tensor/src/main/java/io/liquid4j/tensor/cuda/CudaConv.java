@@ -35,7 +35,7 @@ final class CudaConv {
         int hp = h + 2 * ph, wp = wd + 2 * pw;
         int span = oh * wp;                                   // outputs per image at row pitch wp
         int plane = hp * wp + kw - 1;                         // the last tap's window ends kw−1 past the padded plane
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor xp = Tensor.zeros(DType.F32, x.device(), n, c, plane);
             xp.narrow(2, 0, hp * wp).reshape(n, c, hp, wp).narrow(2, ph, h).narrow(3, pw, wd).copyFrom(x);
             Tensor taps = w.permute(2, 3, 0, 1).contiguous();                        // [kh, kw, O, C]

@@ -81,7 +81,7 @@ public final class Checkpoint implements AutoCloseable {
      */
     public Tensor tensorCopy(String name, DType dtype, Device device) {
         Tensor mapped = tensor(name);
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor r = mapped.to(dtype == null ? mapped.dtype() : dtype).to(device);
             if (r.storage() == mapped.storage()) r = r.clone();
             mapped.close();
@@ -96,7 +96,7 @@ public final class Checkpoint implements AutoCloseable {
     public Tensor tensor(String name, DType dtype, Device device) {
         Tensor t = tensor(name);
         if ((dtype == null || t.dtype() == dtype) && device.isCpu()) return t;
-        try (var ng = GradMode.noGrad()) {
+        try (var _ = GradMode.noGrad()) {
             Tensor r = t.to(dtype == null ? t.dtype() : dtype).to(device);
             if (r != t) t.close();
             return r;
@@ -149,7 +149,7 @@ public final class Checkpoint implements AutoCloseable {
      */
     public static void save(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
         Map<String, Tensor> ordered = tensors instanceof SequencedMap<String, Tensor> ? tensors : new TreeMap<>(tensors);
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             List<SafetensorsWriter.TensorBlob> blobs = new ArrayList<>();
             for (var e : ordered.entrySet()) {
                 Tensor t = e.getValue().to(Device.CPU).contiguous();

@@ -22,7 +22,7 @@ class BatchedMatmulBitsTest {
         // the shapes of a VQGAN convolution's per-image products (16 images, 32 filters of 32·3·3
         // taps, 16×16 outputs): 2.4M multiply-adds each, above the always-whole size
         int batch = 16, m = 32, k = 288, n = 256;
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Generator g = new Generator(5);
             Tensor a = Tensor.randn(g, DType.F32, Device.CPU, m, k);
             Tensor b = Tensor.randn(g, DType.F32, Device.CPU, batch, k, n);

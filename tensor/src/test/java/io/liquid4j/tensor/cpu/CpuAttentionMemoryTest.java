@@ -24,12 +24,12 @@ class CpuAttentionMemoryTest {
     @Test
     void tensorsOfForwardAndBackwardStayFarBelowTxT() {
         Generator g = new Generator(7);
-        try (var outer = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor q = Tensor.randn(g, 1, 1, T, D).requiresGrad(true), k = Tensor.randn(g, 1, 1, T, D).requiresGrad(true);
             Tensor v = Tensor.randn(g, 1, 1, T, D).requiresGrad(true), gOut = Tensor.randn(g, 1, 1, T, D);
             long inputs = NativeMemory.liveBytes();
             NativeMemory.resetPeak();
-            try (var scope = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 F.attention(q, k, v, AttentionSpec.causal(0.125)).mul(gOut).sum().backward();
             }
             long peak = NativeMemory.peakBytes() - inputs;
@@ -40,7 +40,7 @@ class CpuAttentionMemoryTest {
             // the accounting does see a T×T product (at T/4 to stay small): the bound above is not vacuous
             long before = NativeMemory.liveBytes();
             NativeMemory.resetPeak();
-            try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+            try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
                 q.narrow(2, 0, T / 4).matmul(k.narrow(2, 0, T / 4).transpose(-1, -2));
             }
             assertTrue(NativeMemory.peakBytes() - before >= SQUARE / 16, "a (T/4)² product should show: " + (NativeMemory.peakBytes() - before));
@@ -61,7 +61,7 @@ class CpuAttentionMemoryTest {
         int[][] seg = new int[1][t];
         for (int j = 0; j < t; j++) seg[0][j] = j / 1000;
         AttentionSpec spec = AttentionSpec.causal(0.125).withSegments(seg);
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor q = Tensor.randn(g, 1, 1, t, D), k = Tensor.randn(g, 1, 1, t, D), v = Tensor.randn(g, 1, 1, t, D);
             Tensor out = Tensor.empty(DType.F32, 1, 1, t, D), lse = Tensor.empty(DType.F32, 1, 1, t);
             Tensor gq = Tensor.empty(DType.F32, 1, 1, t, D), gk = Tensor.empty(DType.F32, 1, 1, t, D), gv = Tensor.empty(DType.F32, 1, 1, t, D);

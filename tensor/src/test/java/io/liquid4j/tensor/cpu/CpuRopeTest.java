@@ -23,7 +23,7 @@ class CpuRopeTest {
         for (DType type : new DType[] {DType.F32, DType.BF16}) {
             for (int d : new int[] {2, 8, 32, 34, 64, 74, 130}) {
                 for (int tb : new int[] {1, 3}) {
-                    try (var scope = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         // [B, H, L, D] view of [B, L, H, D]; BF16 rows are computed in F32 and rounded once
                         Tensor x = Tensor.randn(new Generator(d + tb), 3, 7, 5, d).to(type).transpose(1, 2);
                         Tensor[] t = RopeTest.tables(tb, 7, d / 2, d * 10L + tb);
@@ -41,7 +41,7 @@ class CpuRopeTest {
 
     @Test
     void inverseUndoesTheRotation() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor x = Tensor.randn(new Generator(4), 2, 4, 6, 48);
             Tensor[] t = RopeTest.tables(1, 6, 24, 8);
             Tensor y = Tensor.empty(DType.F32, 2, 4, 6, 48), back = Tensor.empty(DType.F32, 2, 4, 6, 48);

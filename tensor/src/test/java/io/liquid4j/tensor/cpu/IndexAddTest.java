@@ -19,7 +19,7 @@ class IndexAddTest {
     @Test
     void contiguousRowsMatchSequentialSums() {
         for (int width : new int[] {1, 7, 16, 37, 128}) {
-            try (var scope = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 long[] ids = {3, 0, 10, 3, 7, 3, 0, 10, 1};
                 Tensor src = Tensor.randn(new Generator(width), ids.length, width);
                 Tensor dst = Tensor.randn(new Generator(100 + width), 11, width);
@@ -41,7 +41,7 @@ class IndexAddTest {
 
     @Test
     void badIdsAreRejectedBeforeAnyRowIsAdded() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor dst = Tensor.zeros(4, 8), src = Tensor.ones(2, 8);
             assertThrows(IndexOutOfBoundsException.class, () -> CPU.indexAdd(dst, 0, Tensor.fromArray(new long[] {1, 4}, 2), src));
             assertArrayEquals(new float[32], dst.toFloatArray(), "nothing added");

@@ -47,7 +47,7 @@ class JitTierBitsTest {
     /** The outputs of every case as hex float bits. */
     static String outputs() {
         StringBuilder sb = new StringBuilder();
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Generator gen = new Generator(11);
             for (int[] mk : new int[][] {{1, 200}, {2, 200}, {3, 200}, {8, 200}, {4, 1100}}) {   // k 1100: chunks of the many-row loops
                 int m = mk[0], k = mk[1];

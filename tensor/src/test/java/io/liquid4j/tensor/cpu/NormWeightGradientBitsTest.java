@@ -21,7 +21,7 @@ class NormWeightGradientBitsTest {
     void rmsNormWeightGradientIsTheRowOrderSum() {
         SplittableRandom rng = new SplittableRandom(11);
         float[] x = random(rng, ROWS * N), gy = random(rng, ROWS * N), inv = positive(rng, ROWS), before = random(rng, N);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor gw = Tensor.fromArray(before, N);
             CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), Tensor.fromArray(random(rng, N), N), Tensor.fromArray(inv, ROWS),
                     Tensor.fromArray(gy, ROWS, N), Tensor.empty(DType.F32, ROWS, N), gw);
@@ -47,7 +47,7 @@ class NormWeightGradientBitsTest {
         for (int r = 0; r < ROWS; r++) {
             for (int i = 0; i < N; i++) x[r * N + i] = r == 0 ? 0x1p54f : r == ROWS - 1 ? -0x1p54f : 1f;
         }
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor gw = Tensor.zeros(DType.F32, N);
             CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), null, Tensor.fromArray(inv, ROWS), Tensor.fromArray(gy, ROWS, N),
                     Tensor.empty(DType.F32, ROWS, N), gw);
@@ -61,7 +61,7 @@ class NormWeightGradientBitsTest {
         SplittableRandom rng = new SplittableRandom(12);
         float[] x = random(rng, ROWS * N), gy = random(rng, ROWS * N), mean = random(rng, ROWS), inv = positive(rng, ROWS);
         float[] wBefore = random(rng, N), bBefore = random(rng, N);
-        try (var s = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor gw = Tensor.fromArray(wBefore, N), gb = Tensor.fromArray(bBefore, N);
             CpuRowOps.layerNormBackward(Tensor.fromArray(x, ROWS, N), Tensor.fromArray(random(rng, N), N), Tensor.fromArray(mean, ROWS),
                     Tensor.fromArray(inv, ROWS), Tensor.fromArray(gy, ROWS, N), Tensor.empty(DType.F32, ROWS, N), gw, gb);

@@ -70,7 +70,7 @@ class QuantGemvTest {
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
     void kernelsOfBothShapesMatchDequantizedDots(QuantFormat fmt) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             for (int[] shape : new int[][] {{1, 7, 64}, {3, 12, 96}, {8, 33, 256}, {2, 4, 32}, {7, 9, 160}, {4, 5, 64}}) {
                 int m = shape[0], n = shape[1], k = shape[2];
                 QuantizedWeight w = adversarial(fmt, n, k, n * 31L + k);
@@ -97,7 +97,7 @@ class QuantGemvTest {
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
     void vectorisedDequantizeMatchesTheScalarOne(QuantFormat fmt) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             QuantizedWeight w = adversarial(fmt, 13, 96, 77);
             Tensor out = Tensor.zeros(13, 96);
             QuantGemv.dequantize(w, out);
@@ -108,7 +108,7 @@ class QuantGemvTest {
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
     void roundTripStaysWithinTheFormatsError(QuantFormat fmt) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Random r = new Random(4);
             int n = 9, k = 128;
             float[] w = new float[n * k];
@@ -129,7 +129,7 @@ class QuantGemvTest {
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
     void linearOpDecodeAndPrefillAgree(QuantFormat fmt) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor wf = Tensor.randn(new io.liquid4j.tensor.Generator(2), 40, 64).mul(0.1);
             QuantizedWeight q = QuantizedWeight.quantize(wf, fmt);
             Tensor wd = q.dequantize();
@@ -147,7 +147,7 @@ class QuantGemvTest {
 
     @Test
     void gradientFlowsToTheInputThroughTheDequantizedWeight() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             QuantizedWeight q = QuantizedWeight.quantize(Tensor.randn(new io.liquid4j.tensor.Generator(5), 6, 32), QuantFormat.Q8_0);
             Tensor x = Tensor.randn(new io.liquid4j.tensor.Generator(6), 3, 32).requiresGrad(true);
             F.linear(x, q, null).sum().backward();

@@ -56,7 +56,7 @@ class CudaCrossEntropyParityTest {
             for (DType[] types : new DType[][] {{DType.F32, DType.F32}, {DType.F32, DType.BF16}, {DType.BF16, DType.BF16}}) {
                 DType ht = types[0], wt = types[1];
                 for (double[] c : new double[][] {{0, 0}, {1e-4, 0}, {1e-3, 3.0}}) {
-                    try (var scope = TensorScope.open()) {
+                    try (var _ = TensorScope.open()) {
                         String what = "hidden " + ht + " weight " + wt + " z=" + c[0] + " cap=" + c[1];
                         Tensor hs = rnd(1, 1, n, h).to(ht), ws = rnd(2, 0.3, v, h).to(wt), ts = Tensor.fromArray(t, n);
                         float[][] res = new float[2][];
@@ -86,7 +86,7 @@ class CudaCrossEntropyParityTest {
     @Test
     void outOfRangeTargetGivesNaNWithoutSync() {
         assumeTrue(Backends.isAvailable(GPU), "no CUDA device: " + Backends.cudaUnavailableReason());
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor logits = rnd(5, 1, 4, 10).to(GPU).requiresGrad(true);
             Tensor t = Tensor.fromArray(new long[] {1, 10, -100, 3}, 4).to(GPU);
             Tensor loss = F.crossEntropy(logits, t, -100, 1e-4);

@@ -106,7 +106,7 @@ class CudaOpsParityTest {
         if (grad) {
             out = outputs(op.apply(in));
         } else {
-            try (var ng = GradMode.noGrad()) {
+            try (var _ = GradMode.noGrad()) {
                 out = outputs(op.apply(in));
             }
         }

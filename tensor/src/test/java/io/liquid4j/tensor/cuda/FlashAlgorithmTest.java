@@ -177,7 +177,7 @@ class FlashAlgorithmTest {
         Random r = new Random(7);
         for (int t = 0; t < 60; t++) {
             Problem p = random(r, t);
-            try (TensorScope scope = TensorScope.open()) {
+            try (TensorScope _ = TensorScope.open()) {
                 Tensor q = Tensor.fromArray(p.q, p.b, p.hq, p.lq, p.d).requiresGrad(true);
                 Tensor k = Tensor.fromArray(p.k, p.b, p.hkv, p.lk, p.d).requiresGrad(true);
                 Tensor v = Tensor.fromArray(p.v, p.b, p.hkv, p.lk, p.d).requiresGrad(true);

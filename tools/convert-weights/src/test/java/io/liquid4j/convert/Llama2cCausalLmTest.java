@@ -44,7 +44,7 @@ class Llama2cCausalLmTest {
         int[] expected = Llama2cReference.greedy(Llama2cReference.fromBin(bin), Llama2cReference.Rope.INTERLEAVED, prompt, steps, refLogits);
 
         CausalLM model = CausalLM.fromPretrained(out, DType.F32, Device.CPU);
-        try (var ng = GradMode.noGrad(); var scope = TensorScope.open()) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             // one forward pass over the whole reference sequence: logits at every position
             int[] seq = Arrays.copyOf(expected, expected.length - 1);
             float[] all = model.forward(Tensor.fromArray(toLongs(seq), 1, seq.length)).toFloatArray();

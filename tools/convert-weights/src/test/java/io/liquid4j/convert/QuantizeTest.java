@@ -32,7 +32,7 @@ class QuantizeTest {
     }
 
     private static float[] logits(Path dir) {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             CausalLM m = CausalLM.fromPretrained(dir, null, Device.CPU);
             return m.forward(Tensor.fromArray(new long[] {1, 7, 42, 99, 3, 18}, 1, 6)).toFloatArray();
         }
@@ -65,7 +65,7 @@ class QuantizeTest {
                 assertEquals(DType.F32, sf.get("model.embed_tokens.weight").dtype(), "the embedding is copied as it was");
             }
             assertTrue(Files.readString(out.resolve("config.json")).contains("\"quantization_config\""));
-            try (var scope = TensorScope.open()) {
+            try (var _ = TensorScope.open()) {
                 CausalLM q = CausalLM.fromPretrained(out, null, Device.CPU), plain = CausalLM.fromPretrained(src, null, Device.CPU);
                 Linear lin = (Linear) q.namedModules().get("model.layers.1.self_attn.k_proj");
                 Tensor original = plain.namedParameters().get("model.layers.1.self_attn.k_proj.weight").value();

@@ -65,7 +65,7 @@ public final class VqganImporter {
         VqConfig config = readYaml(yamlFile);
         Map<String, int[]> expected = new LinkedHashMap<>();
         long parameters = 0;
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             // a model only to learn the names and shapes the config implies
             VQModel shape = new VQModel(config, new Generator(0));
             for (Map.Entry<String, Parameter> e : shape.namedParameters().entrySet()) {
@@ -74,7 +74,7 @@ public final class VqganImporter {
             }
             for (Parameter p : shape.parameters()) p.value().close();
         }
-        try (TorchCheckpoint ckpt = TorchCheckpoint.open(ckptFile, lenient); var scope = TensorScope.open()) {
+        try (TorchCheckpoint ckpt = TorchCheckpoint.open(ckptFile, lenient); var _ = TensorScope.open()) {
             Map<String, TensorRef> sd = ckpt.stateDict();
             List<String> missing = new ArrayList<>(), mismatched = new ArrayList<>(), dropped = new ArrayList<>();
             for (var e : expected.entrySet()) {
