@@ -53,6 +53,7 @@ public final class DecodeBenchJlama {
         System.exit(0); // Jlama's worker pools are not daemon threads
     }
 
+    @SuppressWarnings("rawtypes")   // Jlama's AbstractTensor is generic and its model API returns it raw
     private static int[] run(AbstractModel model, KvBufferCache.KvBuffer kv, int[] prompt, int newTokens, int vocab, double[] seconds) {
         int[] out = new int[newTokens];
         AbstractTensor logits = model.makeDenseTensor(vocab);

@@ -278,10 +278,16 @@ final class Study {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> sizes(Map<String, Object> study) { return (Map<String, Object>) study.get("sizes"); }
 
+    /** A nested object of the study's JSON (the parser gives Map<String, Object> for every object). */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> asMap(Object v) {
+        return (Map<String, Object>) v;
+    }
+
     private static List<double[]> finals(Map<String, Object> study) {
         List<double[]> f = new ArrayList<>();
         for (Object v : sizes(study).values()) {
-            List<double[]> c = curve((Map<String, Object>) v);
+            List<double[]> c = curve(asMap(v));
             if (!c.isEmpty()) f.add(c.getLast());
         }
         return f;
@@ -289,8 +295,8 @@ final class Study {
 
     static void charts(Map<String, Object> study, Path images) {
         Chart scaling = new Chart("Finding 1: held-out text-to-image loss vs training FLOPs", "FLOPs (6·N·tokens)", "T2I validation loss", true, true);
-        sizes(study).forEach((tag, v) -> scaling.line(tag + " (" + String.format(Locale.ROOT, "%.2fM", num((Map<String, Object>) v, "params_non_embedding") / 1e6) + " params)",
-                curve((Map<String, Object>) v)));
+        sizes(study).forEach((tag, v) -> scaling.line(tag + " (" + String.format(Locale.ROOT, "%.2fM", num(asMap(v), "params_non_embedding") / 1e6) + " params)",
+                curve(asMap(v))));
         List<double[]> f = finals(study);
         double[] fit = powerLaw(f);
         if (!Double.isNaN(fit[1])) {
@@ -301,7 +307,7 @@ final class Study {
         scaling.write(images.resolve("study-scaling.png"));
         List<double[]> cost = new ArrayList<>(), change = new ArrayList<>();
         sizes(study).values().forEach(v -> {
-            Map<String, Object> m = (Map<String, Object>) v;
+            Map<String, Object> m = asMap(v);
             double params = num(m, "params_non_embedding");
             cost.add(new double[] {params, 100 * imageCost(m)});
             change.add(new double[] {params, 100 * (num(m, "ppl_after") / num(m, "ppl_before") - 1)});
@@ -318,7 +324,7 @@ final class Study {
         List<List<String>> rows = new ArrayList<>();
         List<double[]> cost = new ArrayList<>();
         sizes(study).forEach((tag, v) -> {
-            Map<String, Object> m = (Map<String, Object>) v;
+            Map<String, Object> m = asMap(v);
             List<double[]> c = curve(m);
             cost.add(new double[] {num(m, "params_non_embedding"), imageCost(m)});
             rows.add(List.of(tag, String.format(Locale.ROOT, "%d × %d", (long) num(m, "hidden"), (long) num(m, "layers")),

@@ -73,6 +73,7 @@ public final class Backends {
      * Why CUDA devices are unavailable, after looking for the NVIDIA driver library: "no driver"
      * and "driver present but no CUDA backend in this build" are different problems for a user.
      */
+    @SuppressWarnings("restricted")   // a library lookup: whether the NVIDIA driver can be loaded at all
     public static String probeCuda() {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
             java.lang.foreign.SymbolLookup.libraryLookup("libcuda.so.1", arena);

@@ -251,7 +251,7 @@ class OpsElementwiseTest {
         float[] a = uniform(1, 35, -2, 2), b = uniform(2, 5, -2, 2);
         Tensor at = transposedView(a, 7, 5);
         double[] ref = new double[35];
-        for (int i = 0; i < 35; i++) ref[i] = (float) (a[i] * b[i % 5]);
+        for (int i = 0; i < 35; i++) ref[i] = a[i] * b[i % 5];
         assertExact(ref, at.mul(tensor(b, 5)), "transposed * row");
         // expanded (stride 0) on both sides
         Tensor ea = tensor(new float[] {1, 2}, 2, 1).expand(2, 3);
@@ -416,7 +416,7 @@ class OpsElementwiseTest {
         float[] row = {1, 2, 3};
         col.addInPlace(tensor(row, 3));
         double[] ref = d(base);
-        for (int i = 0; i < 6; i++) for (int j = 0; j < 3; j++) ref[i * 8 + 2 + j] = (float) (base[i * 8 + 2 + j] + row[j]);
+        for (int i = 0; i < 6; i++) for (int j = 0; j < 3; j++) ref[i * 8 + 2 + j] = base[i * 8 + 2 + j] + row[j];
         assertExact(ref, t, "addInPlace window");
         col.mulInPlace(tensor(new float[] {2}, 1));
         for (int i = 0; i < 6; i++) for (int j = 0; j < 3; j++) ref[i * 8 + 2 + j] = (float) (ref[i * 8 + 2 + j] * 2);
@@ -445,7 +445,7 @@ class OpsElementwiseTest {
         Tensor t = tensor(a.clone(), n);
         t.addInPlace(tensor(b, n));
         double[] ref = new double[n];
-        for (int i = 0; i < n; i++) ref[i] = (float) (a[i] + b[i]);
+        for (int i = 0; i < n; i++) ref[i] = a[i] + b[i];
         assertExact(ref, t, "large addInPlace");
         // BF16 destination, F32 source: result rounded to bf16
         Tensor h = tensor(a, n).to(DType.BF16);

@@ -538,7 +538,7 @@ class OpsNnTest {
         for (int i = 0; i < n; i++) {
             if (y[i] != 0) {
                 kept++;
-                assertEquals((float) ((float) (xv[i] * 1f) * (float) (1 / 0.7)), y[i], Math.ulp(y[i]) * 2, "survivor scaled by 1/(1-p)");
+                assertEquals(xv[i] * 1f * (float) (1 / 0.7), y[i], Math.ulp(y[i]) * 2, "survivor scaled by 1/(1-p)");
             }
         }
         double frac = kept / (double) n;

@@ -420,7 +420,7 @@ class OpsShapeTest {
         for (Tensor v : views) {
             double[] ref = d(v.contiguous().toFloatArray());
             double[] r2 = new double[ref.length];
-            for (int i = 0; i < ref.length; i++) r2[i] = (float) ((float) (ref[i] * ref[i]) + 1);
+            for (int i = 0; i < ref.length; i++) r2[i] = (float) (ref[i] * ref[i]) + 1;
             assertExact(r2, v.mul(v).add(1), "view " + java.util.Arrays.toString(v.shape()));
             double s = 0;
             for (double r : ref) s += r;

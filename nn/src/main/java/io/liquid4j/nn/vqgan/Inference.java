@@ -28,6 +28,7 @@ final class Inference {
      * stage has consumed it (never `first` itself, which the caller owns).
      */
     @SafeVarargs
+    @SuppressWarnings("varargs")   // the array only feeds List.of, which reads it
     static Tensor chain(Tensor first, UnaryOperator<Tensor>... stages) {
         return chain(first, List.of(stages));
     }

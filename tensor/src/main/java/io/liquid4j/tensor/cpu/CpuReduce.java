@@ -43,7 +43,7 @@ final class CpuReduce {
         long total = outer * inner;
         if (total > Integer.MAX_VALUE) throw new IllegalStateException("reduction output too large");
         long in = inner;
-        int grain = (int) Math.max(1, 16384 / Math.max(1, n));
+        int grain = Math.max(1, 16384 / Math.max(1, n));
         boolean f32Rows = xt == DType.F32 && inner == 1;
         boolean f32Columns = xt == DType.F32 && inner > 1 && op == ReduceOp.SUM && ot.isFloating();
         CpuThreads.parallelFor((int) total, grain, (start, end) -> {

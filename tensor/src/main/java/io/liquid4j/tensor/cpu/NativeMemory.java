@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * page faults and 40% of its time in the kernel (BENCHMARKS.md "Page faults"). An allocation
  * that fails empties the cache and tries once more.
  */
+@SuppressWarnings("restricted")   // binding native code through FFM is this class's job (--enable-native-access)
 public final class NativeMemory {
     private static final long ALIGN = 64;
     /** Smaller blocks go straight back to malloc, which keeps them in its own bins. */

@@ -19,6 +19,7 @@ import java.util.List;
  * libcublasLt.so.13, then .so.12 (also under $CUDA_HOME/lib64 and /usr/local/cuda/lib64);
  * -Dliquid4j.cublasLt=PATH overrides. Every call is checked (status name in the exception).
  */
+@SuppressWarnings("restricted")   // binding native code through FFM is this class's job (--enable-native-access)
 public final class CublasLt {
     // cudaDataType_t, cublasComputeType_t, cublasOperation_t and attribute ids (cublasLt.h, CUDA 12/13)
     public static final int R_32F = 0, R_16F = 2, R_16BF = 14;

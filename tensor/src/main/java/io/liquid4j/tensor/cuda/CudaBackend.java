@@ -238,6 +238,7 @@ public final class CudaBackend implements Backend {
      * MemorySegment.copy, split across the common pool's threads for large copies
      * (-Dliquid4j.cuda.stagingThreads=N parts, default min(8, pool parallelism + 1), read per call).
      */
+    @SuppressWarnings("restricted")   // global-scope views of a range the caller's segments were checked for
     static void hostCopy(MemorySegment src, long srcOff, MemorySegment dst, long dstOff, long len) {
         if (len < PARALLEL_COPY_MIN || !src.isNative() || !dst.isNative()) {
             MemorySegment.copy(src, srcOff, dst, dstOff, len);

@@ -22,6 +22,7 @@ import java.util.List;
  * the error name and the driver's message. The context is made current on each calling thread
  * on first use, so Java threads other than the one that initialised may call in.
  */
+@SuppressWarnings("restricted")   // binding native code through FFM is this class's job (--enable-native-access)
 public final class CudaDriver {
     /** Library names tried for the driver; -Dliquid4j.cuda.driver=PATH overrides. */
     public static final List<String> DRIVER_CANDIDATES = List.of("libcuda.so.1", "libcuda.so", "/usr/lib/x86_64-linux-gnu/libcuda.so.1",

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Finds a native library among candidate names/paths; a failure lists every path tried. */
+@SuppressWarnings("restricted")   // binding native code through FFM is this class's job (--enable-native-access)
 public final class NativeLibraries {
     private NativeLibraries() {}
 

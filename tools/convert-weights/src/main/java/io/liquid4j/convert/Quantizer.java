@@ -122,7 +122,7 @@ final class Quantizer {
     private static void stream(SafetensorsFile shard, SafetensorsFile.Entry e, QuantFormat format, boolean codes, FileChannel out) throws IOException {
         long rows = e.shape()[0];
         int k = (int) e.shape()[1];
-        int chunk = (int) Math.max(1, CHUNK_ELEMENTS / k);
+        int chunk = Math.max(1, CHUNK_ELEMENTS / k);
         DType dt = e.dtype();
         int es = dt.byteSize();
         float[] v = new float[chunk * k];
