@@ -104,6 +104,15 @@ public final class CausalLM extends Module {
      * @param cache    the KV cache to read and extend, or null
      */
     public Tensor hiddenStates(Tensor ids, int[][] mask, int[][] segments, KVCache cache) {
+        return hiddenStates(ids, mask, segments, cache, null);
+    }
+
+    /**
+     * {@link #hiddenStates(Tensor, int[][], int[][], KVCache)}, or with lastRows [M] (flattened
+     * positions of ids) the final hidden states of those positions only, [M, hidden]: the last
+     * block's MLP half and the final norm then run on the M rows ({@link DecoderLayer#forwardRows}).
+     */
+    private Tensor hiddenStates(Tensor ids, int[][] mask, int[][] segments, KVCache cache, Tensor lastRows) {
         if (ids.dim() != 2) throw new IllegalArgumentException("ids must be [batch, length], got " + ids.describe());
         int b = ids.size(0), l = ids.size(1);
         int past = cache == null ? 0 : cache.length();
@@ -125,6 +134,10 @@ public final class CausalLM extends Module {
             AttentionSpec spec = config.isSliding(i) ? sliding : global;
             Tensor cacheK = cache == null ? null : cache.keys(i), cacheV = cache == null ? null : cache.values(i);
             DecoderLayer layer = model.layers.get(i);
+            if (lastRows != null && i == config.numLayers() - 1) {
+                h = layer.forwardRows(h, lastRows, table, spec);
+                continue;
+            }
             if (!inference) {
                 h = layer.forward(h, table, spec, cacheK, cacheV, past);
                 continue;
@@ -185,6 +198,29 @@ public final class CausalLM extends Module {
         if (lmHead.quantized() != null) return quantizedHeadLoss(rows, targets.reshape(-1), ignoreIndex, zLoss);
         return F.linearCrossEntropy(rows, lmHead.weight().value(), targets.reshape(-1), ignoreIndex, zLoss, config.finalSoftcap());
     }
+
+    /**
+     * The loss of {@link #loss} with the ignored positions left out before the lm_head: positions
+     * [M] are the counted positions of ids [B, L] (indices into its B·L positions, row-major,
+     * ascending, each once) and targets [M] what each predicts. The same mean (+ z-loss) as
+     * {@code loss} over the full targets with every other position ignored, but the last block's
+     * MLP half, the final norm, the lm_head, its gradient GEMMs and the softmax run on M rows
+     * instead of B·L: in Liquid's packed mixes most positions predict nothing (a text-to-image
+     * prompt, a caption's image codes, padding), 54% of them in the demo's multimodal stage.
+     * Training passes the positions it already knows on the host, so no device read is needed to
+     * find them.
+     */
+    public Tensor countedLoss(Tensor ids, Tensor positions, Tensor targets, int[][] mask, int[][] segments, double zLoss) {
+        if (positions.dim() != 1 || targets.dim() != 1 || positions.size(0) != targets.size(0)) {
+            throw new IllegalArgumentException("countedLoss needs positions [M] and targets [M], got " + positions.describe() + " and " + targets.describe());
+        }
+        Tensor rows = hiddenStates(ids, mask, segments, null, positions);
+        if (lmHead.quantized() != null) return quantizedHeadLoss(rows, targets, IGNORE_NONE, zLoss);
+        return F.linearCrossEntropy(rows, lmHead.weight().value(), targets, IGNORE_NONE, zLoss, config.finalSoftcap());
+    }
+
+    /** The ignore index of {@link #countedLoss}: its targets are all counted (PyTorch's -100, which no id equals). */
+    private static final int IGNORE_NONE = -100;
 
     /**
      * The loss of {@link #loss} for a quantized lm_head (evaluation: the codes take no gradient):

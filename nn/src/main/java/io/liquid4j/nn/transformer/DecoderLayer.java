@@ -38,5 +38,25 @@ public abstract sealed class DecoderLayer extends Module permits PreNormDecoderL
      * h [B, L, hidden] → [B, L, hidden]. spec, cacheK/cacheV and past as in
      * {@link Attention#forward}.
      */
-    public abstract Tensor forward(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past);
+    public final Tensor forward(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
+        return feedForward(attend(h, rope, spec, cacheK, cacheV, past));
+    }
+
+    /**
+     * The block's output at some positions only: h [B, L, hidden] → [M, hidden], the rows at the
+     * flattened positions rows [M]. Attention runs over every position (the kept rows read the
+     * others' keys and values); the MLP half, which works row by row, runs on the M rows alone.
+     * The last block of a training loss that reads only the counted positions
+     * ({@link CausalLM#countedLoss}) skips the MLP of the rest this way.
+     */
+    public final Tensor forwardRows(Tensor h, Tensor rows, RotaryEmbedding.Table rope, AttentionSpec spec) {
+        Tensor a = attend(h, rope, spec, null, null, 0);
+        return feedForward(a.reshape(-1, a.size(a.dim() - 1)).indexSelect(0, rows));
+    }
+
+    /** h plus the attention branch, [B, L, hidden]. */
+    protected abstract Tensor attend(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past);
+
+    /** h plus the MLP branch, row by row ([..., hidden]). */
+    protected abstract Tensor feedForward(Tensor h);
 }

@@ -9,8 +9,11 @@ import io.liquid4j.tensor.Tensor;
 public final class PreNormDecoderLayer extends DecoderLayer {
     PreNormDecoderLayer(ModelConfig c, Init init) { super(c, init); }
 
-    @Override public Tensor forward(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
-        h = h.add(selfAttn.forward(inputLayernorm.forward(h), rope, spec, cacheK, cacheV, past));
+    @Override protected Tensor attend(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
+        return h.add(selfAttn.forward(inputLayernorm.forward(h), rope, spec, cacheK, cacheV, past));
+    }
+
+    @Override protected Tensor feedForward(Tensor h) {
         return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
     }
 }

@@ -19,9 +19,12 @@ public final class SandwichDecoderLayer extends DecoderLayer {
         postFeedforwardLayernorm = child("post_feedforward_layernorm", new RMSNorm(c.hiddenSize(), c.rmsNormEps(), true, init));
     }
 
-    @Override public Tensor forward(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
+    @Override protected Tensor attend(Tensor h, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
         Tensor attn = selfAttn.forward(inputLayernorm.forward(h), rope, spec, cacheK, cacheV, past);
-        h = h.add(postAttentionLayernorm.forward(attn));
+        return h.add(postAttentionLayernorm.forward(attn));
+    }
+
+    @Override protected Tensor feedForward(Tensor h) {
         Tensor ff = mlp.forward(preFeedforwardLayernorm.forward(h));
         return h.add(postFeedforwardLayernorm.forward(ff));
     }

@@ -7,25 +7,57 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
-/** Freed large blocks are reused by exact size, counted apart from live bytes, and released on request. */
+/** Freed large blocks are reused by size class, counted apart from live bytes, and released on request. */
 class NativeMemoryCacheTest {
-    /** An odd size no other test allocates, so the cache's other contents do not matter. */
+    /** An odd size (the cache hands out the block freed last, so its other contents do not matter). */
     private static final long SIZE = NativeMemory.CACHE_MIN_BYTES + 64 * 37;
+    /** Its size class: 256 KiB + 32 KiB. */
+    private static final long BLOCK = NativeMemory.CACHE_MIN_BYTES + (32 << 10);
 
     @Test void aFreedLargeBlockIsReusedForTheSameSize() {
         MemorySegment a = NativeMemory.allocate(SIZE);
         long address = a.address(), live = NativeMemory.liveBytes(), cached = NativeMemory.cachedBytes();
         NativeMemory.free(a);
-        assertEquals(live - SIZE, NativeMemory.liveBytes(), "a cached block is not live");
-        assertEquals(cached + SIZE, NativeMemory.cachedBytes());
+        assertEquals(live - BLOCK, NativeMemory.liveBytes(), "a cached block is not live");
+        assertEquals(cached + BLOCK, NativeMemory.cachedBytes());
         MemorySegment b = NativeMemory.allocate(SIZE - 10);   // rounds up to the same 64-byte multiple
         assertEquals(address, b.address());
         assertEquals(SIZE, b.byteSize());
         assertEquals(cached, NativeMemory.cachedBytes());
         b.fill((byte) 7);   // usable memory
         NativeMemory.free(b);
-        assertTrue(NativeMemory.releaseCache() >= SIZE);
+        assertTrue(NativeMemory.releaseCache() >= BLOCK);
         assertEquals(0, NativeMemory.cachedBytes());
+    }
+
+    /** Sizes that differ a little from step to step (a loss over the counted rows only) share their blocks. */
+    @Test void aFreedBlockIsReusedForAnotherSizeOfItsClass() {
+        MemorySegment a = NativeMemory.allocate(SIZE);
+        long address = a.address();
+        NativeMemory.free(a);
+        MemorySegment b = NativeMemory.allocate(BLOCK - 64 * 5);
+        assertEquals(address, b.address());
+        assertEquals(BLOCK - 64 * 5, b.byteSize());
+        b.fill((byte) 3);
+        NativeMemory.free(b);
+        MemorySegment c = NativeMemory.allocate(BLOCK + 64);   // the next class
+        assertNotEquals(address, c.address());
+        NativeMemory.free(c);
+        NativeMemory.releaseCache();
+    }
+
+    @Test void sizeClassesAreEightPerDoublingAndAtMostAnEighthLarger() {
+        long min = NativeMemory.CACHE_MIN_BYTES;
+        assertEquals(4096, NativeMemory.blockSize(4096), "small blocks are not rounded");
+        assertEquals(min, NativeMemory.blockSize(min));
+        assertEquals(min + (32 << 10), NativeMemory.blockSize(min + 64));
+        assertEquals(3L << 20, NativeMemory.blockSize((3L << 20) - 64 * 1000));
+        assertEquals((9L << 20), NativeMemory.blockSize((8L << 20) + 64));
+        for (long size = min; size < (64L << 20); size += 64 * 977) {
+            long block = NativeMemory.blockSize(size);
+            assertTrue(block >= size && block <= size + size / 8, size + " -> " + block);
+            assertEquals(block, NativeMemory.blockSize(block), "a block size is its own class");
+        }
     }
 
     @Test void smallBlocksGoStraightBack() {
