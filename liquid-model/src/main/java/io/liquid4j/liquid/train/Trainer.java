@@ -60,11 +60,11 @@ public final class Trainer implements AutoCloseable {
             for (Batch b : microBatches) {
                 if (b.countedTokens() == 0) continue;
                 try (var _ = TensorScope.open()) {
-                    Tensor ids = Tensor.fromArray(b.inputIds(), b.rows(), b.length()).to(dev);
-                    Counted c = counted(shiftedTargets(b));
-                    Tensor positions = Tensor.fromArray(c.positions(), c.positions().length).to(dev);
-                    Tensor targets = Tensor.fromArray(c.targets(), c.targets().length).to(dev);
-                    Tensor part = model.countedLoss(ids, positions, targets, b.attentionMask(), b.segments(), options.zLoss())
+                    LossRows rows = dev.isCpu() ? LossRows.compacted(b) : LossRows.of(b);
+                    Tensor ids = Tensor.fromArray(rows.ids(), rows.rows(), rows.length()).to(dev);
+                    Tensor positions = Tensor.fromArray(rows.positions(), rows.positions().length).to(dev);
+                    Tensor targets = Tensor.fromArray(rows.targets(), rows.targets().length).to(dev);
+                    Tensor part = model.countedLoss(ids, positions, targets, rows.mask(), rows.segments(), options.zLoss())
                             .mul((double) b.countedTokens() / total);
                     part.backward();
                     sum.addInPlace(part.detach().reshape(1));
@@ -85,36 +85,6 @@ public final class Trainer implements AutoCloseable {
         optimizer.step();
         optimizer.zeroGrad();
         return new StepResult(index, loss, lr, norm, total, false, null);
-    }
-
-    /** The counted positions of a batch (indices into its rows·length positions, ascending) and what each predicts. */
-    record Counted(long[] positions, long[] targets) {}
-
-    /**
-     * The positions of shifted targets that are not -100, with their targets: the loss runs on
-     * these rows alone ({@link CausalLM#countedLoss}), the same mean as over all positions with
-     * the rest ignored.
-     */
-    static Counted counted(long[] shifted) {
-        int n = 0;
-        for (long t : shifted) if (t != -100) n++;
-        long[] positions = new long[n], targets = new long[n];
-        for (int i = 0, j = 0; i < shifted.length; i++) {
-            if (shifted[i] == -100) continue;
-            positions[j] = i;
-            targets[j++] = shifted[i];
-        }
-        return new Counted(positions, targets);
-    }
-
-    /** targets[t] = labels[t + 1] within each row; the last position of a row predicts nothing. */
-    static long[] shiftedTargets(Batch b) {
-        long[] t = new long[b.rows() * b.length()];
-        for (int r = 0; r < b.rows(); r++) {
-            int base = r * b.length();
-            for (int i = 0; i < b.length(); i++) t[base + i] = i + 1 < b.length() ? b.labels()[base + i + 1] : -100;
-        }
-        return t;
     }
 
     /** The weights' dtype the optimizer writes (for messages). */

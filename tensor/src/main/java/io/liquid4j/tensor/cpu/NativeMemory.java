@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code CausalLM.countedLoss}) has tensors of [M, ·] with M different in every step, and with
  * exact sizes none of their blocks was ever reused. 100 of the demo's multimodal steps took 2.8
  * million page faults and 10 s in the kernel that way, against 0.18 million and 2.8 s with the
- * full-row loss.
+ * full-row loss. A request whose class has no free block takes one of the next class up, so that
+ * sizes straddling a class boundary do not keep two sets of blocks.
  */
 @SuppressWarnings("restricted")   // binding native code through FFM is this class's job (--enable-native-access)
 public final class NativeMemory {
@@ -45,6 +46,8 @@ public final class NativeMemory {
     private static final AtomicLong PEAK_BYTES = new AtomicLong();
     /** Freed blocks by size; guarded by itself. */
     private static final Map<Long, ArrayDeque<MemorySegment>> CACHE = new HashMap<>();
+    /** Live blocks handed out for the class below their own (address → block size); guarded by CACHE. */
+    private static final Map<Long, Long> PROMOTED = new HashMap<>();
     private static long cachedBytes;
 
     static {
@@ -66,7 +69,9 @@ public final class NativeMemory {
         long size = Math.max(ALIGN, (bytes + ALIGN - 1) / ALIGN * ALIGN);
         long block = blockSize(size);
         MemorySegment p = block >= CACHE_MIN_BYTES ? takeCached(block) : null;
-        if (p == null) {
+        if (p != null) {
+            block = p.byteSize();
+        } else {
             p = mallocAligned(block);
             if (p.address() == 0 && releaseCache() > 0) p = mallocAligned(block);
             if (p.address() == 0) {
@@ -79,9 +84,15 @@ public final class NativeMemory {
         return p.reinterpret(size);
     }
 
-    /** Frees a segment {@link #allocate} returned (its whole block: the size class follows from its size). */
+    /** Frees a segment {@link #allocate} returned: its whole block, whose class follows from its size unless it was promoted. */
     public static void free(MemorySegment segment) {
         long block = blockSize(segment.byteSize());
+        if (block >= CACHE_MIN_BYTES) {
+            synchronized (CACHE) {
+                Long promoted = PROMOTED.remove(segment.address());
+                if (promoted != null) block = promoted;
+            }
+        }
         LIVE_BYTES.addAndGet(-block);
         MemorySegment whole = segment.reinterpret(block);
         if (block >= CACHE_MIN_BYTES && keep(whole)) return;
@@ -122,13 +133,26 @@ public final class NativeMemory {
         }
     }
 
-    private static MemorySegment takeCached(long size) {
+    /**
+     * A cached block of class block, else one of the next class up (at most an eighth larger
+     * again; recorded in PROMOTED so that free returns it to its own class): sizes that vary
+     * around a class boundary from step to step then share one set of blocks.
+     */
+    private static MemorySegment takeCached(long block) {
         synchronized (CACHE) {
-            ArrayDeque<MemorySegment> q = CACHE.get(size);
-            MemorySegment m = q == null ? null : q.pollLast();
-            if (m != null) cachedBytes -= size;
+            MemorySegment m = poll(block);
+            if (m == null) {
+                m = poll(blockSize(block + ALIGN));
+                if (m != null) PROMOTED.put(m.address(), m.byteSize());
+            }
+            if (m != null) cachedBytes -= m.byteSize();
             return m;
         }
+    }
+
+    private static MemorySegment poll(long block) {
+        ArrayDeque<MemorySegment> q = CACHE.get(block);
+        return q == null ? null : q.pollLast();
     }
 
     private static boolean keep(MemorySegment segment) {

@@ -46,6 +46,28 @@ class NativeMemoryCacheTest {
         NativeMemory.releaseCache();
     }
 
+    /** A request whose class has no free block takes one of the next class up, which goes back to that class when freed. */
+    @Test void aBlockOfTheNextClassUpServesASmallerRequest() {
+        NativeMemory.releaseCache();
+        long next = BLOCK + (32 << 10);
+        MemorySegment a = NativeMemory.allocate(next);
+        long address = a.address();
+        NativeMemory.free(a);
+        long live = NativeMemory.liveBytes();
+        MemorySegment b = NativeMemory.allocate(SIZE);
+        assertEquals(address, b.address(), "promoted from the class above");
+        assertEquals(SIZE, b.byteSize());
+        assertEquals(live + next, NativeMemory.liveBytes(), "the whole block is live");
+        assertEquals(0, NativeMemory.cachedBytes());
+        NativeMemory.free(b);
+        assertEquals(live, NativeMemory.liveBytes());
+        assertEquals(next, NativeMemory.cachedBytes(), "back in its own class");
+        MemorySegment c = NativeMemory.allocate(next - 64);
+        assertEquals(address, c.address());
+        NativeMemory.free(c);
+        NativeMemory.releaseCache();
+    }
+
     @Test void sizeClassesAreEightPerDoublingAndAtMostAnEighthLarger() {
         long min = NativeMemory.CACHE_MIN_BYTES;
         assertEquals(4096, NativeMemory.blockSize(4096), "small blocks are not rounded");
