@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,9 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * free than a shared Arena (no thread handshake); and a global-scope segment carries no
  * liveness check on every access in the hot loops.
  *
- * <p>Blocks of at least {@link #CACHE_MIN_BYTES} are not handed back to the C allocator but kept,
- * by exact size, for the next allocation of that size (up to {@code liquid4j.memory.cacheMiB}
- * MiB, default 1024; 0 turns the cache off). A training step frees and allocates the same
+ * <p>Blocks of at least {@link #CACHE_MIN_BYTES} are not handed back to the C allocator but kept
+ * for the next allocation of their size class (up to {@code liquid4j.memory.cacheMiB} MiB, default
+ * 1024; 0 turns the cache off). A training step frees and allocates the same
  * shapes every step, and glibc returned those blocks to the kernel (trimming a thread's arena,
  * unmapping large chunks) only to fault them in again: a VQGAN step of the demo took ~75 000
  * page faults and 40% of its time in the kernel (BENCHMARKS.md "Page faults"). An allocation
@@ -32,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * exact sizes none of their blocks was ever reused. 100 of the demo's multimodal steps took 2.8
  * million page faults and 10 s in the kernel that way, against 0.18 million and 2.8 s with the
  * full-row loss. A request whose class has no free block takes one of the next class up, so that
- * sizes straddling a class boundary do not keep two sets of blocks.
+ * sizes straddling a class boundary do not keep two sets of blocks. A full cache makes room by
+ * evicting the blocks it cached longest ago.
  */
 @SuppressWarnings("restricted")   // binding native code through FFM is this class's job (--enable-native-access)
 public final class NativeMemory {
@@ -46,6 +48,8 @@ public final class NativeMemory {
     private static final AtomicLong PEAK_BYTES = new AtomicLong();
     /** Freed blocks by size; guarded by itself. */
     private static final Map<Long, ArrayDeque<MemorySegment>> CACHE = new HashMap<>();
+    /** Every cached block by address, cached longest ago first: what makes room when the cache is full; guarded by CACHE. */
+    private static final LinkedHashMap<Long, MemorySegment> AGE = new LinkedHashMap<>();
     /** Live blocks handed out for the class below their own (address → block size); guarded by CACHE. */
     private static final Map<Long, Long> PROMOTED = new HashMap<>();
     private static long cachedBytes;
@@ -95,8 +99,11 @@ public final class NativeMemory {
         }
         LIVE_BYTES.addAndGet(-block);
         MemorySegment whole = segment.reinterpret(block);
-        if (block >= CACHE_MIN_BYTES && keep(whole)) return;
-        freeNow(whole);
+        if (block < CACHE_MIN_BYTES || block > CACHE_MAX_BYTES) {
+            freeNow(whole);
+            return;
+        }
+        for (MemorySegment evicted : keep(whole)) freeNow(evicted);
     }
 
     /**
@@ -116,6 +123,7 @@ public final class NativeMemory {
         synchronized (CACHE) {
             for (ArrayDeque<MemorySegment> q : CACHE.values()) all.addAll(q);
             CACHE.clear();
+            AGE.clear();
             cachedBytes = 0;
         }
         long released = 0;
@@ -152,16 +160,32 @@ public final class NativeMemory {
 
     private static MemorySegment poll(long block) {
         ArrayDeque<MemorySegment> q = CACHE.get(block);
-        return q == null ? null : q.pollLast();
+        MemorySegment m = q == null ? null : q.pollLast();
+        if (m != null) AGE.remove(m.address());
+        return m;
     }
 
-    private static boolean keep(MemorySegment segment) {
+    /**
+     * Caches a freed block, first evicting the blocks cached longest ago while it would not fit
+     * under the cap; returns the evicted ones, for the caller to free outside the lock. A run's
+     * phases use different sizes (the demo trains a VQGAN, then encodes images, then trains an
+     * LM in one process): refusing new blocks once the cap was full of an earlier phase's sizes
+     * made the LM's steps fault their memory in again, 17% of the multimodal stage's time.
+     */
+    private static List<MemorySegment> keep(MemorySegment segment) {
+        List<MemorySegment> evicted = new ArrayList<>();
         synchronized (CACHE) {
-            if (cachedBytes + segment.byteSize() > CACHE_MAX_BYTES) return false;
+            while (cachedBytes + segment.byteSize() > CACHE_MAX_BYTES) {
+                MemorySegment oldest = AGE.pollFirstEntry().getValue();
+                CACHE.get(oldest.byteSize()).remove(oldest);
+                cachedBytes -= oldest.byteSize();
+                evicted.add(oldest);
+            }
             CACHE.computeIfAbsent(segment.byteSize(), k -> new ArrayDeque<>()).addLast(segment);
+            AGE.put(segment.address(), segment);
             cachedBytes += segment.byteSize();
-            return true;
         }
+        return evicted;
     }
 
     private static MemorySegment mallocAligned(long size) {

@@ -68,6 +68,27 @@ class NativeMemoryCacheTest {
         NativeMemory.releaseCache();
     }
 
+    /**
+     * A full cache (the default 1024 MiB) makes room for a new block by freeing the ones it cached
+     * longest ago. The blocks are never touched, so they take address space, not memory.
+     */
+    @Test void aFullCacheEvictsTheBlocksCachedLongestAgo() {
+        NativeMemory.releaseCache();
+        long big = 320L << 20;   // a size class of its own: 256 MiB + 2 × 32 MiB
+        assertEquals(big, NativeMemory.blockSize(big));
+        MemorySegment[] blocks = new MemorySegment[4];
+        for (int i = 0; i < blocks.length; i++) blocks[i] = NativeMemory.allocate(big);
+        long first = blocks[0].address(), last = blocks[3].address();
+        for (MemorySegment b : blocks) NativeMemory.free(b);
+        assertEquals(3 * big, NativeMemory.cachedBytes(), "four would pass the cap: the oldest was freed");
+        MemorySegment[] again = {NativeMemory.allocate(big), NativeMemory.allocate(big), NativeMemory.allocate(big)};
+        assertEquals(last, again[0].address(), "the newest block comes back first");
+        for (MemorySegment b : again) assertNotEquals(first, b.address(), "the evicted block is no longer cached");
+        assertEquals(0, NativeMemory.cachedBytes());
+        for (MemorySegment b : again) NativeMemory.free(b);
+        NativeMemory.releaseCache();
+    }
+
     @Test void sizeClassesAreEightPerDoublingAndAtMostAnEighthLarger() {
         long min = NativeMemory.CACHE_MIN_BYTES;
         assertEquals(4096, NativeMemory.blockSize(4096), "small blocks are not rounded");
