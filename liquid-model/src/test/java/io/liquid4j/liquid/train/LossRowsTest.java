@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.liquid4j.liquid.data.Batch;
-import io.liquid4j.nn.Parameter;
 import io.liquid4j.nn.layers.Init;
 import io.liquid4j.nn.transformer.CausalLM;
 import io.liquid4j.nn.transformer.ConfigParser;
@@ -13,7 +12,6 @@ import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.TensorScope;
 import io.liquid4j.tensor.io.Json;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -78,11 +76,8 @@ class LossRowsTest {
     }
 
     private static List<float[]> grads(CausalLM m) {
-        List<float[]> out = new ArrayList<>();
-        for (Parameter p : m.trainableParameters()) {
-            out.add(p.value().grad().toFloatArray());
-            p.value().setGrad(null);
-        }
+        List<float[]> out = m.trainableParameters().stream().map(p -> p.value().grad().toFloatArray()).toList();
+        m.trainableParameters().forEach(p -> p.value().setGrad(null));
         return out;
     }
 }

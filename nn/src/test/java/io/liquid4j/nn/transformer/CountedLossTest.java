@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.liquid4j.nn.Parameter;
 import io.liquid4j.nn.layers.Init;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.Tensor;
@@ -98,11 +97,8 @@ class CountedLossTest {
 
     /** Each trainable parameter's gradient, then cleared for the next pass. */
     private static List<float[]> grads(CausalLM m) {
-        List<float[]> out = new ArrayList<>();
-        for (Parameter p : m.trainableParameters()) {
-            out.add(p.value().grad().toFloatArray());
-            p.value().setGrad(null);
-        }
+        List<float[]> out = m.trainableParameters().stream().map(p -> p.value().grad().toFloatArray()).toList();
+        m.trainableParameters().forEach(p -> p.value().setGrad(null));
         return out;
     }
 
