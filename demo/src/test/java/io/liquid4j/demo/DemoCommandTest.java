@@ -55,7 +55,7 @@ class DemoCommandTest {
 
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(md.contains("**Scorer validation**: right on 100.0%") || md.matches("(?s).*right on 99\\.\\d%.*"), md);
-        for (String section : List.of("Text-to-image", "Captioning", "Text perplexity", "VQGAN", "Wall time per stage")) assertTrue(md.contains(section), section);
+        for (String section : List.of("Text-to-image", "Captioning", "**Targets**", "Text perplexity", "VQGAN", "Wall time per stage")) assertTrue(md.contains(section), section);
         for (String img : List.of("generated.png", "captions.png", "reconstructions.png", "lm-loss.png", "vqgan-loss.png")) {
             assertTrue(Files.size(out.resolve("images").resolve(img)) > 100, img);
             assertTrue(md.contains("images/" + img), img + " linked");
@@ -84,6 +84,12 @@ class DemoCommandTest {
         }
         assertTrue(Files.size(out.resolve("images/study-scaling.png")) > 100);
         assertTrue(Files.size(out.resolve("images/study-text-cost.png")) > 100);
+    }
+
+    @Test void targetsSayMetOrMissed() {
+        assertEquals("caption shape 90.0% (≥ 90%: met)", Report.target("caption shape", 0.9, 0.9));
+        assertEquals("caption shape 84.6% (≥ 90%: **missed**)", Report.target("caption shape", 0.846, 0.9));
+        assertEquals("drawn shape – (≥ 70%: not measured)", Report.target("drawn shape", Double.NaN, 0.7));
     }
 
     @Test void powerLawFitRecoversAnExactPowerLaw() {
