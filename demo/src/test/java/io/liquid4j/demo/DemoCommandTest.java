@@ -67,6 +67,7 @@ class DemoCommandTest {
         FileTime vqTime = Files.getLastModifiedTime(out.resolve("work/vqgan/model/model.safetensors"));
         String again = run("demo", "--size", "tiny", "--out", out.toString());
         for (String stage : STAGES) assertTrue(again.contains("reused from " + out.resolve("work").resolve(stage)), stage + " reused:\n" + again);
+        assertTrue(again.contains("targets: drawn colour"), "the summary names the targets:\n" + again);
         assertEquals(vqTime, Files.getLastModifiedTime(out.resolve("work/vqgan/model/model.safetensors")));
     }
 
