@@ -1,6 +1,7 @@
 package io.liquid4j.liquid.train;
 
 import io.liquid4j.liquid.data.Batch;
+import java.util.Arrays;
 
 /**
  * What one micro-batch's loss runs on: the token rows (with their padding mask and document ids)
@@ -21,51 +22,47 @@ record LossRows(long[] ids, int rows, int length, int[][] mask, int[][] segments
 
     /** The batch's rows as they are. */
     static LossRows of(Batch b) {
-        long[] shifted = shiftedTargets(b);
-        int n = 0;
-        for (long t : shifted) if (t != IGNORE) n++;
-        long[] positions = new long[n], targets = new long[n];
-        for (int i = 0, j = 0; i < shifted.length; i++) {
-            if (shifted[i] == IGNORE) continue;
-            positions[j] = i;
-            targets[j++] = shifted[i];
-        }
-        return new LossRows(b.inputIds(), b.rows(), b.length(), b.attentionMask(), b.segments(), positions, targets);
+        return build(b, false);
     }
 
     /** The batch's tokens without their padding, as one row of documents (see the class comment). */
     static LossRows compacted(Batch b) {
+        return build(b, true);
+    }
+
+    /**
+     * One pass over the slots: each counted one's position (in the compacted row when compact,
+     * else in the batch) and target; when compact also the kept tokens and a fresh document id at
+     * every change of row or segment.
+     */
+    private static LossRows build(Batch b, boolean compact) {
         long[] shifted = shiftedTargets(b);
         int[][] mask = b.attentionMask(), segs = b.segments();
-        int len = b.length(), kept = 0, counted = 0;
-        for (int r = 0; r < b.rows(); r++) {
-            for (int t = 0; t < len; t++) {
-                if (mask != null && mask[r][t] == 0) continue;
-                kept++;
-                if (shifted[r * len + t] != IGNORE) counted++;
-            }
-        }
-        long[] ids = new long[kept], positions = new long[counted], targets = new long[counted];
-        int[] docs = new int[kept];
+        int len = b.length(), slots = shifted.length;
+        long[] ids = new long[slots], positions = new long[slots], targets = new long[slots];
+        int[] docs = new int[slots];
         int j = 0, c = 0, doc = -1, lastRow = -1, lastSeg = 0;
         for (int r = 0; r < b.rows(); r++) {
             for (int t = 0; t < len; t++) {
-                if (mask != null && mask[r][t] == 0) continue;
+                int i = r * len + t;
+                if (compact && mask != null && mask[r][t] == 0) continue;
                 int seg = segs == null ? 0 : segs[r][t];
                 if (r != lastRow || seg != lastSeg) doc++;
                 lastRow = r;
                 lastSeg = seg;
                 docs[j] = doc;
-                ids[j] = b.inputIds()[r * len + t];
-                long target = shifted[r * len + t];
-                if (target != IGNORE) {
+                ids[j] = b.inputIds()[i];
+                if (shifted[i] != IGNORE) {
                     positions[c] = j;
-                    targets[c++] = target;
+                    targets[c++] = shifted[i];
                 }
                 j++;
             }
         }
-        return new LossRows(ids, 1, kept, null, new int[][] {docs}, positions, targets);
+        positions = Arrays.copyOf(positions, c);
+        targets = Arrays.copyOf(targets, c);
+        if (!compact) return new LossRows(b.inputIds(), b.rows(), len, mask, segs, positions, targets);
+        return new LossRows(Arrays.copyOf(ids, j), 1, j, null, new int[][] {Arrays.copyOf(docs, j)}, positions, targets);
     }
 
     /** targets[t] = labels[t + 1] within each row; the last position of a row predicts nothing. */

@@ -91,19 +91,20 @@ public final class NativeMemory {
     /** Frees a segment {@link #allocate} returned: its whole block, whose class follows from its size unless it was promoted. */
     public static void free(MemorySegment segment) {
         long block = blockSize(segment.byteSize());
-        if (block >= CACHE_MIN_BYTES) {
-            synchronized (CACHE) {
-                Long promoted = PROMOTED.remove(segment.address());
-                if (promoted != null) block = promoted;
-            }
-        }
-        LIVE_BYTES.addAndGet(-block);
-        MemorySegment whole = segment.reinterpret(block);
-        if (block < CACHE_MIN_BYTES || block > CACHE_MAX_BYTES) {
-            freeNow(whole);
+        if (block < CACHE_MIN_BYTES) {
+            LIVE_BYTES.addAndGet(-block);
+            freeNow(segment);
             return;
         }
-        for (MemorySegment evicted : keep(whole)) freeNow(evicted);
+        List<MemorySegment> toFree;
+        synchronized (CACHE) {
+            Long promoted = PROMOTED.remove(segment.address());
+            if (promoted != null) block = promoted;
+            MemorySegment whole = segment.reinterpret(block);
+            toFree = block > CACHE_MAX_BYTES ? List.of(whole) : keep(whole);
+        }
+        LIVE_BYTES.addAndGet(-block);
+        for (MemorySegment m : toFree) freeNow(m);
     }
 
     /**
@@ -166,25 +167,24 @@ public final class NativeMemory {
     }
 
     /**
-     * Caches a freed block, first evicting the blocks cached longest ago while it would not fit
-     * under the cap; returns the evicted ones, for the caller to free outside the lock. A run's
-     * phases use different sizes (the demo trains a VQGAN, then encodes images, then trains an
-     * LM in one process): refusing new blocks once the cap was full of an earlier phase's sizes
-     * made the LM's steps fault their memory in again, 17% of the multimodal stage's time.
+     * Caches a freed block (the caller holds the CACHE lock), first evicting the blocks cached
+     * longest ago while it would not fit under the cap; returns the evicted ones, for the caller
+     * to free outside the lock. A run's phases use different sizes (the demo trains a VQGAN, then
+     * encodes images, then trains an LM in one process): refusing new blocks once the cap was full
+     * of an earlier phase's sizes made the LM's steps fault their memory in again (the multimodal
+     * stage 480 s in the demo's process against 406 s alone; BENCHMARKS.md).
      */
     private static List<MemorySegment> keep(MemorySegment segment) {
         List<MemorySegment> evicted = new ArrayList<>();
-        synchronized (CACHE) {
-            while (cachedBytes + segment.byteSize() > CACHE_MAX_BYTES) {
-                MemorySegment oldest = AGE.pollFirstEntry().getValue();
-                CACHE.get(oldest.byteSize()).remove(oldest);
-                cachedBytes -= oldest.byteSize();
-                evicted.add(oldest);
-            }
-            CACHE.computeIfAbsent(segment.byteSize(), k -> new ArrayDeque<>()).addLast(segment);
-            AGE.put(segment.address(), segment);
-            cachedBytes += segment.byteSize();
+        while (cachedBytes + segment.byteSize() > CACHE_MAX_BYTES) {
+            MemorySegment oldest = AGE.pollFirstEntry().getValue();
+            CACHE.get(oldest.byteSize()).remove(oldest);
+            cachedBytes -= oldest.byteSize();
+            evicted.add(oldest);
         }
+        CACHE.computeIfAbsent(segment.byteSize(), k -> new ArrayDeque<>()).addLast(segment);
+        AGE.put(segment.address(), segment);
+        cachedBytes += segment.byteSize();
         return evicted;
     }
 
