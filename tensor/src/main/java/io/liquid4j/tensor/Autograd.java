@@ -11,6 +11,12 @@ import java.util.Map;
 final class Autograd {
     private Autograd() {}
 
+    /** The graph node whose backward the current thread is running (null outside backward): {@link OpProfile} reads it. */
+    private static final ThreadLocal<String> BACKWARD_OF = new ThreadLocal<>();
+
+    /** The op name of the node whose backward is running on this thread, or null in the forward pass. */
+    static String backwardOf() { return BACKWARD_OF.get(); }
+
     /** True when an op on these inputs must be recorded. */
     static boolean needsGrad(Tensor... inputs) {
         if (!GradMode.isEnabled()) return false;
@@ -41,7 +47,17 @@ final class Autograd {
                     t.accumulateGrad(g);
                     continue;
                 }
-                Tensor[] gi = node.backward.apply(g);
+                Tensor[] gi;
+                if (OpProfile.ENABLED) {
+                    BACKWARD_OF.set(node.op);
+                    try {
+                        gi = node.backward.apply(g);
+                    } finally {
+                        BACKWARD_OF.remove();
+                    }
+                } else {
+                    gi = node.backward.apply(g);
+                }
                 for (int i = 0; i < node.inputs.length; i++) {
                     Tensor in = node.inputs[i];
                     if (in == null || !in.requiresGrad() || gi[i] == null) continue;

@@ -28,6 +28,9 @@ public final class Backends {
 
     private Backends() {}
 
+    /** The CPU backend, behind {@link OpProfile}'s timing proxy when liquid4j.profileOps is set. */
+    private static final Backend CPU = OpProfile.wrap(CpuBackend.INSTANCE);
+
     /** The JVM flags every run of liquid4j needs (docs/EMBEDDING.md says where to put them). */
     public static final String JVM_FLAGS = "--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED";
 
@@ -55,7 +58,7 @@ public final class Backends {
 
     public static Backend of(Device device) {
         if (MISSING_JVM_FLAG != null) throw new IllegalStateException(MISSING_JVM_FLAG);
-        if (device.isCpu()) return CpuBackend.INSTANCE;
+        if (device.isCpu()) return CPU;
         Backend b = REGISTERED.get(device);
         if (b == null) throw new IllegalStateException("device " + device + " is not available: " + cudaUnavailableReason);
         return b;

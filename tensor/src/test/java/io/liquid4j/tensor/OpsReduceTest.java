@@ -222,6 +222,53 @@ class OpsReduceTest {
         assertEquals(tot / 120, t.mean().item(), 1e-6);
     }
 
+    /** Sum over dims in double: every element added into its output slot (the summed coordinates zeroed). */
+    static double[] refSum(float[] x, int[] shape, int... dims) {
+        int[] os = shape.clone();
+        for (int d : dims) os[d] = 1;
+        double[] r = new double[(int) Tensor.numel(os)];
+        for (int i = 0; i < x.length; i++) {
+            int[] c = coords(i, shape);
+            for (int d : dims) c[d] = 0;
+            r[bidx(c, os)] += x[i];
+        }
+        return r;
+    }
+
+    @Test
+    void sumsOverNeighbouringDimsAndDimsOfOne() {
+        // sum merges runs of neighbouring summed dims of a contiguous tensor into one pass and skips dims of size 1
+        int[] shape = {4, 3, 1, 5, 6};
+        float[] x = uniform(21, 360, -2, 2);
+        Tensor t = tensor(x, shape);
+        for (int[] dims : new int[][] {{0, 3, 4}, {2, 3, 4}, {1, 2, 3}, {0, 1, 2, 3, 4}, {0, 2}, {3}}) {
+            Tensor s = t.sum(dims, true);
+            int[] os = shape.clone();
+            for (int d : dims) os[d] = 1;
+            assertShape(s, os);
+            assertClose(refSum(x, shape, dims), s, 1e-5, 1e-6, "sum " + Arrays.toString(dims));
+        }
+        Tensor one = t.sum(new int[] {2}, false);            // only a dim of 1: the values themselves
+        assertShape(one, 4, 3, 5, 6);
+        assertClose(d(x), one, 0, 0, "sum over a dim of 1");
+        // a non-contiguous view sums per dim: the transposed [6, 5, 12] of a [12, 5, 6] array
+        Tensor p = tensor(x, 12, 5, 6).permute(2, 1, 0);
+        float[] pc = p.contiguous().toFloatArray();
+        assertClose(refSum(pc, new int[] {6, 5, 12}, 1, 2), p.sum(new int[] {1, 2}, true), 1e-5, 1e-6, "sum of a permuted view");
+        // 16-bit input over several dims: the f32 sums rounded once
+        Tensor h = t.to(DType.BF16);
+        float[] hx = h.to(DType.F32).toFloatArray();
+        double[] he = refSum(hx, shape, 0, 3, 4);
+        Tensor hs = h.sum(new int[] {0, 3, 4}, true);
+        assertEquals(DType.BF16, hs.dtype());
+        for (int i = 0; i < he.length; i++) assertEquals((float) he[i], hs.to(DType.F32).toFloatArray()[i], Math.abs(he[i]) * 8e-3 + 1e-3, "bf16 sum " + i);
+        // the gradient of a sum over dims {0, 3, 4} reaches every element once
+        Tensor g = tensor(x, shape).requiresGrad(true);
+        g.sum(new int[] {0, 3, 4}, false).mul(tensor(new float[] {1, 2, 3}, 3, 1)).sum().backward();
+        float[] gx = g.grad().toFloatArray();
+        for (int i = 0; i < gx.length; i++) assertEquals(coords(i, shape)[1] + 1, gx[i], 0, "grad " + i);
+    }
+
     @Test
     void maxMinTiesNaNAndExpandedInput() {
         Tensor t = tensor(new float[] {1, 3, 3, 0, -2, -2, -2, 5}, 2, 4);
