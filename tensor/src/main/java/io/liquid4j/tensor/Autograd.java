@@ -44,7 +44,7 @@ final class Autograd {
                 if (g == null) continue;
                 Node node = t.gradFn();
                 if (node == null) {
-                    t.accumulateGrad(g);
+                    t.accumulateGrad(g, g != gradOutput);
                     continue;
                 }
                 Tensor[] gi;

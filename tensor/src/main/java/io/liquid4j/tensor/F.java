@@ -19,8 +19,38 @@ public final class F {
         if (x.size(-1) != w.size(1)) {
             throw new IllegalArgumentException("linear: input has " + x.size(-1) + " features, weight " + Arrays.toString(w.shape()) + " expects " + w.size(1));
         }
-        Tensor y = x.matmul(w.t());
+        Tensor y = w.isLeaf() && w.requiresGrad() && w.dtype() == DType.F32 && GradMode.isEnabled() ? linearLeafWeight(x, w) : x.matmul(w.t());
         return b == null ? y : y.add(b);
+    }
+
+    /**
+     * x · wᵀ for a trainable F32 weight (a leaf): the same product as x.matmul(w.t()), but its
+     * backward writes the weight's gradient gᵀ·x straight into w.grad() in w's own [out, in]
+     * layout (GEMM accumulating into an existing gradient, or a new tensor that becomes it), the
+     * way {@link #linearCrossEntropy} treats its leaf weight. Through the composed matmul the
+     * gradient arrives as the transposed view of an [in, out] product, which the engine copies
+     * (transposing) into .grad: one weight-sized copy per Linear per step (~2% of the demo
+     * LM's training step, BENCHMARKS.md "Where a training step goes, op by op").
+     */
+    private static Tensor linearLeafWeight(Tensor x, Tensor w) {
+        Tensor y = noGrad(() -> x.matmul(w.t()));
+        int out = w.size(0), in = w.size(1);
+        return Autograd.record(y, "linear", g -> {
+            Tensor gx = x.requiresGrad() ? g.matmul(w).to(x.dtype()) : null;
+            int rows = (int) (g.numel() / Math.max(1, out));
+            Tensor g2 = g.to(DType.F32).reshape(1, rows, out).transpose(1, 2);        // gᵀ [1, out, rows]
+            Tensor x2 = x.to(DType.F32).reshape(1, rows, in);
+            Tensor grad = w.grad();
+            if (grad != null && grad.dtype() == DType.F32 && grad.isContiguous()) {
+                w.backend().matmul(g2, x2, grad.reshape(1, out, in), true);
+            } else {
+                Tensor gw = Tensor.empty(DType.F32, w.device(), 1, out, in);
+                w.backend().matmul(g2, x2, gw, false);
+                if (grad == null) w.setGrad(gw.reshape(out, in));
+                else grad.addInPlace(gw.reshape(out, in));
+            }
+            return new Tensor[] {gx, null};
+        }, x, w);
     }
 
     /**

@@ -36,6 +36,9 @@ public abstract class Storage {
         else if (r < 0) throw new IllegalStateException("tensor storage released twice");
     }
 
+    /** Tensors (views included) holding this storage now. */
+    final int references() { return refs.get(); }
+
     /** True while some tensor still holds this storage. */
     public final boolean isLive() { return refs.get() > 0; }
 
