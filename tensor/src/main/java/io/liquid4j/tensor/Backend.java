@@ -217,6 +217,36 @@ public interface Backend {
         RopeReference.apply(x, cos, sin, inverse, out);
     }
 
+    // ---- fused ops: gated activation ----------------------------------------------------
+
+    /**
+     * {@link F#gatedActivation}: out = act(gate) ⊙ up, all of one shape and floating dtype,
+     * contiguous. Default: composed of {@link #unary} and {@link #binary}.
+     */
+    default void gatedActivation(UnaryOp act, Tensor gate, Tensor up, Tensor out) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
+            Tensor a = Tensor.empty(gate.dtype(), gate.device(), gate.shape());
+            unary(act, gate, a, 0, 0);
+            binary(BinaryOp.MUL, a, up, out);
+        }
+    }
+
+    /**
+     * Its backward from the output gradient g: gGate = g ⊙ up ⊙ act'(gate), gUp = g ⊙ act(gate),
+     * in the order the composed ops round them (g·up first, then times act'), so a fused kernel
+     * gives the composed bits. Default: composed of {@link #unary}, {@link #binary} and {@link #unaryBackward}.
+     */
+    default void gatedActivationBackward(UnaryOp act, Tensor gate, Tensor up, Tensor g, Tensor gGate, Tensor gUp) {
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
+            Tensor a = Tensor.empty(gate.dtype(), gate.device(), gate.shape());
+            unary(act, gate, a, 0, 0);
+            binary(BinaryOp.MUL, g, a, gUp);
+            Tensor gA = Tensor.empty(g.dtype(), g.device(), g.shape());
+            binary(BinaryOp.MUL, g, up, gA);
+            unaryBackward(act, gate, a, gA, gGate, 0, 0);
+        }
+    }
+
     // ---- fused ops: cross-entropy --------------------------------------------------------
 
     /**

@@ -78,6 +78,27 @@ public final class F {
         return b == null ? y : y.add(b);
     }
 
+    /**
+     * act(gate) ⊙ up, the gated MLP's activation (SwiGLU with SILU, GeGLU with GELU_TANH), as one
+     * op: one pass forward, one backward pass that writes both gradients, and act(gate) is never
+     * kept for the backward. The composed act(gate).mul(up) computes the same values (the CPU
+     * kernel the same bits); where the two differ in shape or dtype, or gate is not floating,
+     * that is what runs.
+     */
+    public static Tensor gatedActivation(Tensor gate, Tensor up, UnaryOp act) {
+        if (!Arrays.equals(gate.shape(), up.shape()) || gate.dtype() != up.dtype() || !gate.dtype().isFloating() || !gate.device().equals(up.device())) {
+            return gate.unary(act, 0, 0).mul(up);
+        }
+        Tensor gc = noGrad(gate::contiguous), uc = noGrad(up::contiguous);
+        Tensor out = Tensor.empty(gate.dtype(), gate.device(), gate.shape());
+        gate.backend().gatedActivation(act, gc, uc, out);
+        return Autograd.record(out, "gated_" + act.name().toLowerCase(java.util.Locale.ROOT), g -> {
+            Tensor gGate = Tensor.empty(gate.dtype(), gate.device(), gate.shape()), gUp = Tensor.empty(up.dtype(), up.device(), up.shape());
+            gate.backend().gatedActivationBackward(act, gc, uc, g.to(gate.dtype()).contiguous(), gGate, gUp);
+            return new Tensor[] {gate.requiresGrad() ? gGate : null, up.requiresGrad() ? gUp : null};
+        }, gate, up);
+    }
+
     /** Rows of weight [vocab, dim] for integer ids of any shape → [..., dim]. */
     public static Tensor embedding(Tensor ids, Tensor weight) {
         int[] s = Arrays.copyOf(ids.shape(), ids.dim() + 1);

@@ -1,6 +1,8 @@
 package io.liquid4j.nn.layers;
 
+import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.UnaryOp;
 
 /** The gate activations of the supported gated MLPs. */
 public enum Activation {
@@ -14,5 +16,10 @@ public enum Activation {
             case SILU -> x.silu();
             case GELU_TANH -> x.geluTanh();
         };
+    }
+
+    /** act(gate) ⊙ up as one fused op ({@link F#gatedActivation}). */
+    public Tensor gated(Tensor gate, Tensor up) {
+        return F.gatedActivation(gate, up, this == SILU ? UnaryOp.SILU : UnaryOp.GELU_TANH);
     }
 }

@@ -16,6 +16,6 @@ public final class MLP extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return down.forward(activation.apply(gate.forward(x)).mul(up.forward(x)));
+        return down.forward(activation.gated(gate.forward(x), up.forward(x)));
     }
 }

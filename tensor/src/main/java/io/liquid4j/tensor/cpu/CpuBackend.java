@@ -144,6 +144,16 @@ public final class CpuBackend implements Backend {
     }
 
     /** F32 rows with unit last stride in one pass ({@link CpuRope}); other dtypes and layouts through the reference. */
+    @Override public void gatedActivation(UnaryOp act, Tensor gate, Tensor up, Tensor out) {
+        if (CpuGated.handles(act, gate, up, out)) CpuGated.forward(gate, up, out);
+        else Backend.super.gatedActivation(act, gate, up, out);
+    }
+
+    @Override public void gatedActivationBackward(UnaryOp act, Tensor gate, Tensor up, Tensor g, Tensor gGate, Tensor gUp) {
+        if (CpuGated.handles(act, gate, up, g, gGate, gUp)) CpuGated.backward(gate, up, g, gGate, gUp);
+        else Backend.super.gatedActivationBackward(act, gate, up, g, gGate, gUp);
+    }
+
     @Override public void rope(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
         if (CpuRope.supports(x, cos, sin, out)) CpuRope.apply(x, cos, sin, inverse, out);
         else Backend.super.rope(x, cos, sin, inverse, out);
