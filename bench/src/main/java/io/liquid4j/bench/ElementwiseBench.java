@@ -4,8 +4,10 @@ import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.DType;
 import io.liquid4j.tensor.Generator;
 import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.TensorScope;
+import io.liquid4j.tensor.UnaryOp;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,8 +38,13 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class ElementwiseBench {
-    /** add / mul: two [3072, 384] tensors; addRow: a [384] row broadcast; the rest unary forward, then *Backward. */
-    @Param({"add", "mul", "addRow", "silu", "exp", "sigmoid", "siluBackward", "tanhBackward"})
+    /**
+     * add / mul: two [3072, 384] tensors; addRow: a [384] row broadcast; the rest unary forward, then *Backward;
+     * swiglu / swigluComposed: silu(x)·up as the fused F.gatedActivation and as silu then mul, and
+     * swigluBackward / swigluComposedBackward the same with their backward.
+     */
+    @Param({"add", "mul", "addRow", "silu", "exp", "sigmoid", "siluBackward", "tanhBackward", "swiglu", "swigluComposed", "swigluBackward",
+            "swigluComposedBackward"})
     public String op;
 
     private Tensor x, y, row, up;
@@ -63,6 +70,10 @@ public class ElementwiseBench {
                 case "sigmoid" -> forward(x::sigmoid);
                 case "siluBackward" -> backward(Tensor::silu);
                 case "tanhBackward" -> backward(Tensor::tanh);
+                case "swiglu" -> forward(() -> F.gatedActivation(x, up, UnaryOp.SILU));
+                case "swigluComposed" -> forward(() -> x.silu().mul(up));
+                case "swigluBackward" -> gatedBackward(true);
+                case "swigluComposedBackward" -> gatedBackward(false);
                 default -> throw new IllegalArgumentException(op);
             };
         }
@@ -73,6 +84,13 @@ public class ElementwiseBench {
             Tensor r = f.get();
             return r.storage() == null ? 0 : 1;
         }
+    }
+
+    /** silu(x)·up summed, backward to both x and up, fused or composed. */
+    private float gatedBackward(boolean fused) {
+        Tensor gate = x.detach().requiresGrad(true), u = up.detach().requiresGrad(true);
+        (fused ? F.gatedActivation(gate, u, UnaryOp.SILU) : gate.silu().mul(u)).sum().backward();
+        return gate.grad().storage() == null ? 0 : 1;
     }
 
     /** f(x)·up summed, backward: the unary op's backward kernel plus one mul's. */
