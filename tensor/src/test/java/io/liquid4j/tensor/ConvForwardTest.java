@@ -33,7 +33,9 @@ class ConvForwardTest {
                 new Case(2, 5, 11, 8, 7, 4, 3, 3, 2, 1, 2, true),        // stride 3x2, 4x3 kernel
                 new Case(1, 4, 6, 6, 5, 2, 2, 2, 2, 0, 0, true),         // patchify
                 new Case(1, 6, 5, 5, 9, 5, 5, 1, 1, 2, 2, true),
-                new Case(1, 40, 33, 35, 36, 3, 3, 1, 1, 1, 1, true))     // bigger than one GEMM block in N
+                new Case(1, 40, 33, 35, 36, 3, 3, 1, 1, 1, 1, true),     // bigger than one GEMM block in N
+                new Case(9, 3, 16, 16, 16, 3, 3, 1, 1, 1, 1, true),      // images go whole to the threads
+                new Case(7, 16, 17, 17, 16, 3, 3, 2, 2, 0, 0, true))     // the same, strided
                 .map(Arguments::of);
     }
 
@@ -60,6 +62,23 @@ class ConvForwardTest {
         assertClose(want, reference.toFloatArray(), "reference " + k);
         assertClose(want, fast.toFloatArray(), "direct " + k);
         assertClose(want, viaIm2col.toFloatArray(), "im2col " + k);
+    }
+
+    /** Small images go whole to the threads: each image's output has the bits of that image convolved alone. */
+    @ParameterizedTest(name = "stride {0}, kernel {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1, 3", "2, 3", "1, 1"})
+    void imagesOnTheirOwnThreadsGiveTheBitsOfOneImage(int stride, int kernel) {
+        Generator g = new Generator(stride * 5L + kernel);
+        int n = 6;
+        Tensor x = Tensor.randn(g, n, 3, 20, 20), wt = Tensor.randn(g, 8, 3, kernel, kernel), b = Tensor.randn(g, 8);
+        try (var _ = GradMode.noGrad()) {
+            float[] batch = F.conv2d(x, wt, b, stride, kernel / 2).toFloatArray();
+            int per = batch.length / n;
+            for (int i = 0; i < n; i++) {
+                float[] one = F.conv2d(x.narrow(0, i, 1).contiguous(), wt, b, stride, kernel / 2).toFloatArray();
+                assertArrayEquals(one, java.util.Arrays.copyOfRange(batch, i * per, (i + 1) * per), "image " + i);
+            }
+        }
     }
 
     /** The CPU's fused inference GroupNorm (+ SiLU) against the composed reference every other backend inherits. */

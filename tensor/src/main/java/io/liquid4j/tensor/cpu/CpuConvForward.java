@@ -56,8 +56,6 @@ final class CpuConvForward {
         boolean direct = wq == ow;                                // no junk columns: the GEMM writes out itself
         long planesBytes = (long) c * phases * planeLen * Float.BYTES;
         long bufferBytes = planesBytes + (b != null ? span * Float.BYTES : 0);
-        MemorySegment buf = NativeMemory.allocate(bufferBytes);
-        MemorySegment wide = direct ? null : NativeMemory.allocate((long) o * span * Float.BYTES);
         MemorySegment weights = b != null ? NativeMemory.allocate((long) o * k * Float.BYTES) : null;
         try {
             MemorySegment xs = CpuElementwise.seg(x), ws = CpuElementwise.seg(w), os = CpuElementwise.seg(out);
@@ -67,7 +65,6 @@ final class CpuConvForward {
                 appendBias(ws, aOff, CpuElementwise.seg(b), b.offset() * Float.BYTES, o, c * taps, weights);
                 a = weights;
                 aOff = 0;
-                ones(buf, planesBytes, (int) span);
             }
             long[] rows = new long[k];
             for (int ch = 0; ch < c; ch++) {
@@ -79,19 +76,37 @@ final class CpuConvForward {
                 }
             }
             if (b != null) rows[k - 1] = planesBytes;
-            for (int img = 0; img < n; img++) {
-                fillPhases(xs, (x.offset() + (long) img * c * h * wd) * Float.BYTES, c, h, wd, sh, sw, ph, pw, hq, wq, planeLen, buf);
-                long outOff = (out.offset() + (long) img * o * oh * ow) * Float.BYTES;
-                if (direct) {
-                    Gemm.gemmIndirectB(o, (int) span, k, a, aOff, k, false, buf, rows, DType.F32, os, outOff, (int) span, false);
-                } else {
-                    Gemm.gemmIndirectB(o, (int) span, k, a, aOff, k, false, buf, rows, DType.F32, wide, 0, (int) span, false);
-                    crop(wide, o, oh, ow, wq, os, outOff);
+            MemorySegment wa = a;
+            long wOff = aOff;
+            // images [s, e) through one set of padded planes (and one wide output): fill, then the GEMM
+            CpuThreads.RangeBody images = (s0, e0) -> {
+                MemorySegment buf = NativeMemory.allocate(bufferBytes);
+                MemorySegment wide = direct ? null : NativeMemory.allocate((long) o * span * Float.BYTES);
+                try {
+                    if (b != null) ones(buf, planesBytes, (int) span);
+                    for (int img = s0; img < e0; img++) {
+                        fillPhases(xs, (x.offset() + (long) img * c * h * wd) * Float.BYTES, c, h, wd, sh, sw, ph, pw, hq, wq, planeLen, buf);
+                        long outOff = (out.offset() + (long) img * o * oh * ow) * Float.BYTES;
+                        if (direct) {
+                            Gemm.gemmIndirectB(o, (int) span, k, wa, wOff, k, false, buf, rows, DType.F32, os, outOff, (int) span, false);
+                        } else {
+                            Gemm.gemmIndirectB(o, (int) span, k, wa, wOff, k, false, buf, rows, DType.F32, wide, 0, (int) span, false);
+                            crop(wide, o, oh, ow, wq, os, outOff);
+                        }
+                    }
+                } finally {
+                    NativeMemory.free(buf);
+                    if (wide != null) NativeMemory.free(wide);
                 }
-            }
+            };
+            // small images (the demo VQGAN's 3-channel input, strided and 1×1 convolutions at 8×8 to
+            // 32×32) go whole to the threads, each with planes of its own: split inside, one image's
+            // fill and GEMM were too little work for two threads (prepare's conv_in ran at 8 GFLOP/s,
+            // BENCHMARKS.md "Where a training step goes, op by op"). Each image is computed as before,
+            // so the bits do not change.
+            if (CpuMatmul.wholeProductsPerThread(n, (long) o * span * k)) CpuThreads.parallelFor(n, 1, images);
+            else images.run(0, n);
         } finally {
-            NativeMemory.free(buf);
-            if (wide != null) NativeMemory.free(wide);
             if (weights != null) NativeMemory.free(weights);
         }
     }
