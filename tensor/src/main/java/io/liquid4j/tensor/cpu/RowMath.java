@@ -1,8 +1,10 @@
 package io.liquid4j.tensor.cpu;
 
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /** Vectorised reductions over one contiguous f32 row (byte offset, length in elements). */
@@ -130,5 +132,58 @@ final class RowMath {
             if (bv != null) v += bv[i];
             out.set(Access.F, ob + i * 4L, v);
         }
+    }
+    /** Σ g·w·x over one row (w null: Σ g·x), f32 lanes summed in double: RMSNorm backward's dot. */
+    static double dotWeighted(MemorySegment g, long gb, float[] wv, MemorySegment x, long xb, int n) {
+        int w = SP.length(), i = 0;
+        FloatVector acc = FloatVector.zero(SP);
+        for (; i <= n - w; i += w) {
+            FloatVector gv = FloatVector.fromMemorySegment(SP, g, gb + i * 4L, CpuElementwise.LE);
+            if (wv != null) gv = gv.mul(FloatVector.fromArray(SP, wv, i));
+            acc = gv.fma(FloatVector.fromMemorySegment(SP, x, xb + i * 4L, CpuElementwise.LE), acc);
+        }
+        double r = sumLanes(acc);
+        for (; i < n; i++) {
+            float gv = g.get(Access.F, gb + i * 4L);
+            if (wv != null) gv *= wv[i];
+            r += gv * x.get(Access.F, xb + i * 4L);
+        }
+        return r;
+    }
+
+    /** out = inv·(g·w − x·c) over one row (w may be null): RMSNorm's input gradient. */
+    static void rmsNormInputGrad(MemorySegment g, long gb, float[] wv, MemorySegment x, long xb, MemorySegment out, long ob, int n,
+                                 float inv, float c) {
+        int w = SP.length(), i = 0;
+        for (; i <= n - w; i += w) {
+            FloatVector gv = FloatVector.fromMemorySegment(SP, g, gb + i * 4L, CpuElementwise.LE);
+            if (wv != null) gv = gv.mul(FloatVector.fromArray(SP, wv, i));
+            FloatVector xv = FloatVector.fromMemorySegment(SP, x, xb + i * 4L, CpuElementwise.LE);
+            gv.sub(xv.mul(c)).mul(inv).intoMemorySegment(out, ob + i * 4L, CpuElementwise.LE);
+        }
+        for (; i < n; i++) {
+            float gv = g.get(Access.F, gb + i * 4L);
+            if (wv != null) gv *= wv[i];
+            out.set(Access.F, ob + i * 4L, (gv - x.get(Access.F, xb + i * 4L) * c) * inv);
+        }
+    }
+
+    /** Doubles per vector, and floats in a vector of the same lane count (widened to those doubles). */
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * Float.SIZE));
+
+    /**
+     * acc[i] += (double) g[i]·x[i]·s for the columns [from, to) of one row, in double lanes: each
+     * column the same operations in the same order as the scalar double loop (a norm's weight
+     * gradient, summed down the rows in row order).
+     */
+    static void addScaledProducts(MemorySegment g, long gb, MemorySegment x, long xb, double s, double[] acc, int from, int to) {
+        int w = DS.length(), i = from;
+        for (; i <= to - w; i += w) {
+            DoubleVector gd = (DoubleVector) FloatVector.fromMemorySegment(FS, g, gb + i * 4L, CpuElementwise.LE).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector xd = (DoubleVector) FloatVector.fromMemorySegment(FS, x, xb + i * 4L, CpuElementwise.LE).convertShape(VectorOperators.F2D, DS, 0);
+            DoubleVector.fromArray(DS, acc, i).add(gd.mul(xd).mul(s)).intoArray(acc, i);
+        }
+        for (; i < to; i++) acc[i] += g.get(Access.F, gb + i * 4L) * (double) x.get(Access.F, xb + i * 4L) * s;
     }
 }
