@@ -65,7 +65,7 @@ final class DemoPipeline {
         if (rate < 0.99) throw new IllegalStateException(String.format(Locale.ROOT, "the scorer judged only %.1f%% of ground-truth renders right (needs 99%%): its numbers would not be trustworthy", 100 * rate));
         r.tokenizer = st.run("tokenizer", "train a BPE tokenizer on the text (liquid train-tokenizer)", String.valueOf(s.vocabSize()), this::tokenizer);
         r.vqgan = st.run("vqgan", "train the VQGAN image tokenizer (liquid vq train)",
-                List.of(s.vqConfig(), s.vqSteps(), s.vqBatch(), s.vqLr(), s.vqDecaySteps()).toString(), this::vqgan);
+                List.of(s.vqConfig(), s.vqSteps(), s.vqBatch(), s.vqLr(), s.vqDecaySteps(), DemoSettings.VQ_RESTART_EVERY).toString(), this::vqgan);
         r.lm = st.run("lm", "pretrain a Llama-style LM on the text (liquid init, liquid train)",
                 List.of(s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen(), s.lr()).toString(), this::pretrain);
         r.extend = st.run("liquid-init", "extend the vocabulary with the image codes, encode the images (extend-vocab, prepare)", "", this::extend);
@@ -161,7 +161,7 @@ final class DemoPipeline {
         Files.writeString(config, Json.write(s.vqConfig()) + "\n");
         cli.run(true, "vq", "train", "--images", work.resolve("data/images").toString(), "--config", config.toString(),
                 "--out", dir.resolve("model").toString(), "--steps", String.valueOf(s.vqSteps()), "--batch-size", String.valueOf(s.vqBatch()),
-                "--lr", String.valueOf(s.vqLr()), "--decay-steps", String.valueOf(s.vqDecaySteps()), "--loss", "l2", "--seed", String.valueOf(seed), "--eval-images", String.valueOf(Math.min(64, s.trainImages() / 4)));
+                "--lr", String.valueOf(s.vqLr()), "--decay-steps", String.valueOf(s.vqDecaySteps()), "--restart-every", String.valueOf(DemoSettings.VQ_RESTART_EVERY), "--loss", "l2", "--seed", String.valueOf(seed), "--eval-images", String.valueOf(Math.min(64, s.trainImages() / 4)));
         @SuppressWarnings("unchecked") Map<String, Object> eval = (Map<String, Object>) Json.parseFile(dir.resolve("model/eval.json"));
         return new LinkedHashMap<>(eval);
     }
