@@ -796,8 +796,6 @@ public final class Tensor implements AutoCloseable {
     public Tensor sum(int[] dims, boolean keepdim) {
         int[] ds = normDims(dims);
         if (ds.length == 0) return this;     // nothing to reduce (recording the identity would make a self-loop)
-        // a sum over dims of size 1 is the tensor itself: no pass over it (a batch dim of 1 in a gradient's sumTo)
-        if (Arrays.stream(ds).allMatch(d -> shape[d] == 1)) return keepdim ? this : squeezeDims(this, ds);
         Tensor t;
         try (var _ = GradMode.noGrad()) {
             t = sumKept(ds);
@@ -810,7 +808,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * The sums over ds (sorted, some of size other than 1) with those dims kept as size 1, recording
+     * The sums over ds (sorted) with those dims kept as size 1, a tensor of its own, recording
      * nothing. Dims of size 1 are left out, and on a contiguous tensor each run of neighbouring
      * summed dims, and each run of kept ones, is viewed as one dim of their product: [N, C, H, W]
      * summed over N, H and W is one pass over rows of H·W and one over N, not three passes, the
@@ -843,6 +841,7 @@ public final class Tensor implements AutoCloseable {
         }
         int passes = 0;
         for (int i = 0; i < m; i++) if (mergedSummed[i]) passes++;
+        if (passes == 0) return clone();      // only dims of 1: the values, in a tensor of its own (kept == shape); called under noGrad
         DType acc = passes > 1 && (dtype == DType.BF16 || dtype == DType.F16) ? DType.F32 : null;
         int[] view = Arrays.copyOf(merged, m);
         Tensor t = Arrays.equals(view, src.shape) ? src : src.reshape(view);

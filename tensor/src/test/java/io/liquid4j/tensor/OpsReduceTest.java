@@ -251,6 +251,8 @@ class OpsReduceTest {
         Tensor one = t.sum(new int[] {2}, false);            // only a dim of 1: the values themselves
         assertShape(one, 4, 3, 5, 6);
         assertClose(d(x), one, 0, 0, "sum over a dim of 1");
+        t.sum(new int[] {2}, true).mulInPlace(0);                  // a tensor of its own, not t
+        assertClose(d(x), t, 0, 0, "input after changing its sum over a dim of 1");
         // a non-contiguous view sums per dim: the transposed [6, 5, 12] of a [12, 5, 6] array
         Tensor p = tensor(x, 12, 5, 6).permute(2, 1, 0);
         float[] pc = p.contiguous().toFloatArray();

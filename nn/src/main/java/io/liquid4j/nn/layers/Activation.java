@@ -7,19 +7,16 @@ import io.liquid4j.tensor.UnaryOp;
 /** The gate activations of the supported gated MLPs. */
 public enum Activation {
     /** SwiGLU (Llama, Qwen2). */
-    SILU,
+    SILU(UnaryOp.SILU),
     /** GeGLU with the tanh approximation (Gemma 1 and 2, whatever their config says). */
-    GELU_TANH;
+    GELU_TANH(UnaryOp.GELU_TANH);
 
-    public Tensor apply(Tensor x) {
-        return switch (this) {
-            case SILU -> x.silu();
-            case GELU_TANH -> x.geluTanh();
-        };
-    }
+    private final UnaryOp op;
+
+    Activation(UnaryOp op) { this.op = op; }
 
     /** act(gate) ⊙ up as one fused op ({@link F#gatedActivation}). */
     public Tensor gated(Tensor gate, Tensor up) {
-        return F.gatedActivation(gate, up, this == SILU ? UnaryOp.SILU : UnaryOp.GELU_TANH);
+        return F.gatedActivation(gate, up, op);
     }
 }

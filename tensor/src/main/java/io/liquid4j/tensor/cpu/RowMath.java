@@ -10,6 +10,9 @@ import jdk.incubator.vector.VectorSpecies;
 /** Vectorised reductions over one contiguous f32 row (byte offset, length in elements). */
 final class RowMath {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
+    /** Doubles per vector, and floats in a vector of the same lane count (widened to those doubles). */
+    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * Float.SIZE));
 
     private RowMath() {}
 
@@ -133,6 +136,7 @@ final class RowMath {
             out.set(Access.F, ob + i * 4L, v);
         }
     }
+
     /** Σ g·w·x over one row (w null: Σ g·x), f32 lanes summed in double: RMSNorm backward's dot. */
     static double dotWeighted(MemorySegment g, long gb, float[] wv, MemorySegment x, long xb, int n) {
         int w = SP.length(), i = 0;
@@ -167,10 +171,6 @@ final class RowMath {
             out.set(Access.F, ob + i * 4L, (gv - x.get(Access.F, xb + i * 4L) * c) * inv);
         }
     }
-
-    /** Doubles per vector, and floats in a vector of the same lane count (widened to those doubles). */
-    private static final VectorSpecies<Double> DS = DoubleVector.SPECIES_PREFERRED;
-    private static final VectorSpecies<Float> FS = VectorSpecies.of(float.class, VectorShape.forBitSize(DS.length() * Float.SIZE));
 
     /**
      * acc[i] += (double) g[i]·x[i]·s for the columns [from, to) of one row, in double lanes: each
