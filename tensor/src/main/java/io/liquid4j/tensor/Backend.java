@@ -189,6 +189,24 @@ public interface Backend {
     }
 
     /**
+     * Training GroupNorm forward ({@link F#groupNorm} and {@link F#groupNormSilu} under autograd):
+     * {@link #groupNormForward}'s out, and each (image, group)'s mean and rstd = 1/√(var + eps)
+     * into mean and rstd (contiguous F32 [N, groups]) for {@link #groupNormBackward}.
+     */
+    default void groupNormTrain(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out, Tensor mean, Tensor rstd) {
+        GroupNormReference.forward(this, x, groups, w, b, eps, silu, out, mean, rstd);
+    }
+
+    /**
+     * Gradients of {@link #groupNormTrain} from gy (contiguous F32 like x): gx overwritten; gw and
+     * gb [C] (F32, either may be null) accumulated. b is read only with silu (the SiLU's input).
+     */
+    default void groupNormBackward(Tensor x, int groups, Tensor w, Tensor b, boolean silu, Tensor mean, Tensor rstd, Tensor gy,
+                                   Tensor gx, Tensor gw, Tensor gb) {
+        GroupNormReference.backward(this, x, groups, w, b, silu, mean, rstd, gy, gx, gw, gb);
+    }
+
+    /**
      * Inference convolution (no autograd): out [N,O,OH,OW] = conv(x [N,C,H,W], w [O,C,kh,kw]) +
      * b [O] (b may be null), stride sh×sw, zero padding ph×pw, all contiguous F32. Reference:
      * im2col and one GEMM.

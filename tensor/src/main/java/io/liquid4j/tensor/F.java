@@ -194,7 +194,9 @@ public final class F {
 
     /**
      * silu(groupNorm(x, groups, w, b, eps)): the VQGAN's norm + swish. Without autograd both run
-     * as one fused pass where the backend has it.
+     * as one fused pass where the backend has it ({@link Backend#groupNormForward}); under
+     * autograd forward and backward are one fused op each ({@link Backend#groupNormTrain},
+     * {@link Backend#groupNormBackward}), as is plain {@link #groupNorm}.
      */
     public static Tensor groupNormSilu(Tensor x, int groups, Tensor w, Tensor b, double eps) {
         return groupNorm(x, groups, w, b, eps, true);
@@ -207,15 +209,24 @@ public final class F {
         if (!Autograd.needsGrad(x, w, b)) {
             return fusedInference(x.shape(), (be, f, out) -> be.groupNormForward(f[0], groups, f[1], f[2], eps, silu, out), x, w, b);
         }
-        Tensor g = x.reshape(n, groups, -1);
-        // LayerNorm over each group's flattened elements is exactly the group statistics
-        Tensor normed = layerNorm(g, null, null, eps).reshape(x.shape());
-        int[] bshape = new int[x.dim()];
-        Arrays.fill(bshape, 1);
-        bshape[1] = c;
-        if (w != null) normed = normed.mul(w.reshape(bshape));
-        if (b != null) normed = normed.add(b.reshape(bshape));
-        return silu ? normed.silu() : normed;
+        if (w != null && (w.dim() != 1 || w.size(0) != c) || b != null && (b.dim() != 1 || b.size(0) != c)) {
+            throw new IllegalArgumentException("groupNorm: weight and bias must be [" + c + "], got "
+                    + (w == null ? "none" : w.describe()) + " and " + (b == null ? "none" : b.describe()));
+        }
+        DType dt = x.dtype();
+        Tensor xf = noGrad(() -> x.to(DType.F32).contiguous());
+        Tensor out = Tensor.empty(DType.F32, x.device(), x.shape());
+        Tensor mean = Tensor.empty(DType.F32, x.device(), n, groups), rstd = Tensor.empty(DType.F32, x.device(), n, groups);
+        x.backend().groupNormTrain(xf, groups, w, b, eps, silu, out, mean, rstd);
+        Tensor res = dt == DType.F32 ? out : noGrad(() -> out.to(dt));
+        return Autograd.record(res, silu ? "group_norm_silu" : "group_norm", g -> {
+            Tensor gf = g.to(DType.F32).contiguous();
+            Tensor gx = Tensor.empty(DType.F32, g.device(), x.shape());
+            Tensor gw = w != null && w.requiresGrad() ? Tensor.zeros(DType.F32, g.device(), w.shape()) : null;
+            Tensor gb = b != null && b.requiresGrad() ? Tensor.zeros(DType.F32, g.device(), b.shape()) : null;
+            x.backend().groupNormBackward(xf, groups, w, b, silu, mean, rstd, gf, gx, gw, gb);
+            return new Tensor[] {gx.to(dt), gw, gb};
+        }, x, w, b);
     }
 
     // ---- convolution and resampling ------------------------------------------------------

@@ -238,6 +238,7 @@ class GradCheckOpsTest {
         check(x -> F.layerNorm(x[0].slice(1, 0, 12, 2), null, null, 1e-5), in(17, -2, 2, 3, 12));
         check(x -> F.groupNorm(x[0], 2, x[1], x[2], 1e-5), in(18, -2, 2, 2, 4, 2, 3), in(19, 0.5, 1.5, 4), in(20, -1, 1, 4));
         check(x -> F.groupNorm(x[0], 4, null, null, 1e-5), in(21, -2, 2, 1, 4, 3, 2));
+        check(x -> F.groupNormSilu(x[0], 2, x[1], x[2], 1e-5), in(22, -2, 2, 2, 4, 3, 2), in(23, 0.5, 1.5, 4), in(24, -1, 1, 4));
     }
 
     @Test

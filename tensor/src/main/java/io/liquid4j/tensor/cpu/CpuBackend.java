@@ -163,6 +163,15 @@ public final class CpuBackend implements Backend {
         CpuGroupNorm.forward(x, groups, w, b, eps, silu, out);
     }
 
+    @Override public void groupNormTrain(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out, Tensor mean, Tensor rstd) {
+        CpuGroupNorm.forward(x, groups, w, b, eps, silu, out, mean, rstd);
+    }
+
+    @Override public void groupNormBackward(Tensor x, int groups, Tensor w, Tensor b, boolean silu, Tensor mean, Tensor rstd, Tensor gy,
+                                            Tensor gx, Tensor gw, Tensor gb) {
+        CpuGroupNorm.backward(x, groups, w, b, silu, mean, rstd, gy, gx, gw, gb);
+    }
+
     /** Fused for 3×3, padding 1, scale 2 (the VQGAN's Upsample); other shapes upsample first (the reference). */
     @Override public void upsampleConv2dForward(Tensor x, int scale, Tensor w, Tensor b, int ph, int pw, Tensor out) {
         if (!CpuConvForward.upsampled(x, scale, w, b, ph, pw, out)) Backend.super.upsampleConv2dForward(x, scale, w, b, ph, pw, out);
