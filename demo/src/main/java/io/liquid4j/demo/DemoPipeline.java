@@ -6,6 +6,7 @@ import io.liquid4j.demo.world.ShapesWorld;
 import io.liquid4j.image.ImageFiles;
 import io.liquid4j.liquid.SequenceBuilder;
 import io.liquid4j.liquid.data.DataOptions;
+import io.liquid4j.tensor.Backends;
 import io.liquid4j.tensor.io.Json;
 import io.liquid4j.tokenizer.Tokenizer;
 import java.io.BufferedWriter;
@@ -64,10 +65,16 @@ final class DemoPipeline {
         double rate = ((Number) r.scorer.get("validation_rate")).doubleValue();
         if (rate < 0.99) throw new IllegalStateException(String.format(Locale.ROOT, "the scorer judged only %.1f%% of ground-truth renders right (needs 99%%): its numbers would not be trustworthy", 100 * rate));
         r.tokenizer = st.run("tokenizer", "train a BPE tokenizer on the text (liquid train-tokenizer)", String.valueOf(s.vocabSize()), this::tokenizer);
-        r.vqgan = st.run("vqgan", "train the VQGAN image tokenizer (liquid vq train)",
-                List.of(s.vqConfig(), s.vqSteps(), s.vqBatch(), s.vqLr(), s.vqDecaySteps(), DemoSettings.VQ_RESTART_EVERY).toString(), this::vqgan);
-        r.lm = st.run("lm", "pretrain a Llama-style LM on the text (liquid init, liquid train)",
-                List.of(s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen(), s.lr()).toString(), this::pretrain);
+        // the VQGAN and the text LM do not depend on each other: on a CPU of several threads they
+        // train side by side, one thread each (neither gets much from a second core)
+        List<Map<String, Object>> vqAndLm = st.runSideBySide(
+                "vqgan", "train the VQGAN image tokenizer (liquid vq train)",
+                List.of(s.vqConfig(), s.vqSteps(), s.vqBatch(), s.vqLr(), s.vqDecaySteps(), DemoSettings.VQ_RESTART_EVERY).toString(), this::vqgan,
+                "lm", "pretrain a Llama-style LM on the text (liquid init, liquid train)",
+                List.of(s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen(), s.lr()).toString(), this::pretrain,
+                device.equals("cpu") && Backends.cpuThreads() > 1);
+        r.vqgan = vqAndLm.get(0);
+        r.lm = vqAndLm.get(1);
         r.extend = st.run("liquid-init", "extend the vocabulary with the image codes, encode the images (extend-vocab, prepare)", "", this::extend);
         r.liquid = st.run("liquid", "train on text + text-to-image + captioning with z-loss (liquid train)",
                 List.of(s.liquidSteps(), s.batchSize(), s.seqLen(), s.lr(), s.t2iRatio()).toString(), this::liquid);
@@ -76,6 +83,7 @@ final class DemoPipeline {
                 new Evaluation(world, s, seed, device, log).run(dir, work));
         if (study) r.study = st.run("study", "the study: scaling, the cost of image data, transfer between tasks (about 45 minutes on 2 cores)", "", dir -> new Study(this, dir).run());
         r.seconds.putAll(st.seconds());
+        r.overlap.putAll(st.overlap());
         new Report(out, work, r).write();
         return r;
     }

@@ -50,12 +50,13 @@ final class Report {
     private ReportDoc build() {
         DemoSettings s = r.settings;
         Map<String, Object> ev = r.eval;
-        double total = r.seconds.values().stream().mapToDouble(Double::doubleValue).sum();
+        double total = r.totalSeconds();
         ReportDoc d = new ReportDoc();
         d.h1("liquid demo: the Liquid recipe on ShapesWorld");
         d.p(String.format(Locale.ROOT, "Run of %s on %s: settings `%s`, seed %d, device `%s`, %d CPU threads, JDK %s. Stage wall time %.0f s in total (%s).",
                 ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z")), System.getProperty("os.arch"), s.name(), r.seed, r.device,
-                Runtime.getRuntime().availableProcessors(), Runtime.version(), total, "a stage reused from an earlier run counts with the time it took then"));
+                Runtime.getRuntime().availableProcessors(), Runtime.version(), total, "a stage reused from an earlier run counts with the time it took then"
+                        + (r.overlap.isEmpty() ? "" : "; stages that ran side by side count the time they overlapped once")));
         d.p("One decoder-only model, trained with next-token prediction (plus z-loss), learns to write text, draw images from captions "
                 + "and caption images. Every number below about images and captions is decided by an exact scorer that reads the pixels "
                 + "(colour, shape, position, count), never by eye.");
@@ -87,7 +88,9 @@ final class Report {
 
         d.h2("Wall time per stage");
         List<List<String>> times = new ArrayList<>();
-        r.seconds.forEach((k, v) -> times.add(List.of(k, String.format(Locale.ROOT, "%.1f s", v))));
+        r.seconds.forEach((k, v) -> times.add(List.of(k, String.format(Locale.ROOT, "%.1f s", v)
+                + (r.overlap.containsKey(k) ? " (side by side with the stage above, one thread each until one finished)" : ""))));
+        r.overlap.forEach((k, v) -> times.add(List.of("time " + k + " ran side by side (counted once)", String.format(Locale.ROOT, "−%.1f s", v))));
         times.add(List.of("**total**", String.format(Locale.ROOT, "**%.1f s**", total)));
         d.table(List.of("stage", "wall time"), times);
 

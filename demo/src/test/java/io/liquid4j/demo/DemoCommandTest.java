@@ -52,6 +52,12 @@ class DemoCommandTest {
         assertTrue(Files.size(out.resolve("work/liquid-init/pairs.codes.jsonl")) > 0);
         assertTrue(Files.isRegularFile(out.resolve("work/liquid/run/final/model.safetensors")));
         assertTrue(Files.readString(out.resolve("work/liquid/run/metrics.csv")).lines().count() > 1);
+        if (io.liquid4j.tensor.Backends.cpuThreads() > 1) {
+            // on a CPU of several threads the VQGAN and the text LM train side by side, the LM's output in its console.log
+            assertTrue(Files.readString(out.resolve("work/lm/console.log")).contains("trained"), "the LM's console output");
+            @SuppressWarnings("unchecked") Map<String, Object> lmMarker = (Map<String, Object>) Json.parseFile(out.resolve("work/lm/.done.json"));
+            assertTrue(lmMarker.get("overlap_seconds") instanceof Number, "the overlap is recorded: " + lmMarker.keySet());
+        }
 
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(md.contains("**Scorer validation**: right on 100.0%") || md.matches("(?s).*right on 99\\.\\d%.*"), md);

@@ -64,6 +64,17 @@ public final class Backends {
         return b;
     }
 
+    /** Threads the CPU backend's kernels split their work across now (see {@link #limitCpuThreads}). */
+    public static int cpuThreads() { return io.liquid4j.tensor.cpu.CpuThreads.threads(); }
+
+    /**
+     * Sets the most threads the CPU backend's kernels split work across from their next call on
+     * (1 to {@code liquid4j.threads}) and returns the previous limit: for running independent jobs
+     * side by side on threads of one's own (one each, instead of oversubscribing the cores). The
+     * kernels give the same bits for any split, so this changes speed, never results.
+     */
+    public static int limitCpuThreads(int n) { return io.liquid4j.tensor.cpu.CpuThreads.limit(n); }
+
     /** Called by a device backend once it has initialised (backend use, not API). */
     public static void register(Backend backend) { REGISTERED.put(backend.device(), backend); }
 

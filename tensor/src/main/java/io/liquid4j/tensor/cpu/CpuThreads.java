@@ -40,8 +40,28 @@ public final class CpuThreads {
 
     private CpuThreads() {}
 
-    /** Number of threads kernels split their work across. */
-    public static int threads() { return THREADS; }
+    /** The most threads kernels split work across now: see {@link #limit(int)}. */
+    private static volatile int limit = THREADS;
+
+    /**
+     * Number of threads kernels split their work across: {@code liquid4j.threads} (else the
+     * processors), or fewer while {@link #limit(int)} holds it lower.
+     */
+    public static int threads() { return limit; }
+
+    /**
+     * Sets the most threads kernels split their work across from their next call on (clamped to
+     * 1..{@code liquid4j.threads}) and returns the previous limit. For a caller that runs
+     * independent jobs side by side on threads of its own: at 1 each job's kernels run on its own
+     * thread, where otherwise the jobs' threads and the workers would share the cores and every
+     * evenly split kernel would wait for its descheduled part. Kernels give the same bits for any
+     * split, so the limit changes speed, never results.
+     */
+    public static int limit(int n) {
+        int previous = limit;
+        limit = Math.max(1, Math.min(THREADS, n));
+        return previous;
+    }
 
     /**
      * Runs body over [0, count) split into at most {@link #threads()} contiguous ranges of at
@@ -49,7 +69,7 @@ public final class CpuThreads {
      */
     public static void parallelFor(int count, int minGrain, RangeBody body) {
         if (count <= 0) return;
-        run(body, count, Math.min(THREADS, Math.max(1, count / Math.max(1, minGrain))), 0);
+        run(body, count, Math.min(limit, Math.max(1, count / Math.max(1, minGrain))), 0);
     }
 
     /**
@@ -62,7 +82,7 @@ public final class CpuThreads {
     public static void parallelForChunks(int count, int chunk, RangeBody body) {
         if (count <= 0) return;
         int c = Math.max(1, chunk);
-        run(body, count, Math.min(THREADS, (count + c - 1) / c), c);
+        run(body, count, Math.min(limit, (count + c - 1) / c), c);
     }
 
     private static void run(RangeBody body, int count, int parts, int chunk) {

@@ -69,4 +69,25 @@ class CpuThreadsTest {
         for (Thread t : threads) t.join();
         for (int i = 0; i < callers * count; i++) assertEquals(1, hits.get(i), "index " + i);
     }
+
+    @Test
+    void aLimitOfOneRunsEveryLoopOnTheCallingThreadUntilLifted() {
+        int before = CpuThreads.limit(1);
+        try {
+            assertEquals(1, CpuThreads.threads());
+            List<String> ranges = new ArrayList<>();
+            Thread caller = Thread.currentThread();
+            CpuThreads.parallelFor(1000, 1, (s, e) -> {
+                assertSame(caller, Thread.currentThread());
+                synchronized (ranges) { ranges.add(s + ".." + e); }
+            });
+            CpuThreads.parallelForChunks(1000, 7, (s, e) -> assertSame(caller, Thread.currentThread()));
+            assertEquals(List.of("0..1000"), ranges);
+            assertEquals(1, CpuThreads.limit(0), "a limit below 1 is clamped to 1");
+            assertEquals(1, CpuThreads.threads());
+        } finally {
+            CpuThreads.limit(before);
+        }
+        assertEquals(before, CpuThreads.threads());
+    }
 }
