@@ -75,7 +75,13 @@ final class Stages {
         Planned pa = plan(nameA, titleA, settingsA), pb = plan(nameB, titleB, settingsB);
         if (!sideBySide || pa.done != null || pb.done != null) {
             Map<String, Object> ra = pa.done != null ? reuse(pa) : runPlanned(pa, a);
-            return List.of(ra, pb.done != null ? reuse(pb) : runPlanned(pb, b));
+            Map<String, Object> rb = pb.done != null ? reuse(pb) : runPlanned(pb, b);
+            if (pa.done == null) {
+                synchronized (this) {
+                    overlap.remove(nameB);      // b's recorded overlap was with a run of a that is gone
+                }
+            }
+            return List.of(ra, rb);
         }
         log.printf(Locale.ROOT, "[%d/%d] %s%n", pa.index, total, titleA);
         log.printf(Locale.ROOT, "[%d/%d] %s: side by side with %s, one thread each until one finishes (its output: %s)%n",
@@ -90,7 +96,6 @@ final class Stages {
         try (SideConsole console = SideConsole.install()) {
             FutureTask<Map<String, Object>> side = new FutureTask<>(() -> {
                 try {
-                    Files.createDirectories(pb.dir);
                     return execute(pb, dir -> console.toFile(dir.resolve(CONSOLE), () -> b.run(dir)), null);
                 } finally {
                     finished.run();

@@ -72,6 +72,12 @@ class StagesTest {
         again.runSideBySide("a", "stage a", "x", dir -> { throw new AssertionError("a reruns"); },
                 "b", "stage b", "y", dir -> { throw new AssertionError("b reruns"); }, true);
         assertEquals(overlap, again.overlap().get("b"), 1e-9, "the overlap is read back with the reused stages");
+
+        Files.delete(tmp.resolve("a/.done.json"));             // a interrupted in a later run: it reruns alone, b is reused
+        Stages third = new Stages(tmp, "seed 0", 2, log);
+        third.runSideBySide("a", "stage a", "x", dir -> Map.of("which", "a again"),
+                "b", "stage b", "y", dir -> { throw new AssertionError("b reruns"); }, true);
+        assertFalse(third.overlap().containsKey("b"), "no overlap with a run of a that is gone");
     }
 
     @Test
