@@ -185,7 +185,7 @@ public interface Backend {
      * contiguous F32 [N, C, ...], w and b [C] or null.
      */
     default void groupNormForward(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
-        ConvReference.groupNorm(x, groups, w, b, eps, silu, out);
+        GroupNormReference.inference(this, x, groups, w, b, eps, silu, out);
     }
 
     /**

@@ -1,26 +1,12 @@
 package io.liquid4j.tensor;
 
 /**
- * Composed references of the inference convolution and GroupNorm ops of {@link Backend}: what a
- * backend without its own kernel runs, and the oracle its kernel is tested against. Inputs and
+ * Composed references of the inference convolution ops of {@link Backend} (GroupNorm's are in
+ * {@link GroupNormReference}): what a backend without its own kernel runs, and the oracle its kernel is tested against. Inputs and
  * outputs are contiguous F32 as the Backend methods state; everything runs without autograd.
  */
 final class ConvReference {
     private ConvReference() {}
-
-    /** LayerNorm over each group's flattened elements is exactly the group statistics; then the affine [and SiLU]. */
-    static void groupNorm(Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
-        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
-            int n = x.size(0), c = x.size(1);
-            Tensor y = F.layerNorm(x.reshape(n, groups, -1), null, null, eps).reshape(x.shape());
-            int[] bshape = new int[x.dim()];
-            java.util.Arrays.fill(bshape, 1);
-            bshape[1] = c;
-            if (w != null) y = y.mul(w.reshape(bshape));
-            if (b != null) y = y.add(b.reshape(bshape));
-            out.copyFrom(silu ? y.silu() : y);
-        }
-    }
 
     /** im2col into [N, C·kh·kw, OH·OW], then one GEMM per image. */
     static void conv2d(Backend be, Tensor x, Tensor w, Tensor b, int sh, int sw, int ph, int pw, Tensor out) {

@@ -3,14 +3,22 @@ package io.liquid4j.tensor;
 import java.util.Arrays;
 
 /**
- * Composed reference of the training GroupNorm ops of {@link Backend} ({@code groupNormTrain},
- * {@code groupNormBackward}): the backend's layerNorm and layerNormBackward over each (image,
- * group)'s flattened elements, the affine part and the SiLU as tensor ops. What a backend without
+ * Composed reference of the GroupNorm ops of {@link Backend} ({@code groupNormForward},
+ * {@code groupNormTrain}, {@code groupNormBackward}): the backend's layerNorm and
+ * layerNormBackward over each (image, group)'s flattened elements (exactly the group statistics), the affine part and the SiLU as tensor ops. What a backend without
  * its own kernel runs, and the oracle its kernel is tested against; everything runs without
  * autograd, on contiguous F32 as the Backend methods state.
  */
 final class GroupNormReference {
     private GroupNormReference() {}
+
+    /** Inference: {@link #forward} with statistics that are dropped. */
+    static void inference(Backend be, Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out) {
+        try (var _ = TensorScope.open()) {
+            int n = x.size(0);
+            forward(be, x, groups, w, b, eps, silu, out, Tensor.empty(DType.F32, x.device(), n, groups), Tensor.empty(DType.F32, x.device(), n, groups));
+        }
+    }
 
     static void forward(Backend be, Tensor x, int groups, Tensor w, Tensor b, double eps, boolean silu, Tensor out, Tensor mean, Tensor rstd) {
         try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {

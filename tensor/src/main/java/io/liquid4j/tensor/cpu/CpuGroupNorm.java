@@ -102,8 +102,8 @@ final class CpuGroupNorm {
                 secondPass(xs, xo + rowAt, os, oo + rowAt, len, mu, inv, (float) (sumDxhat / len), (float) (sumDxhatXhat / len));
             }
         });
-        accumulate(gw, sumDzXhat, sh, groups);
-        accumulate(gb, sumDz, sh, groups);
+        accumulate(gw, sumDzXhat, sh);
+        accumulate(gb, sumDz, sh);
     }
 
     /** Sizes of a GroupNorm call: c channels, perGroup of them per group, hw elements per channel, len per group. */
@@ -136,7 +136,7 @@ final class CpuGroupNorm {
     }
 
     /** g[ch] += Σ over images of the (image, group) sums of channel ch, image by image. */
-    private static void accumulate(Tensor g, double[] sums, Shape sh, int groups) {
+    private static void accumulate(Tensor g, double[] sums, Shape sh) {
         if (g == null) return;
         if (g.dtype() != DType.F32 || !g.isContiguous() || g.numel() != sh.c) {
             throw new IllegalArgumentException("groupNorm weight gradient needs contiguous F32 [" + sh.c + "], got " + g.describe());
@@ -144,7 +144,7 @@ final class CpuGroupNorm {
         float[] acc = g.toFloatArray();
         for (int ch = 0; ch < sh.c; ch++) {
             double s = acc[ch];
-            for (int img = 0; img < sh.n; img++) s += sums[(img * groups + ch / sh.perGroup) * sh.perGroup + ch % sh.perGroup];
+            for (int img = 0; img < sh.n; img++) s += sums[(img * sh.groups + ch / sh.perGroup) * sh.perGroup + ch % sh.perGroup];
             acc[ch] = (float) s;
         }
         MemorySegment.copy(acc, 0, CpuElementwise.seg(g), Access.F, g.offset() * 4, sh.c);
