@@ -54,6 +54,84 @@ public final class F {
     }
 
     /**
+     * x·W_iᵀ for several weights over the same input (a layer's q/k/v or gate/up projections),
+     * as one product: the weights' rows stacked into one [Σ out_i, in] matrix, one GEMM, and the
+     * outputs its column blocks (views). The backward is one GEMM for x's gradient and one for the
+     * stacked weights' gradient, which goes straight into each weight's .grad, as
+     * {@link #linear} does for a leaf weight. Against separate products that reads x once instead
+     * of once per weight, sums x's gradient inside the GEMM instead of adding [rows, in] tensors,
+     * and gives the GEMM n = Σ out_i instead of each out_i (BENCHMARKS.md: the demo's 128 × 128
+     * projections ran at 77 GFLOP/s, its 128 × 384 ones at 113).
+     *
+     * <p>Fused while training trainable F32 leaf weights of x's width (what {@link #linear}'s leaf
+     * path takes); anything else (no grad, 16-bit or frozen weights) is the separate products.
+     * The composed reference is those: {@code linear(x, w_i, null)} for each i.
+     */
+    public static Tensor[] linears(Tensor x, Tensor... weights) {
+        boolean fuse = GradMode.isEnabled() && weights.length > 1 && x.dtype() == DType.F32;
+        for (Tensor w : weights) {
+            fuse &= w.dim() == 2 && w.dtype() == DType.F32 && w.isLeaf() && w.requiresGrad() && w.size(1) == x.size(-1)
+                    && w.device().equals(x.device());
+        }
+        if (!fuse) {
+            Tensor[] out = new Tensor[weights.length];
+            for (int i = 0; i < weights.length; i++) out[i] = linear(x, weights[i], null);
+            return out;
+        }
+        int in = x.size(-1), total = 0;
+        int[] starts = new int[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            starts[i] = total;
+            total += weights[i].size(0);
+        }
+        int stacked = total;
+        Tensor w = noGrad(() -> Tensor.cat(0, weights));                          // [Σ out, in]
+        Tensor y = noGrad(() -> x.matmul(w.t()));                                  // [..., Σ out]
+        boolean[] arrived = new boolean[weights.length];
+        Tensor[] inputs = new Tensor[weights.length + 1];
+        inputs[0] = x;
+        System.arraycopy(weights, 0, inputs, 1, weights.length);
+        Tensor yRec = Autograd.record(y, "linears", g -> {
+            // column blocks whose output got no gradient were never written (see below)
+            for (int i = 0; i < weights.length; i++) if (!arrived[i]) g.narrow(-1, starts[i], weights[i].size(0)).fill(0);
+            Tensor gx = x.requiresGrad() ? g.matmul(w) : null;
+            int rows = (int) (g.numel() / stacked);
+            Tensor gw = Tensor.empty(DType.F32, w.device(), 1, stacked, in);
+            w.backend().matmul(g.reshape(1, rows, stacked).transpose(1, 2), x.reshape(1, rows, in), gw, false);
+            for (int i = 0; i < weights.length; i++) {
+                Tensor gi = gw.reshape(stacked, in).narrow(0, starts[i], weights[i].size(0));
+                Tensor grad = weights[i].grad();
+                if (grad == null) {
+                    Tensor own = Tensor.empty(DType.F32, w.device(), weights[i].shape());
+                    own.copyFrom(gi);
+                    weights[i].setGrad(own);
+                } else {
+                    grad.addInPlace(gi);
+                }
+            }
+            Tensor[] grads = new Tensor[inputs.length];
+            grads[0] = gx;
+            return grads;
+        }, inputs);
+        // The outputs are column blocks of y, and y is used by nothing else: their gradients are
+        // written into one [..., Σ out] buffer, which the first block to get its gradient hands
+        // to y (a slice's usual backward would add a zero-filled y-sized tensor per block).
+        Tensor[] buffer = new Tensor[1];
+        Tensor[] out = new Tensor[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            int b = i, start = starts[i], len = weights[i].size(0);
+            out[i] = Autograd.record(yRec.detach().narrow(-1, start, len), "linears_output", g -> {
+                boolean first = buffer[0] == null;
+                if (first) buffer[0] = Tensor.empty(DType.F32, g.device(), y.shape());
+                buffer[0].narrow(-1, start, len).copyFrom(g);
+                arrived[b] = true;
+                return new Tensor[] {first ? buffer[0] : null};
+            }, yRec);
+        }
+        return out;
+    }
+
+    /**
      * y = x·Wᵀ + b for a quantized weight W [n, k] ({@link QuantizedWeight}): x [..., k] of any
      * floating dtype → F32 [..., n]. The codes are decoded inside the kernel (the CPU's GEMV for
      * decode-sized inputs). The weight takes no gradient; x does (through the dequantized W).

@@ -54,8 +54,29 @@ class CpuAttentionTest {
         return new Tensor[] {q, k, v};
     }
 
-    /** Kernel forward and backward against the reference, each from the same out and lse. */
+    /**
+     * Kernel forward and backward against the reference, each from the same out and lse: with
+     * the kernels the dispatch picks (whole documents where every document of the call is at most
+     * 256 slots), and again with the whole-document path off (the tiled kernels for every case).
+     */
     private static void check(Case c) {
+        checkKernels(c);
+        withoutWholeDocuments(() -> checkKernels(c));
+    }
+
+    /** Runs body with the CPU kernels' whole-document path off (liquid4j.attention.wholeDocuments = 0). */
+    static void withoutWholeDocuments(Runnable body) {
+        String key = "liquid4j.attention.wholeDocuments", old = System.getProperty(key);
+        System.setProperty(key, "0");
+        try {
+            body.run();
+        } finally {
+            if (old == null) System.clearProperty(key);
+            else System.setProperty(key, old);
+        }
+    }
+
+    private static void checkKernels(Case c) {
         try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor[] in = operands(c);
             Tensor q = in[0], k = in[1], v = in[2];
@@ -231,10 +252,14 @@ class CpuAttentionTest {
     // ---- gradients through F.attention --------------------------------------------------
 
     private static void gradCheck(AttentionSpec spec, int b, int hq, int hkv, int lq, int lk, int d, int dv) {
-        try (var _ = TensorScope.open()) {
-            GC.check(x -> F.attention(x[0], x[1], x[2], spec),
-                    random(11, 1, b, hq, lq, d), random(12, 1, b, hkv, lk, d), random(13, 1, b, hkv, lk, dv));
-        }
+        Runnable check = () -> {
+            try (var _ = TensorScope.open()) {
+                GC.check(x -> F.attention(x[0], x[1], x[2], spec),
+                        random(11, 1, b, hq, lq, d), random(12, 1, b, hkv, lk, d), random(13, 1, b, hkv, lk, dv));
+            }
+        };
+        check.run();
+        withoutWholeDocuments(check);
     }
 
     @Test
@@ -269,7 +294,19 @@ class CpuAttentionTest {
 
     @Test
     void resultsAreBitIdenticalOnOneThreadAndOnAll() {
-        Case c = new Case("determinism", 1, 4, 2, 200, 200, 32, 32, AttentionSpec.causal(0.2).withWindow(150));
+        int[][] packed = new int[2][200];
+        for (int j = 0; j < 200; j++) {
+            packed[0][j] = j < 37 ? 0 : j < 150 ? 1 : 2;
+            packed[1][j] = j / 61;
+        }
+        // the whole-document kernels: one document per row, and packed documents over a GQA group
+        bitIdentical(new Case("determinism", 1, 4, 2, 200, 200, 32, 32, AttentionSpec.causal(0.2).withWindow(150)));
+        bitIdentical(new Case("determinism packed", 2, 4, 2, 200, 200, 32, 32, AttentionSpec.causal(0.2).withSegments(packed)));
+        // the tiled kernels
+        withoutWholeDocuments(() -> bitIdentical(new Case("determinism", 1, 4, 2, 200, 200, 32, 32, AttentionSpec.causal(0.2).withWindow(150))));
+    }
+
+    private static void bitIdentical(Case c) {
         try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
             Tensor[] in = operands(c);
             Tensor gOut = random(4, 1, c.b, c.hq, c.lq, c.dv);

@@ -225,6 +225,11 @@ class GradCheckOpsTest {
     void linearSoftmaxNorms() {
         check(x -> F.linear(x[0], x[1], x[2]), in(1, -1, 1, 2, 3, 5), in(2, -1, 1, 4, 5), in(3, -1, 1, 4));
         check(x -> F.linear(x[0], x[1], null), in(4, -1, 1, 3, 5), in(5, -1, 1, 4, 5));
+        // the stacked products: each output scaled differently, so every block's gradient matters
+        check(x -> {
+            Tensor[] y = F.linears(x[0], x[1], x[2], x[3]);
+            return y[0].sum().add(y[1].mul(2).sum()).add(y[2].mul(y[2]).sum());
+        }, in(45, -1, 1, 2, 3, 5), in(46, -1, 1, 4, 5), in(47, -1, 1, 2, 5), in(48, -1, 1, 3, 5));
         check(x -> F.gatedActivation(x[0], x[1], UnaryOp.SILU), in(41, -3, 3, 3, 11), in(42, -1, 1, 3, 11));
         check(x -> F.gatedActivation(x[0], x[1], UnaryOp.GELU_TANH), in(43, -3, 3, 3, 11), in(44, -1, 1, 3, 11));
         check(x -> F.softmax(x[0], -1), in(6, -2, 2, 3, 7));

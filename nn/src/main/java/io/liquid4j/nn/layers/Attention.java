@@ -51,9 +51,10 @@ public final class Attention extends Module {
      */
     public Tensor forward(Tensor x, RotaryEmbedding.Table rope, AttentionSpec spec, Tensor cacheK, Tensor cacheV, int past) {
         int b = x.size(0), l = x.size(1);
-        Tensor q = qProj.forward(x).reshape(b, l, heads, headDim).transpose(1, 2);
-        Tensor k = kProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
-        Tensor v = vProj.forward(x).reshape(b, l, kvHeads, headDim).transpose(1, 2);
+        Tensor[] qkv = Linear.forwardAll(x, qProj, kProj, vProj);
+        Tensor q = qkv[0].reshape(b, l, heads, headDim).transpose(1, 2);
+        Tensor k = qkv[1].reshape(b, l, kvHeads, headDim).transpose(1, 2);
+        Tensor v = qkv[2].reshape(b, l, kvHeads, headDim).transpose(1, 2);
         DType weights = qProj.quantized() != null ? DType.F32 : qProj.weight().value().dtype();
         if (weights == DType.BF16 || weights == DType.F16) {
             // 16-bit weights: attention in their dtype (as HF runs a BF16 model), which is what the

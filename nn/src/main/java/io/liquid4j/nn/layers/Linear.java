@@ -33,6 +33,25 @@ public final class Linear extends Module {
     }
 
     /**
+     * {@link #forward} of several layers over the same input, as one product where
+     * {@link F#linears} fuses them (training F32 weights: a layer's q/k/v or gate/up projections).
+     */
+    public static Tensor[] forwardAll(Tensor x, Linear... layers) {
+        Tensor[] out = new Tensor[layers.length];
+        for (Linear l : layers) {
+            if (l.quantized != null) {
+                for (int i = 0; i < layers.length; i++) out[i] = layers[i].forward(x);
+                return out;
+            }
+        }
+        Tensor[] weights = new Tensor[layers.length];
+        for (int i = 0; i < layers.length; i++) weights[i] = layers[i].weight.value();
+        out = F.linears(x, weights);
+        for (int i = 0; i < layers.length; i++) if (layers[i].bias != null) out[i] = out[i].add(layers[i].bias.value());
+        return out;
+    }
+
+    /**
      * Replaces the weight by quantized codes (inference only: the layer's "weight" parameter is
      * unregistered, so it no longer loads, saves or trains; a bias stays). The codes must have
      * this layer's shape; they belong to the layer from now on.

@@ -32,7 +32,7 @@ final class AttentionBackward {
     }
 
     /** D_i = Σ_x dO[i][x]·O[i][x] for every query row, [B·Hq·Lq]. */
-    private static float[] rowDots(AttentionCall c, AttentionRows out, AttentionRows gOut) {
+    static float[] rowDots(AttentionCall c, AttentionRows out, AttentionRows gOut) {
         float[] dots = c.floats(c.batch * c.hq * c.lq);
         int dv = c.dv;
         CpuThreads.parallelFor(c.batch * c.hq, 1, (s, e) -> {

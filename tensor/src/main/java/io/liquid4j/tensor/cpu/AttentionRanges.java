@@ -20,6 +20,8 @@ final class AttentionRanges {
     private final int[] lo, hi;
     private final boolean[] segmentTest;
     private final int[][] segments;
+    /** Per batch row, the document bounds {@link #documents} returns; null where it returns null. */
+    private final int[][] documents;
 
     AttentionRanges(AttentionSpec spec, int batch, int lq, int lk) {
         this.lq = lq;
@@ -29,10 +31,12 @@ final class AttentionRanges {
         this.lo = new int[batch * lq];
         this.hi = new int[batch * lq];
         this.segmentTest = new boolean[batch];
+        this.documents = new int[batch][];
         int[] runStart = segments == null ? null : new int[lk], runEnd = segments == null ? null : new int[lk];
         for (int b = 0; b < batch; b++) {
             boolean runs = segments != null && runs(segments[b], runStart, runEnd);
             segmentTest[b] = segments != null && !runs;
+            if (lq == lk && offset == 0 && !segmentTest[b]) documents[b] = runs ? bounds(runStart, lk) : new int[] {0, lk};
             for (int i = 0; i < lq; i++) {
                 int p = offset + i;
                 int l = spec.keyLo(b, p), h = spec.keyHi(b, p, lk);
@@ -67,9 +71,32 @@ final class AttentionRanges {
         return true;
     }
 
+    /** The starts of the runs (from runStart) and lk at the end. */
+    private static int[] bounds(int[] runStart, int lk) {
+        int n = 0;
+        for (int j = 0; j < lk; j++) if (runStart[j] == j) n++;
+        int[] out = new int[n + 1];
+        n = 0;
+        for (int j = 0; j < lk; j++) if (runStart[j] == j) out[n++] = j;
+        out[n] = lk;
+        return out;
+    }
+
+    /**
+     * Row b's slots cut into documents that see only themselves: bounds {s0 = 0, s1, …, lk},
+     * document t the slots [s_t, s_t+1), every query's key interval inside its own document
+     * (so no query of one document sees a key of another, in either direction). A row without
+     * segment ids is one document; a row with runs of segment ids has one per run. Null where
+     * that does not hold: ids that recur after a gap, or queries that are not the key slots
+     * themselves (lq ≠ lk or a query offset: a KV cache).
+     */
+    int[] documents(int b) { return documents[b]; }
+
     /** Heap bytes of the intervals and the run bounds built for them. */
     long bytes() {
-        return 4L * (lo.length + hi.length + (segments == null ? 0 : 2L * lk)) + segmentTest.length;
+        long docs = 0;
+        for (int[] d : documents) docs += d == null ? 0 : d.length;
+        return 4L * (lo.length + hi.length + (segments == null ? 0 : 2L * lk) + docs) + segmentTest.length;
     }
 
     /** First visible key of query i in batch row b; queries past lq see nothing. */

@@ -21,6 +21,7 @@ final class CpuAttention {
         float[] lseRows = c.floats(c.batch * c.hq * c.lq);
         AttentionRows o = new AttentionRows(out);
         if (AttentionDecode.suits(c)) AttentionDecode.run(c, o, lseRows);
+        else if (AttentionDocuments.suits(c)) AttentionDocuments.forward(c, o, lseRows);
         else AttentionForward.run(c, o, lseRows);
         MemorySegment.copy(lseRows, 0, CpuElementwise.seg(lse), GemmDecode.F32_LE, lse.offset() * 4, lseRows.length);
         return c.scratchBytes();
@@ -33,8 +34,10 @@ final class CpuAttention {
         AttentionCall c = new AttentionCall(q, k, v, spec);
         float[] lseRows = c.floats(c.batch * c.hq * c.lq);
         MemorySegment.copy(CpuElementwise.seg(lse), GemmDecode.F32_LE, lse.offset() * 4, lseRows, 0, lseRows.length);
-        AttentionBackward.run(c, new AttentionRows(out), lseRows, new AttentionRows(gOut),
-                new AttentionRows(gq), new AttentionRows(gk), new AttentionRows(gv));
+        AttentionRows o = new AttentionRows(out), g = new AttentionRows(gOut);
+        AttentionRows gqRows = new AttentionRows(gq), gkRows = new AttentionRows(gk), gvRows = new AttentionRows(gv);
+        if (AttentionDocuments.suits(c)) AttentionDocuments.backward(c, o, lseRows, g, gqRows, gkRows, gvRows);
+        else AttentionBackward.run(c, o, lseRows, g, gqRows, gkRows, gvRows);
         return c.scratchBytes();
     }
 
