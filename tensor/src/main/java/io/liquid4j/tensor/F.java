@@ -88,6 +88,7 @@ public final class F {
         Tensor w = noGrad(() -> Tensor.cat(0, weights));                          // [Σ out, in]
         Tensor y = noGrad(() -> x.matmul(w.t()));                                  // [..., Σ out]
         boolean[] arrived = new boolean[weights.length];
+        Tensor[] buffer = new Tensor[1];
         Tensor[] inputs = new Tensor[weights.length + 1];
         inputs[0] = x;
         System.arraycopy(weights, 0, inputs, 1, weights.length);
@@ -109,6 +110,9 @@ public final class F {
                     grad.addInPlace(gi);
                 }
             }
+            // a second backward over this graph assembles its gradients afresh
+            buffer[0] = null;
+            java.util.Arrays.fill(arrived, false);
             Tensor[] grads = new Tensor[inputs.length];
             grads[0] = gx;
             return grads;
@@ -116,7 +120,6 @@ public final class F {
         // The outputs are column blocks of y, and y is used by nothing else: their gradients are
         // written into one [..., Σ out] buffer, which the first block to get its gradient hands
         // to y (a slice's usual backward would add a zero-filled y-sized tensor per block).
-        Tensor[] buffer = new Tensor[1];
         Tensor[] out = new Tensor[weights.length];
         for (int i = 0; i < weights.length; i++) {
             int b = i, start = starts[i], len = weights[i].size(0);
