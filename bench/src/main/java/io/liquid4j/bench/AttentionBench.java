@@ -108,21 +108,27 @@ public class AttentionBench {
 
         final TensorScope scope = TensorScope.open();
         final Tensor q, k, v, gOut, out, lse, gq, gk, gv;
-        final AttentionSpec spec = AttentionSpec.causal(1 / Math.sqrt(DIM));
+        final AttentionSpec spec;
         final boolean reference;
 
         Operands(int t, boolean reference) {
+            this(HEADS, DIM, t, AttentionSpec.causal(1 / Math.sqrt(DIM)), reference);
+        }
+
+        /** Random q, k, v and dOut of batch 1, `heads` heads × dim, t slots; spec as given. */
+        Operands(int heads, int dim, int t, AttentionSpec spec, boolean reference) {
+            this.spec = spec;
             this.reference = reference;
             Generator g = new Generator(1);
-            q = Tensor.randn(g, 1, HEADS, t, DIM);
-            k = Tensor.randn(g, 1, HEADS, t, DIM);
-            v = Tensor.randn(g, 1, HEADS, t, DIM);
-            gOut = Tensor.randn(g, 1, HEADS, t, DIM);
-            out = Tensor.empty(DType.F32, 1, HEADS, t, DIM);
-            lse = Tensor.empty(DType.F32, 1, HEADS, t);
-            gq = Tensor.empty(DType.F32, 1, HEADS, t, DIM);
-            gk = Tensor.empty(DType.F32, 1, HEADS, t, DIM);
-            gv = Tensor.empty(DType.F32, 1, HEADS, t, DIM);
+            q = Tensor.randn(g, 1, heads, t, dim);
+            k = Tensor.randn(g, 1, heads, t, dim);
+            v = Tensor.randn(g, 1, heads, t, dim);
+            gOut = Tensor.randn(g, 1, heads, t, dim);
+            out = Tensor.empty(DType.F32, 1, heads, t, dim);
+            lse = Tensor.empty(DType.F32, 1, heads, t);
+            gq = Tensor.empty(DType.F32, 1, heads, t, dim);
+            gk = Tensor.empty(DType.F32, 1, heads, t, dim);
+            gv = Tensor.empty(DType.F32, 1, heads, t, dim);
         }
 
         void forward() {

@@ -1,12 +1,7 @@
 package io.liquid4j.bench;
 
 import io.liquid4j.tensor.AttentionSpec;
-import io.liquid4j.tensor.DType;
-import io.liquid4j.tensor.Generator;
-import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
-import io.liquid4j.tensor.TensorScope;
-import io.liquid4j.tensor.cpu.CpuBackend;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,24 +38,12 @@ public class PackedAttentionBench {
     @Param({"85"})
     public int doc;
 
-    private TensorScope scope;
-    private Tensor q, k, v, gOut, out, lse, gq, gk, gv;
-    private AttentionSpec spec;
+    private AttentionBench.Operands x;
 
     @Setup(Level.Trial)
     public void setUp() {
-        scope = TensorScope.open();
-        Generator g = new Generator(1);
-        q = Tensor.randn(g, 1, HEADS, SLOTS, DIM);
-        k = Tensor.randn(g, 1, HEADS, SLOTS, DIM);
-        v = Tensor.randn(g, 1, HEADS, SLOTS, DIM);
-        gOut = Tensor.randn(g, 1, HEADS, SLOTS, DIM);
-        out = Tensor.empty(DType.F32, 1, HEADS, SLOTS, DIM);
-        lse = Tensor.empty(DType.F32, 1, HEADS, SLOTS);
-        gq = Tensor.empty(DType.F32, 1, HEADS, SLOTS, DIM);
-        gk = Tensor.empty(DType.F32, 1, HEADS, SLOTS, DIM);
-        gv = Tensor.empty(DType.F32, 1, HEADS, SLOTS, DIM);
-        spec = doc == 0 ? AttentionSpec.causal(1 / Math.sqrt(DIM)) : AttentionSpec.causal(1 / Math.sqrt(DIM)).withSegments(new int[][] {segments(SLOTS, doc)});
+        AttentionSpec causal = AttentionSpec.causal(1 / Math.sqrt(DIM));
+        x = new AttentionBench.Operands(HEADS, DIM, SLOTS, doc == 0 ? causal : causal.withSegments(new int[][] {segments(SLOTS, doc)}), false);
     }
 
     /** Segment ids of one packed row: mostly documents of about `doc` tokens, every fourth a text document of 20–190. */
@@ -79,23 +62,19 @@ public class PackedAttentionBench {
 
     @Benchmark
     public Tensor forward() {
-        try (var _ = GradMode.noGrad()) {
-            CpuBackend.INSTANCE.attention(q, k, v, spec, out, lse);
-        }
-        return out;
+        x.forward();
+        return x.out;
     }
 
     @Benchmark
     public Tensor forwardBackward() {
-        try (var _ = GradMode.noGrad()) {
-            CpuBackend.INSTANCE.attention(q, k, v, spec, out, lse);
-            CpuBackend.INSTANCE.attentionBackward(q, k, v, spec, out, lse, gOut, gq, gk, gv);
-        }
-        return gq;
+        x.forward();
+        x.backward();
+        return x.gq;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        scope.close();
+        x.close();
     }
 }
