@@ -28,7 +28,7 @@ load() { echo "(load average $(cut -d' ' -f1-3 /proc/loadavg))"; }
 jmh() {  # jmh <name> <JMH arguments...>: waits while another JMH run holds /tmp/jmh.lock
     local name=$1; shift
     for _ in $(seq 60); do
-        if "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar AttentionBench "$@" -f 1 -rf json -rff "$out/$name.json" > "$out/$name.log" 2>&1; then
+        if "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar '\.AttentionBench\.' "$@" -f 1 -rf json -rff "$out/$name.json" > "$out/$name.log" 2>&1; then
             grep -E '^AttentionBench\.' "$out/$name.log"
             return
         fi

@@ -34,10 +34,10 @@ for n in $SIZES; do
     echo "== SGEMM $n: numpy $(load)"
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/numpy_gemm.py "$n" | tee -a "$out/numpy.txt"
     echo "== SGEMM $n: liquid4j $(load)"
-    jmh "gemm$n" GemmBench -p size="$n" -wi 3 -w 2s -i 5 -r 2s
+    jmh "gemm$n" '\.GemmBench\.' -p size="$n" -wi 3 -w 2s -i 5 -r 2s
 done
 echo "== GEMV and memory bandwidth $(load)"
-jmh gemv 'GemvBench|CopyBandwidthBench' -wi 2 -w 1s -i 5 -r 1s
+jmh gemv '\.(GemvBench|CopyBandwidthBench)\.' -wi 2 -w 1s -i 5 -r 1s
 
 echo "== summary"
 /usr/bin/python3 - "$out" <<'PY'

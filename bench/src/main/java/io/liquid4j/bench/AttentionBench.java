@@ -13,7 +13,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Method;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -24,7 +23,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -46,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 4, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
-public class AttentionBench {
+public class AttentionBench extends AttentionOperandsBench {
     static final int HEADS = 12, DIM = 64;
 
     @Param({"512", "2048", "8192"})
@@ -54,8 +52,6 @@ public class AttentionBench {
 
     @Param({"kernel", "reference"})
     public String impl;
-
-    private Operands x;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -65,24 +61,6 @@ public class AttentionBench {
                     + 10L * HEADS * t * t * 4 / (1 << 30) + " GiB at T = " + t + ")");
         }
         x = new Operands(t, impl.equals("reference"));
-    }
-
-    @Benchmark
-    public Tensor forward() {
-        x.forward();
-        return x.out;
-    }
-
-    @Benchmark
-    public Tensor forwardBackward() {
-        x.forward();
-        x.backward();
-        return x.gq;
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        x.close();
     }
 
     /** q, k, v, dOut and the results of one size, and the implementation to run. */

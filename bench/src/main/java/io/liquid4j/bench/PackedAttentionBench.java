@@ -1,10 +1,8 @@
 package io.liquid4j.bench;
 
 import io.liquid4j.tensor.AttentionSpec;
-import io.liquid4j.tensor.Tensor;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
@@ -15,7 +13,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -31,14 +28,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 8, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
-public class PackedAttentionBench {
+public class PackedAttentionBench extends AttentionOperandsBench {
     static final int HEADS = 4, DIM = 32, SLOTS = 2656;
 
     /** Typical document length of the packed row. */
     @Param({"85"})
     public int doc;
-
-    private AttentionBench.Operands x;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -58,23 +53,5 @@ public class PackedAttentionBench {
             id++;
         }
         return ids;
-    }
-
-    @Benchmark
-    public Tensor forward() {
-        x.forward();
-        return x.out;
-    }
-
-    @Benchmark
-    public Tensor forwardBackward() {
-        x.forward();
-        x.backward();
-        return x.gq;
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        x.close();
     }
 }

@@ -86,11 +86,13 @@ final class AttentionDocuments {
         });
     }
 
-    /** The keys [lo, hi) that the queries [i0, i0 + n) of row b see, and whether all of them see all of those. */
+    /**
+     * Puts the keys [blk[0], blk[1]) that the queries [i0, i0 + n) of row b see into blk and says
+     * whether some of them are hidden from some of the queries (the block needs masking).
+     */
     private static boolean keys(AttentionCall c, int b, int i0, int n, int[] blk) {
         c.ranges.block(b, i0, n, blk);
-        boolean unmasked = blk[2] <= blk[0] && blk[1] <= blk[3];
-        return !unmasked;
+        return !(blk[2] <= blk[0] && blk[1] <= blk[3]);
     }
 
     /** One thread's forward tiles, sized for the longest document. */
