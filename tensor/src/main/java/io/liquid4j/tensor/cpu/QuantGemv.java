@@ -99,7 +99,7 @@ final class QuantGemv {
         float[] xq = q8Lanes ? quads(xs, m, k) : q4Lanes ? nibbles(xs, m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
-            float[] row = m > 8 ? new float[k] : null, two = new float[2], four = new float[4], d = q4Lanes || q8Lanes && m >= 4 ? new float[k / QuantFormat.BLOCK] : null;
+            float[] row = m > 8 ? new float[k] : null, two = new float[2], four = new float[4], d = m <= 8 && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             for (int r = start; r < end; r++) {
                 long c = c0 + r * rowBytes, s = s0 + r * scaleRow;
                 if (d != null) rowScales(scales, s, d);
@@ -118,14 +118,14 @@ final class QuantGemv {
                     if (q8Lanes) q8LanesRow2(xq, i * k, (i + 1) * k, codes, c, scales, s, k, two);
                     else if (q8) q8Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
                     else if (q4Lanes) q4LanesRow2(xq, i * k, (i + 1) * k, codes, c, d, k, two);
-                    else q4Row2(xs, i * k, (i + 1) * k, codes, c, scales, s, k, two);
+                    else q4Row2(xs, i * k, (i + 1) * k, codes, c, d, k, two);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), two[0]);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) (i + 1) * n + r), two[1]);
                 }
                 if (i < m) {
                     float dot = q8Lanes ? q8LanesRow(xq, i * k, codes, c, scales, s, k)
                             : q8 ? q8Row(xs, i * k, codes, c, scales, s, k)
-                            : q4Lanes ? q4LanesRow(xq, i * k, codes, c, d, k) : q4Row(xs, i * k, codes, c, scales, s, k);
+                            : q4Lanes ? q4LanesRow(xq, i * k, codes, c, d, k) : q4Row(xs, i * k, codes, c, d, k);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot);
                 }
             }
@@ -157,9 +157,11 @@ final class QuantGemv {
                 for (int e = 0; e < QuantFormat.BLOCK; e += v) q8(cs, c + p + e).mul(d).intoArray(out, at + p + e);
             } else {
                 for (int j = 0; j < 16; j += v) {
-                    IntVector bv = ints(bytes(cs, c + p / 2 + j));
-                    lo(bv).mul(d).intoArray(out, at + p + j);
-                    hi(bv).mul(d).intoArray(out, at + p + 16 + j);
+                    IntVector bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                    FloatVector l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                    FloatVector h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                    l.mul(d).intoArray(out, at + p + j);
+                    h.mul(d).intoArray(out, at + p + 16 + j);
                 }
             }
         }
@@ -189,7 +191,11 @@ final class QuantGemv {
      * against 10.7 G weights/s) and the Q8_0 four-row loop 2× slower than the pairs — those loops
      * hold more live values than the x86 registers, and the segment's checks are reloaded every
      * pass. Q8_0's one- and two-row loops, smaller, measured no faster with the array
-     * (DecodeBench, alternating), so they keep their segment reads.
+     * (DecodeBench, alternating; on the Intel AVX-512 VM too, 64-65 against 69-70 tok/s), so they
+     * keep their segment reads. The 16-lane Q4_0 loops take the array as well: on an Intel AVX-512
+     * VM their per-block segment read and their decoding through helper methods (which C2 compiled
+     * without the vector intrinsics in the decode step's context, though not under QuantGemvBench)
+     * had Q4_0 decoding at 12-13 tok/s; written out with the array, 69 (BENCHMARKS.md).
      */
     private static void rowScales(MemorySegment seg, long s, float[] out) {
         for (int b = 0; b < out.length; b++) out[b] = scale(seg, s + 2L * b);
@@ -319,36 +325,21 @@ final class QuantGemv {
         return VectorMath.laneSum(a);
     }
 
-    /** The V bytes (elements j..j+V of a block in their low nibbles, 16+j.. in their high ones) widened to ints. */
-    private static IntVector ints(ByteVector v) {
-        return (IntVector) v.convertShape(VectorOperators.B2I, I, 0);
-    }
-
-    /** Low nibbles − 8 as floats. */
-    private static FloatVector lo(IntVector v) {
-        return (FloatVector) v.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** High nibbles − 8 as floats (the sign extension of B2I does not reach bits 4..7). */
-    private static FloatVector hi(IntVector v) {
-        return (FloatVector) v.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    private static ByteVector bytes(MemorySegment seg, long off) { return ByteVector.fromMemorySegment(B, seg, off, ByteOrder.LITTLE_ENDIAN); }
 
     /** out[0], out[1] = x_a·W, x_b·W for the Q4_0 row at c. */
-    static void q4Row2(float[] x, int xa, int xb, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] out) {
+    static void q4Row2(float[] x, int xa, int xb, MemorySegment cs, long c, float[] scales, int k, float[] out) {
         int v = F.length();
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
             FloatVector ta = FloatVector.zero(F), tb = FloatVector.zero(F);
             for (int j = 0; j < 16; j += v) {
-                IntVector bv = ints(bytes(cs, c + p / 2 + j));
-                FloatVector l = lo(bv), h = hi(bv);
+                IntVector bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
                 ta = h.fma(FloatVector.fromArray(F, x, xa + p + 16 + j), l.fma(FloatVector.fromArray(F, x, xa + p + j), ta));
                 tb = h.fma(FloatVector.fromArray(F, x, xb + p + 16 + j), l.fma(FloatVector.fromArray(F, x, xb + p + j), tb));
             }
-            FloatVector d = FloatVector.broadcast(F, scale(ss, s + 2L * blk));
+            FloatVector d = FloatVector.broadcast(F, scales[blk]);
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
@@ -356,16 +347,18 @@ final class QuantGemv {
         out[1] = VectorMath.laneSum(b);
     }
 
-    static float q4Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
+    static float q4Row(float[] x, int xi, MemorySegment cs, long c, float[] scales, int k) {
         int v = F.length();
         FloatVector a = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
             FloatVector t = FloatVector.zero(F);
             for (int j = 0; j < 16; j += v) {
-                IntVector bv = ints(bytes(cs, c + p / 2 + j));
-                t = hi(bv).fma(FloatVector.fromArray(F, x, xi + p + 16 + j), lo(bv).fma(FloatVector.fromArray(F, x, xi + p + j), t));
+                IntVector bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                t = h.fma(FloatVector.fromArray(F, x, xi + p + 16 + j), l.fma(FloatVector.fromArray(F, x, xi + p + j), t));
             }
-            a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
+            a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
         }
         return VectorMath.laneSum(a);
     }
@@ -526,8 +519,10 @@ final class QuantGemv {
     private static float q4Block(float[] x, int xi, MemorySegment cs, long c, float d) {
         FloatVector t = FloatVector.zero(F);
         for (int j = 0; j < 16; j += F.length()) {
-            IntVector bv = ints(bytes(cs, c + j));
-            t = hi(bv).fma(FloatVector.fromArray(F, x, xi + 16 + j), lo(bv).fma(FloatVector.fromArray(F, x, xi + j), t));
+            IntVector bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+            FloatVector l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+            FloatVector h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+            t = h.fma(FloatVector.fromArray(F, x, xi + 16 + j), l.fma(FloatVector.fromArray(F, x, xi + j), t));
         }
         return d * VectorMath.laneSum(t);
     }
