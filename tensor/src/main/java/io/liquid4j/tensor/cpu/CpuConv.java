@@ -33,19 +33,19 @@ final class CpuConv {
     static int outSize(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
 
     static void im2col(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, Tensor cols) {
-        check(x, cols);
-        int h = x.size(2), w = x.size(3);
-        int plane = checkedPlane(outSize(h, kh, sh, ph), outSize(w, kw, sw, pw));
-        if ((long) kh * kw * plane <= IM2COL_MAP_LIMIT) im2colMapped(x, kh, kw, sh, sw, ph, pw, cols);
+        if (blockEntries(x, cols, kh, kw, sh, sw, ph, pw) <= IM2COL_MAP_LIMIT) im2colMapped(x, kh, kw, sh, sw, ph, pw, cols);
         else im2colRows(x, kh, kw, sh, sw, ph, pw, cols);
     }
 
     static void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {
-        check(x, cols);
-        int h = x.size(2), w = x.size(3);
-        int plane = checkedPlane(outSize(h, kh, sh, ph), outSize(w, kw, sw, pw));
-        if ((long) kh * kw * plane <= COL2IM_MAP_LIMIT) col2imMapped(cols, kh, kw, sh, sw, ph, pw, x);
+        if (blockEntries(x, cols, kh, kw, sh, sw, ph, pw) <= COL2IM_MAP_LIMIT) col2imMapped(cols, kh, kw, sh, sw, ph, pw, x);
         else col2imRows(cols, kh, kw, sh, sw, ph, pw, x);
+    }
+
+    /** kh·kw·OH·OW, the entries of one (image, channel)'s column block, after checking the operands. */
+    private static long blockEntries(Tensor x, Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw) {
+        check(x, cols);
+        return (long) kh * kw * checkedPlane(outSize(x.size(2), kh, sh, ph), outSize(x.size(3), kw, sw, pw));
     }
 
     static void im2colMapped(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, Tensor cols) {
