@@ -67,6 +67,15 @@ final class QuantGemv {
      * scales come from an array ({@link #rowScales}); an odd last block keeps the byte loop.
      */
     private static final boolean Q4_LANES = F.length() == 8;
+    /**
+     * Most x rows whose products decode W in registers (the pairs loops, and with 8 lanes the
+     * four-row loops); more rows decode each W row once into an L1 float row and dot it with every
+     * x row. With 16 lanes, which have no four-row loops, eight rows ran as four pairs that each
+     * decoded W again: DecodeStepBench Q4_0 at batch 8 74-80 ms a step that way, 57-58 decoded once
+     * (Q8_0 62-67 either way); at batch 4 the two pairs stay faster for Q4_0 (33-34 against 38-40 ms;
+     * Intel AVX-512 VM, alternating builds).
+     */
+    static final int REGISTER_ROWS = F.length() == 8 ? 8 : 4;
     /** Lanes 4-7 of an 8-lane F: the second block of a Q4_0 int vector. */
     private static final VectorMask<Float> UPPER_HALF = VectorMask.fromLong(F, 0xF0);
 
@@ -78,7 +87,7 @@ final class QuantGemv {
     static int lanes() { return F.length(); }
 
     /**
-     * out [m, n] = x [m, k] · Wᵀ; x and out contiguous F32 on the CPU, m ≤ MAX_M. Up to 8 x rows:
+     * out [m, n] = x [m, k] · Wᵀ; x and out contiguous F32 on the CPU, m ≤ MAX_M. Up to {@link #REGISTER_ROWS} x rows:
      * each W row's codes are decoded straight into the dot products, one decoded vector feeding a
      * pair of x rows (the W row is re-read from L1 per pair) — with 8 float lanes four x rows at a
      * time first (a CFG step of two or more images: 8 rows for `liquid imagine`'s default of 4
@@ -94,16 +103,16 @@ final class QuantGemv {
         long rowBytes = w.format().rowBytes(k), scaleRow = 2L * (k / QuantFormat.BLOCK);
         boolean q8 = w.format() == QuantFormat.Q8_0;
         // with 8 float lanes the m ≤ 8 loops read x in int-lane order (xs is this call's own copy,
-        // reordered in place); the others (16 lanes, m > 8) in natural order
-        boolean q8Lanes = q8 && Q8_LANES && m <= 8, q4Lanes = !q8 && Q4_LANES && m <= 8;
+        // reordered in place); the others (16 lanes, m > REGISTER_ROWS) in natural order
+        boolean decodeOnce = m > REGISTER_ROWS, q8Lanes = q8 && Q8_LANES && !decodeOnce, q4Lanes = !q8 && Q4_LANES && !decodeOnce;
         float[] xq = q8Lanes ? quads(xs, m, k) : q4Lanes ? nibbles(xs, m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
-            float[] row = m > 8 ? new float[k] : null, two = new float[2], four = new float[4], d = m <= 8 && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
+            float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             for (int r = start; r < end; r++) {
                 long c = c0 + r * rowBytes, s = s0 + r * scaleRow;
                 if (d != null) rowScales(scales, s, d);
-                if (m > 8) {
+                if (decodeOnce) {
                     decodeRow(codes, c, scales, s, k, q8, row, 0);
                     for (int i = 0; i < m; i++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot(row, xs, i * k, k));
                     continue;

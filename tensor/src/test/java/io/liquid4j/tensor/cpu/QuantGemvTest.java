@@ -71,7 +71,7 @@ class QuantGemvTest {
     @EnumSource(QuantFormat.class)
     void kernelsOfBothShapesMatchDequantizedDots(QuantFormat fmt) {
         try (var _ = TensorScope.open()) {
-            for (int[] shape : new int[][] {{1, 7, 64}, {3, 12, 96}, {8, 33, 256}, {2, 4, 32}, {7, 9, 160}, {4, 5, 64}}) {
+            for (int[] shape : new int[][] {{1, 7, 64}, {3, 12, 96}, {8, 33, 256}, {2, 4, 32}, {7, 9, 160}, {4, 5, 64}, {5, 3, 64}, {12, 6, 96}}) {
                 int m = shape[0], n = shape[1], k = shape[2];
                 QuantizedWeight w = adversarial(fmt, n, k, n * 31L + k);
                 float[] wd = w.dequantize().toFloatArray();
