@@ -334,8 +334,11 @@ final class QuantGemv {
         return VectorMath.laneSum(a);
     }
 
-
-    /** out[0], out[1] = x_a·W, x_b·W for the Q4_0 row at c. */
+    /**
+     * out[0], out[1] = x_a·W, x_b·W for the Q4_0 row at c. Here and in the other byte loops the
+     * block's bytes j..j+V are widened to int lanes: the low nibble − 8 is element j, the high one
+     * (shifted down, then masked: B2I's sign extension fills the bits above the byte) element 16 + j.
+     */
     static void q4Row2(float[] x, int xa, int xb, MemorySegment cs, long c, float[] scales, int k, float[] out) {
         int v = F.length();
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);
