@@ -23,11 +23,11 @@ final class CpuConv {
     /**
      * Column-block entries (kh·kw·OH·OW) up to which im2col gathers through the map: a 3×3 kernel
      * over 16×16 (2304), not over 32×32 (9216), where copying whole rows measured faster
-     * (Im2colBench, 16 images of 16 channels at 32×32: 1.08 against 1.44 ms; at 8×8, 64 channels,
-     * 0.86 against 0.25 ms).
+     * (Im2colBench, 16 images of 16 channels at 32×32: rows 1.08 ms, map 1.44; at 8×8 with 64
+     * channels rows 0.86 ms, map 0.25).
      */
     static final int IM2COL_MAP_LIMIT = 1 << 12;
-    /** The same for col2im, whose row loop is an add per element, not a copy: the map won at 32×32 too (1.83 against 2.44 ms). */
+    /** The same for col2im, whose row loop is an add per element, not a copy: the map won at 32×32 too (map 1.83 ms, rows 2.44). */
     static final int COL2IM_MAP_LIMIT = 1 << 16;
 
     static int outSize(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
@@ -48,35 +48,38 @@ final class CpuConv {
         return (long) kh * kw * checkedPlane(outSize(x.size(2), kh, sh, ph), outSize(x.size(3), kw, sw, pw));
     }
 
+    /** The operands of a mapped im2col / col2im: x's (image, channel) planes of hw floats at xo, their column blocks at co. */
+    private record Mapped(int planes, int hw, int[] map, MemorySegment xs, long xo, MemorySegment cs, long co) {
+        static Mapped of(Tensor x, Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw) {
+            int h = x.size(2), w = x.size(3);
+            return new Mapped(x.size(0) * x.size(1), h * w, TapMap.of(h, w, kh, kw, sh, sw, ph, pw),
+                    CpuElementwise.seg(x), x.offset(), CpuElementwise.seg(cols), cols.offset());
+        }
+    }
+
     static void im2colMapped(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, Tensor cols) {
-        int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-        int[] map = TapMap.of(h, w, kh, kw, sh, sw, ph, pw);
-        int hw = h * w, block = map.length;
-        MemorySegment xs = CpuElementwise.seg(x), cs = CpuElementwise.seg(cols);
-        long xo = x.offset(), co = cols.offset();
-        CpuThreads.parallelFor(n * c, 1, (s, e) -> {
-            float[] in = new float[hw + 1], out = new float[block];   // in[hw] stays 0: the padding slot
+        Mapped g = Mapped.of(x, cols, kh, kw, sh, sw, ph, pw);
+        int[] map = g.map;
+        CpuThreads.parallelFor(g.planes, 1, (s, e) -> {
+            float[] in = new float[g.hw + 1], out = new float[map.length];   // in[hw] stays 0: the padding slot
             for (int nc = s; nc < e; nc++) {
-                MemorySegment.copy(xs, Access.F, (xo + (long) nc * hw) * 4, in, 0, hw);
-                for (int t = 0; t < block; t++) out[t] = in[map[t]];
-                MemorySegment.copy(out, 0, cs, Access.F, (co + (long) nc * block) * 4, block);
+                MemorySegment.copy(g.xs, Access.F, (g.xo + (long) nc * g.hw) * 4, in, 0, g.hw);
+                for (int t = 0; t < map.length; t++) out[t] = in[map[t]];
+                MemorySegment.copy(out, 0, g.cs, Access.F, (g.co + (long) nc * map.length) * 4, map.length);
             }
         });
     }
 
     static void col2imMapped(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {
-        int n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
-        int[] map = TapMap.of(h, w, kh, kw, sh, sw, ph, pw);
-        int hw = h * w, block = map.length;
-        MemorySegment xs = CpuElementwise.seg(x), cs = CpuElementwise.seg(cols);
-        long xo = x.offset(), co = cols.offset();
-        CpuThreads.parallelFor(n * c, 1, (s, e) -> {
-            float[] acc = new float[hw + 1], in = new float[block];   // acc[hw] takes the padding entries, unread
+        Mapped g = Mapped.of(x, cols, kh, kw, sh, sw, ph, pw);
+        int[] map = g.map;
+        CpuThreads.parallelFor(g.planes, 1, (s, e) -> {
+            float[] acc = new float[g.hw + 1], in = new float[map.length];   // acc[hw] takes the padding entries, unread
             for (int nc = s; nc < e; nc++) {
                 Arrays.fill(acc, 0f);
-                MemorySegment.copy(cs, Access.F, (co + (long) nc * block) * 4, in, 0, block);
-                for (int t = 0; t < block; t++) acc[map[t]] += in[t];
-                MemorySegment.copy(acc, 0, xs, Access.F, (xo + (long) nc * hw) * 4, hw);
+                MemorySegment.copy(g.cs, Access.F, (g.co + (long) nc * map.length) * 4, in, 0, map.length);
+                for (int t = 0; t < map.length; t++) acc[map[t]] += in[t];
+                MemorySegment.copy(acc, 0, g.xs, Access.F, (g.xo + (long) nc * g.hw) * 4, g.hw);
             }
         });
     }
