@@ -16,7 +16,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Tiles are processed a band of tile rows at a time, each thread its own bands. The input
  * transform runs 16 tiles per vector: each padded input row is split once into its even and odd
- * columns, and tile tx's four columns are then even[tx], odd[tx], even[tx+1], odd[tx+1].
+ * columns, and tile tx's four columns are then even[tx], odd[tx], even[tx+1], odd[tx+1]. Images
+ * of at most {@link WinogradPlanes#MAX_TILES} tiles (32×32 and smaller) go to {@link WinogradPlanes}:
+ * their tile rows are too short to fill a vector, and one image's tiles too few for a GEMM.
  */
 final class CpuConvWinograd {
     private static final VectorSpecies<Float> SP = FloatVector.SPECIES_PREFERRED;
@@ -58,51 +60,66 @@ final class CpuConvWinograd {
     /**
      * {@link #forward} of the ×up upsampled input with bands of at most bandFloats floats of V (tests
      * force several bands). The filters are transformed once for all n images, and the threads share
-     * out the (image, band) pairs: a small image is a single band, so a batch of them is what keeps
-     * every thread busy (the VQGAN encoding a data set of 32×32 pictures).
+     * out the (image, band) pairs; images of few tiles go to {@link WinogradPlanes} instead, which
+     * puts several of them into each GEMM.
      */
     static void forward(MemorySegment xs, long xOff, int n, int c, int h, int w, int up, MemorySegment ws, long wOff, int o,
                         float[] bias, MemorySegment os, long outOff, long bandFloats) {
         if (up != 1 && (up != 2 || h % 2 != 0 || w % 2 != 0)) {
             throw new IllegalArgumentException("Winograd conv: upsampling by " + up + " to " + h + "x" + w + " is not supported");
         }
+        float[][] packedU = packedFilters(ws, wOff, o, c);
+        if (WinogradPlanes.suits(c, o, h, w, bandFloats)) WinogradPlanes.forward(xs, xOff, n, c, h, w, up, packedU, o, bias, os, outOff, bandFloats);
+        else bands(xs, xOff, n, c, h, w, up, packedU, o, bias, os, outOff, bandFloats);
+    }
+
+    /** The band path of {@link #forward}, whatever the image size (tests compare it with {@link WinogradPlanes}). */
+    static void bands(MemorySegment xs, long xOff, int n, int c, int h, int w, int up, float[][] packedU, int o,
+                      float[] bias, MemorySegment os, long outOff, long bandFloats) {
         int th = (h + 1) / 2, tw = (w + 1) / 2;
         int bandRows = (int) Math.max(1, Math.min(th, bandFloats / (16L * Math.max(c, o) * tw)));
         int bandTiles = bandRows * tw, bands = (th + bandRows - 1) / bandRows;
         int nr = Gemm.packedPanelWidth(), tilesPad = (bandTiles + nr - 1) / nr * nr;
         long xImage = (long) c * (h / up) * (w / up) * Float.BYTES, outImage = (long) o * h * w * Float.BYTES;
+        // Each thread takes whole bands and runs transform → 16 GEMMs → inverse transform on
+        // its own V and M, so both stay in its cache (the kernels called below run serially
+        // inside the parallel range). With K = C = 128 the GEMMs write M at ~0.5 byte per
+        // multiply-add: bands shared by all threads and sized for DRAM made the whole
+        // convolution bound by writing and re-reading M.
+        CpuThreads.parallelFor(n * bands, 1, (first, last) -> {
+            // V_ξν[C, T] directly in the GEMM's packed panel order: the GEMM skips packing it
+            float[] v = new float[Math.toIntExact(16L * c * tilesPad)];
+            // + V floats: the output transform loads whole vectors past the last tile of a row
+            MemorySegment m = NativeMemory.allocate((16L * o * bandTiles + V) * Float.BYTES);
+            try {
+                for (int item = first; item < last; item++) {
+                    int img = item / bands, band = item % bands;
+                    int ty0 = band * bandRows, rows = Math.min(bandRows, th - ty0), tiles = rows * tw;
+                    inputTransform(xs, xOff + img * xImage, c, h, w, up, ty0, rows, tw, tilesPad, v);
+                    for (int e = 0; e < 16; e++) {
+                        Gemm.gemmPrepacked(o, tiles, c, packedU[e], 0,
+                                v, Math.toIntExact((long) e * c * tilesPad), m, (long) e * o * bandTiles * Float.BYTES, bandTiles);
+                    }
+                    outputTransform(m, o, h, w, ty0, rows, tw, bandTiles, bias, os, outOff + img * outImage);
+                }
+            } finally {
+                NativeMemory.free(m);
+            }
+        });
+    }
+
+    /**
+     * The 16 transformed filter matrices U_ξν[O, C], each packed once as a GEMM's A for every band
+     * and image: the GEMMs of a 32×32 image's band are [O, C] × [C, 256], and packing U_e again
+     * for every one of them was a quarter of the convolution's time.
+     */
+    static float[][] packedFilters(MemorySegment ws, long wOff, int o, int c) {
         MemorySegment u = NativeMemory.allocate(16L * o * c * Float.BYTES);
         try {
             filterTransform(ws, wOff, o, c, u);
-            // each U_e packed once for all bands: the GEMMs of a 32×32 image's band are [O, C] × [C, 256],
-            // and packing U_e again for every one of them was a quarter of the convolution's time
             float[][] packedU = new float[16][];
             for (int e = 0; e < 16; e++) packedU[e] = Gemm.packA(o, c, u, (long) e * o * c * Float.BYTES, c);
-            // Each thread takes whole bands and runs transform → 16 GEMMs → inverse transform on
-            // its own V and M, so both stay in its cache (the kernels called below run serially
-            // inside the parallel range). With K = C = 128 the GEMMs write M at ~0.5 byte per
-            // multiply-add: bands shared by all threads and sized for DRAM made the whole
-            // convolution bound by writing and re-reading M.
-            CpuThreads.parallelFor(n * bands, 1, (first, last) -> {
-                // V_ξν[C, T] directly in the GEMM's packed panel order: the GEMM skips packing it
-                float[] v = new float[Math.toIntExact(16L * c * tilesPad)];
-                // + V floats: the output transform loads whole vectors past the last tile of a row
-                MemorySegment m = NativeMemory.allocate((16L * o * bandTiles + V) * Float.BYTES);
-                try {
-                    for (int item = first; item < last; item++) {
-                        int img = item / bands, band = item % bands;
-                        int ty0 = band * bandRows, rows = Math.min(bandRows, th - ty0), tiles = rows * tw;
-                        inputTransform(xs, xOff + img * xImage, c, h, w, up, ty0, rows, tw, tilesPad, v);
-                        for (int e = 0; e < 16; e++) {
-                            Gemm.gemmPrepacked(o, tiles, c, packedU[e], 0,
-                                    v, Math.toIntExact((long) e * c * tilesPad), m, (long) e * o * bandTiles * Float.BYTES, bandTiles);
-                        }
-                        outputTransform(m, o, h, w, ty0, rows, tw, bandTiles, bias, os, outOff + img * outImage);
-                    }
-                } finally {
-                    NativeMemory.free(m);
-                }
-            });
+            return packedU;
         } finally {
             NativeMemory.free(u);
         }

@@ -65,6 +65,43 @@ class CpuConvWinogradTest {
         }
     }
 
+    /**
+     * The small-image path against the band path: the same bits, for sizes whose tiles fill whole
+     * vectors or leave lanes over, odd sizes, upsampled inputs, and groups of images that split
+     * the batch unevenly (bandFloats small) or take it whole.
+     */
+    @ParameterizedTest(name = "n={0} c={1} o={2} {3}x{4} up={5} bandFloats={6} bias={7}")
+    @CsvSource({
+            "5, 16, 8, 8, 8, 1, 100000000, true",
+            "3, 32, 64, 8, 8, 1, 20000, false",       // one image per group
+            "7, 16, 16, 16, 16, 1, 40000, true",      // groups of 2, the last one short
+            "4, 17, 5, 9, 7, 1, 100000000, true",     // cut edge tiles, lanes past the last tile
+            "2, 16, 3, 1, 1, 1, 100000000, false",
+            "3, 16, 12, 2, 33, 1, 100000000, true",
+            "6, 16, 24, 16, 16, 2, 30000, true",      // upsampled 8×8 → 16×16
+            "2, 20, 8, 10, 6, 2, 100000000, false",
+            "3, 16, 16, 32, 32, 1, 100000000, true",  // the largest planes by default
+            "2, 16, 8, 32, 30, 2, 100000000, false"})
+    void planesMatchBandsBitForBit(int n, int c, int o, int h, int w, int up, long bandFloats, boolean withBias) {
+        Random r = new Random(c * 7919L + h * 131 + w * 7 + n + up);
+        int sh = h / up, sw = w / up;
+        float[] x = gauss(r, n * c * sh * sw), wt = gauss(r, o * c * 9), bias = withBias ? gauss(r, o) : null;
+        long outAt = 4, outBytes = (long) n * o * h * w * 4;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment xs = arena.allocate((long) x.length * 4), ws = arena.allocate((long) wt.length * 4);
+            MemorySegment planes = arena.allocate(outAt + outBytes + 8), bands = arena.allocate(outAt + outBytes + 8);
+            MemorySegment.copy(x, 0, xs, F, 0, x.length);
+            MemorySegment.copy(wt, 0, ws, F, 0, wt.length);
+            planes.fill((byte) 0x7f);
+            bands.fill((byte) 0x7f);
+            float[][] packedU = CpuConvWinograd.packedFilters(ws, 0, o, c);
+            WinogradPlanes.forward(xs, 0, n, c, h, w, up, packedU, o, bias, planes, outAt, bandFloats);
+            CpuConvWinograd.bands(xs, 0, n, c, h, w, up, packedU, o, bias, bands, outAt, 100_000_000L);
+            long differ = MemorySegment.mismatch(planes, 0, planes.byteSize(), bands, 0, bands.byteSize());
+            assertTrue(differ < 0, "first differing byte " + differ + " of " + planes.byteSize());
+        }
+    }
+
     private static float[] gauss(Random r, int n) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
