@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.LongAdder;
  * node whose backward made the call ("bwd matmul"). The table goes to stderr when the JVM exits.
  * JFR samples say which code is hot; this says which op, at which shape, took how long in place
  * (cold caches, allocation and page faults included), which a kernel benchmark on warm buffers
- * does not.
+ * does not. JIT warm-up is included too: an op's first calls run before C2 has compiled its
+ * kernel (a VQGAN filter-gradient product: ~1 s over its first calls, then 1.5–2 ms a call), so
+ * profile enough steps for that to amortise before reading per-call times.
  *
  * <p>Calls a backend makes to itself internally are not seen (they do not pass through the
  * proxy). The CPU backend only: CUDA kernels run asynchronously, so their launch times say little.
