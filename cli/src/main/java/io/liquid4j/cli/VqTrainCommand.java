@@ -160,10 +160,10 @@ final class VqTrainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** PSNR and codebook usage on the held-out images; prints them and writes eval.json. */
     /** Held-out images encoded and decoded per pass of the final evaluation. */
     private static final int EVAL_BATCH = 16;
 
+    /** PSNR and codebook usage on the held-out images; prints them and writes eval.json. */
     private static void evaluate(VQModel model, List<float[]> held, int px, Device dev, Path dir) throws IOException {
         CodebookUsage usage = new CodebookUsage(model.quantizer().size());
         double psnr = 0;
