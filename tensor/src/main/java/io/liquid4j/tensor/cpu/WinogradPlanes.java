@@ -2,6 +2,8 @@ package io.liquid4j.tensor.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -62,7 +64,16 @@ final class WinogradPlanes {
      * for pixel (2ty + i, 2tx + j), padded to whole vectors with 0.
      */
     record Maps(int tp, int[] in, int[] out) {
+        private record Geometry(int h, int w, int up) {}
+
+        /** Built once per geometry and shared, like im2col's {@link TapMap}s (a model has a handful). */
+        private static final Map<Geometry, Maps> CACHE = new ConcurrentHashMap<>();
+
         static Maps of(int h, int w, int up) {
+            return CACHE.computeIfAbsent(new Geometry(h, w, up), g -> build(g.h, g.w, g.up));
+        }
+
+        private static Maps build(int h, int w, int up) {
             int th = (h + 1) / 2, tw = (w + 1) / 2, tiles = th * tw, tp = (tiles + V - 1) / V * V;
             int sw = w / up, zero = (h / up) * sw;
             int[] in = new int[16 * tp];
