@@ -66,7 +66,7 @@ final class AttentionBackward {
             FloatVector lv = FloatVector.broadcast(F, lse[from + r]), dv = FloatVector.broadcast(F, d[from + r]);
             for (int half = 0; half < AttentionKernel.NR; half += V) {
                 int o = at + r * AttentionKernel.NR + half;
-                FloatVector p = VectorMath.exp(FloatVector.fromArray(F, s, o).sub(lv));
+                FloatVector p = VectorMath.expScore(FloatVector.fromArray(F, s, o).sub(lv));
                 p.intoArray(s, o);
                 FloatVector.fromArray(F, dp, o).sub(dv).mul(p).intoArray(dp, o);
             }
@@ -79,7 +79,7 @@ final class AttentionBackward {
             FloatVector lv = FloatVector.fromArray(F, lse, from + half), dv = FloatVector.fromArray(F, d, from + half);
             for (int r = 0; r < rows; r++) {
                 int o = r * AttentionKernel.NR + half;
-                FloatVector p = VectorMath.exp(FloatVector.fromArray(F, s, o).sub(lv));
+                FloatVector p = VectorMath.expScore(FloatVector.fromArray(F, s, o).sub(lv));
                 p.intoArray(s, o);
                 FloatVector.fromArray(F, dp, o).sub(dv).mul(p).intoArray(dp, o);
             }
@@ -97,7 +97,7 @@ final class AttentionBackward {
             FloatVector lv = FloatVector.broadcast(F, lse[from + r]), dv = FloatVector.broadcast(F, d[from + r]);
             for (int half = 0; half < AttentionKernel.NR; half += V) {
                 int o = at + r * AttentionKernel.NR + half;
-                FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o)), p = VectorMath.exp(t.mul(cap).sub(lv));
+                FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o)), p = VectorMath.expScore(t.mul(cap).sub(lv));
                 p.intoArray(s, o);
                 FloatVector.fromArray(F, dp, o).sub(dv).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, o);
             }
@@ -110,7 +110,7 @@ final class AttentionBackward {
             FloatVector lv = FloatVector.fromArray(F, lse, from + half), dv = FloatVector.fromArray(F, d, from + half);
             for (int r = 0; r < rows; r++) {
                 int o = r * AttentionKernel.NR + half;
-                FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o)), p = VectorMath.exp(t.mul(cap).sub(lv));
+                FloatVector t = VectorMath.tanh(FloatVector.fromArray(F, s, o)), p = VectorMath.expScore(t.mul(cap).sub(lv));
                 p.intoArray(s, o);
                 FloatVector.fromArray(F, dp, o).sub(dv).mul(p).mul(t.mul(t).neg().add(1f)).intoArray(dp, o);
             }

@@ -187,7 +187,7 @@ final class AttentionDecode {
         FloatVector acc = FloatVector.zero(F);
         int j = 0;
         for (; j <= n - V; j += V) {
-            FloatVector e = VectorMath.exp(FloatVector.fromArray(F, s, j).sub(shift));
+            FloatVector e = VectorMath.expScore(FloatVector.fromArray(F, s, j).sub(shift));
             e.intoArray(s, j);
             acc = acc.add(e);
         }

@@ -151,7 +151,7 @@ final class AttentionDocuments {
                 FloatVector shift = mt.blend(0f, mt.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
                 FloatVector sum = FloatVector.zero(F);
                 for (int j = 0; j < kn; j++) {
-                    FloatVector e = VectorMath.exp(FloatVector.fromArray(F, sT, j * NR + half).sub(shift));
+                    FloatVector e = VectorMath.expScore(FloatVector.fromArray(F, sT, j * NR + half).sub(shift));
                     e.intoArray(sT, j * NR + half);
                     sum = sum.add(e);
                 }
@@ -214,9 +214,9 @@ final class AttentionDocuments {
             }
             float kScale = AttentionBackward.keyGradScale(c);
             for (int j = 0; j < n; j++) {
-                for (int x = 0; x < d; x++) row[x] = dk[((x / NR) * n + j) * NR + x % NR] * kScale;
+                unpanel(dk, n, j, d, kScale, row);
                 gk.store(b, hk, s + j, row, 0);
-                for (int x = 0; x < dV; x++) row[x] = dv[((x / NR) * n + j) * NR + x % NR];
+                unpanel(dv, n, j, dV, 1f, row);
                 gv.store(b, hk, s + j, row, 0);
             }
         }
@@ -242,8 +242,7 @@ final class AttentionDocuments {
             if (c.cap > 0) AttentionBackward.cappedProbabilitiesByLane(sT, dpT, kn, lseLanes, dLanes, 0, c.cap);
             else AttentionBackward.probabilitiesByLane(sT, dpT, kn, lseLanes, dLanes, 0);
             if (masked) {
-                c.ranges.maskQueryLanes(b, i0, jA, kn, NR, sT, 0f);
-                c.ranges.maskQueryLanes(b, i0, jA, kn, NR, dpT, 0f);
+                c.ranges.maskQueryLanes(b, i0, jA, kn, NR, sT, dpT, 0f);
             }
             // dQᵀ [D][NR] = Kᵀ·dSᵀ
             AttentionKernel.colsA(d, kn, kt, r0 * d, d, dpT, 0, dqT, 0);
@@ -253,6 +252,15 @@ final class AttentionDocuments {
             // dV [keys][dims] += P·dO, dK += dS·q, dims in NR-wide panels
             for (int p = 0; p < dvPanels; p++) AttentionKernel.rowsA(kn, NR, sT, 0, NR, dOP, p * NR * NR, dv, (p * n + r0) * NR);
             for (int p = 0; p < dPanels; p++) AttentionKernel.rowsA(kn, NR, dpT, 0, NR, qP, p * NR * NR, dk, (p * n + r0) * NR);
+        }
+
+        /** Row j of the [panel][n keys][NR dims] tile `panels`, width dims, times scale into row. */
+        private static void unpanel(float[] panels, int n, int j, int width, float scale, float[] row) {
+            for (int x0 = 0; x0 < width; x0 += NR) {
+                int at = ((x0 / NR) * n + j) * NR, m = Math.min(NR, width - x0), x = 0;
+                for (; x <= m - V; x += V) FloatVector.fromArray(F, panels, at + x).mul(scale).intoArray(row, x0 + x);
+                for (; x < m; x++) row[x0 + x] = panels[at + x] * scale;
+            }
         }
 
         /** The transposed block panel [width][NR] at `at` as rows [NR][width] in NR-dim panels: out[p][r][j] = panel[p·NR + j][r]. */

@@ -94,11 +94,11 @@ final class AttentionForward {
                 FloatVector shift = mNew.blend(0f, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
                 FloatVector sum = FloatVector.zero(F);
                 for (int j = 0; j < kn; j++) {
-                    FloatVector e = VectorMath.exp(FloatVector.fromArray(F, sT, j * NR + half).sub(shift));
+                    FloatVector e = VectorMath.expScore(FloatVector.fromArray(F, sT, j * NR + half).sub(shift));
                     e.intoArray(sT, j * NR + half);
                     sum = sum.add(e);
                 }
-                FloatVector alpha = VectorMath.exp(mOld.sub(shift));
+                FloatVector alpha = VectorMath.expScore(mOld.sub(shift));
                 FloatVector.fromArray(F, l, at).fma(alpha, sum).intoArray(l, at);
                 mNew.intoArray(m, at);
                 if (!mNew.compare(VectorOperators.EQ, mOld).allTrue()) {

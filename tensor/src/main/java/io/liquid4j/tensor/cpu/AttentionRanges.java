@@ -4,6 +4,11 @@ import io.liquid4j.tensor.AttentionSpec;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The spec's visibility as one key interval [lo, hi) per query, so that the kernels visit only
@@ -16,6 +21,9 @@ import java.util.Set;
  * <p>A query that sees no key gets the empty interval [0, 0). O(B·(Lq + Lk)) ints, never Lq×Lk.
  */
 final class AttentionRanges {
+    private static final VectorSpecies<Float> F = GemmDecode.F;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final int V = F.length();
     final int lq, lk, offset;
     private final int[] lo, hi;
     private final boolean[] segmentTest;
@@ -151,6 +159,44 @@ final class AttentionRanges {
      * only where the row needs the segment test. The transposed twin of {@link #maskQueryRows}.
      */
     void maskQueryLanes(int b, int i0, int jA, int kn, int nr, float[] x, float fill) {
+        maskQueryLanes(b, i0, jA, kn, nr, x, null, fill);
+    }
+
+    /**
+     * {@link #maskQueryLanes} in x and, where y is not null, the same positions of y (the
+     * backward's P and dS). Without a segment test a key row is a vector compare per V lanes:
+     * key jA + j is hidden from the lanes where it lies below lo or at or above hi (an empty
+     * interval is [0, 0), which hides every key; lanes past lq load it so), and only the rows
+     * below the lanes' largest lo or from their smallest hi on can hide anything. The scalar
+     * loops wrote the hidden scores one lane at a time, each to another cache line.
+     */
+    void maskQueryLanes(int b, int i0, int jA, int kn, int nr, float[] x, float[] y, float fill) {
+        if (segmentTest[b] || nr % V != 0) {
+            maskQueryLanesScalar(b, i0, jA, kn, nr, x, fill);
+            if (y != null) maskQueryLanesScalar(b, i0, jA, kn, nr, y, fill);
+            return;
+        }
+        for (int half = 0; half < nr; half += V) {
+            int q = i0 + half, at = b * lq + q;
+            VectorMask<Integer> live = I.indexInRange(q, lq);
+            IntVector lv = IntVector.fromArray(I, lo, at, live), hv = IntVector.fromArray(I, hi, at, live);
+            int below = Math.clamp(lv.reduceLanes(VectorOperators.MAX) - jA, 0, kn);
+            int from = Math.clamp(hv.reduceLanes(VectorOperators.MIN) - jA, below, kn);
+            for (int j = 0; j < below; j++) hide(jA + j, lv, hv, x, y, j * nr + half, fill);
+            for (int j = from; j < kn; j++) hide(jA + j, lv, hv, x, y, j * nr + half, fill);
+        }
+    }
+
+    /** Sets fill at o in x (and y) in the lanes whose interval [lv, hv) does not hold key. */
+    private static void hide(int key, IntVector lv, IntVector hv, float[] x, float[] y, int o, float fill) {
+        IntVector k = IntVector.broadcast(I, key);
+        VectorMask<Float> hidden = k.compare(VectorOperators.LT, lv).or(k.compare(VectorOperators.GE, hv)).cast(F);
+        FloatVector.fromArray(F, x, o).blend(fill, hidden).intoArray(x, o);
+        if (y != null) FloatVector.fromArray(F, y, o).blend(fill, hidden).intoArray(y, o);
+    }
+
+    /** {@link #maskQueryLanes} lane by lane, with the segment test where the row needs it. */
+    private void maskQueryLanesScalar(int b, int i0, int jA, int kn, int nr, float[] x, float fill) {
         for (int i = 0; i < nr; i++) {
             int l = kn, h = kn;   // a lane past lq sees nothing
             if (i0 + i < lq) {

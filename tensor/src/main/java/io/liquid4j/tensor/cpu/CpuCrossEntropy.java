@@ -186,7 +186,7 @@ final class CpuCrossEntropy {
             }
             FloatVector acc = FloatVector.zero(SP);
             i = 0;
-            for (; i <= len - W; i += W) acc = acc.add(VectorMath.exp(GemmDecode.bf16(seg, at + i * 2L).sub(m)));
+            for (; i <= len - W; i += W) acc = acc.add(VectorMath.expScore(GemmDecode.bf16(seg, at + i * 2L).sub(m)));
             sum += RowMath.sumLanes(acc);
             for (int k = i; k < len; k++) sum += Math.exp(bf16(seg, at + k * 2L) - m);
         }
@@ -202,7 +202,7 @@ final class CpuCrossEntropy {
     private static void scaledSoftmaxF32ToF32(MemorySegment xs, long x, MemorySegment os, long o, int v, float l, float c) {
         int i = 0;
         for (; i <= v - W; i += W) {
-            VectorMath.exp(FloatVector.fromMemorySegment(SP, xs, x + i * 4L, CpuElementwise.LE).sub(l)).mul(c)
+            VectorMath.expScore(FloatVector.fromMemorySegment(SP, xs, x + i * 4L, CpuElementwise.LE).sub(l)).mul(c)
                     .intoMemorySegment(os, o + i * 4L, CpuElementwise.LE);
         }
         for (; i < v; i++) os.set(Access.F, o + i * 4L, c * (float) Math.exp(xs.get(Access.F, x + i * 4L) - l));
@@ -211,7 +211,7 @@ final class CpuCrossEntropy {
     private static void scaledSoftmaxF32ToBf16(MemorySegment xs, long x, MemorySegment os, long o, int v, float l, float c) {
         int i = 0;
         for (; i <= v - W; i += W) {
-            storeBf16(VectorMath.exp(FloatVector.fromMemorySegment(SP, xs, x + i * 4L, CpuElementwise.LE).sub(l)).mul(c), os, o + i * 2L);
+            storeBf16(VectorMath.expScore(FloatVector.fromMemorySegment(SP, xs, x + i * 4L, CpuElementwise.LE).sub(l)).mul(c), os, o + i * 2L);
         }
         for (; i < v; i++) os.set(Access.S, o + i * 2L, DType.floatToBf16(c * (float) Math.exp(xs.get(Access.F, x + i * 4L) - l)));
     }
@@ -219,14 +219,14 @@ final class CpuCrossEntropy {
     private static void scaledSoftmaxBf16ToF32(MemorySegment xs, long x, MemorySegment os, long o, int v, float l, float c) {
         int i = 0;
         for (; i <= v - W; i += W) {
-            VectorMath.exp(GemmDecode.bf16(xs, x + i * 2L).sub(l)).mul(c).intoMemorySegment(os, o + i * 4L, CpuElementwise.LE);
+            VectorMath.expScore(GemmDecode.bf16(xs, x + i * 2L).sub(l)).mul(c).intoMemorySegment(os, o + i * 4L, CpuElementwise.LE);
         }
         for (; i < v; i++) os.set(Access.F, o + i * 4L, c * (float) Math.exp(bf16(xs, x + i * 2L) - l));
     }
 
     private static void scaledSoftmaxBf16ToBf16(MemorySegment xs, long x, MemorySegment os, long o, int v, float l, float c) {
         int i = 0;
-        for (; i <= v - W; i += W) storeBf16(VectorMath.exp(GemmDecode.bf16(xs, x + i * 2L).sub(l)).mul(c), os, o + i * 2L);
+        for (; i <= v - W; i += W) storeBf16(VectorMath.expScore(GemmDecode.bf16(xs, x + i * 2L).sub(l)).mul(c), os, o + i * 2L);
         for (; i < v; i++) os.set(Access.S, o + i * 2L, DType.floatToBf16(c * (float) Math.exp(bf16(xs, x + i * 2L) - l)));
     }
 

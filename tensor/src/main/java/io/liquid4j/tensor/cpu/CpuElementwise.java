@@ -221,8 +221,14 @@ final class CpuElementwise {
         }
     }
 
+    /**
+     * σ(v) from e = e^−|v| ≤ 1, which {@link VectorMath#expScore} computes without exp's clamps
+     * and overflow handling: 1/(1 + e) for v ≥ 0, e/(1 + e) below (the same value, with nothing
+     * that overflows: 1/(1 + e^−v) took e^−v up to +∞ for v ≤ −88.7). NaN stays NaN.
+     */
     static FloatVector sigmoid(FloatVector v) {
-        return FloatVector.broadcast(v.species(), 1f).div(VectorMath.exp(v.neg()).add(1f));
+        FloatVector e = VectorMath.expScore(v.abs().neg());
+        return FloatVector.broadcast(v.species(), 1f).blend(e, v.compare(VectorOperators.LT, 0f)).div(e.add(1f));
     }
 
     static void unaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor g, Tensor gi, double p, double q) {

@@ -233,7 +233,7 @@ final class CpuRowOps {
             int w = SP.length(), i = 0;
             FloatVector acc = FloatVector.zero(SP);
             for (; i <= n - w; i += w) {
-                FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, CpuElementwise.LE).sub(m));
+                FloatVector e = VectorMath.expScore(FloatVector.fromMemorySegment(SP, in, ib + i * 4L, CpuElementwise.LE).sub(m));
                 e.intoMemorySegment(out, ob + i * 4L, CpuElementwise.LE);
                 acc = acc.add(e);
             }

@@ -76,7 +76,7 @@ final class RowMath {
         int w = SP.length(), i = 0;
         FloatVector acc = FloatVector.zero(SP);
         for (; i <= n - w; i += w) {
-            acc = acc.add(VectorMath.exp(FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE).sub(shift)));
+            acc = acc.add(VectorMath.expScore(FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE).sub(shift)));
         }
         double r = sumLanes(acc);
         for (; i < n; i++) r += Math.exp(m.get(Access.F, b + i * 4L) - shift);

@@ -20,6 +20,8 @@ final class VectorMath {
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     private static final float ROUND = 12582912f;   // 1.5·2^23: adding it rounds to an integer held in the low mantissa bits
     private static final float HI = 88.72283f, LO = -103.972f;
+    /** Below this e^x is under the smallest normal float (2^-126 = e^-87.336): {@link #expScore} gives 0. */
+    static final float SCORE_LO = -87.33f;
 
     /**
      * The species of every caller's vectors (all kernels use the preferred one). Constants are
@@ -74,6 +76,32 @@ final class VectorMath {
         VectorMask<Float> big = x.compare(VectorOperators.GT, HI), small = x.compare(VectorOperators.LT, LO);
         out = out.blend(Float.POSITIVE_INFINITY, big).blend(0f, small);
         return out.blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    /**
+     * e^x for a softmax's shifted scores, x = s − max or s − logΣ: at most a few ulps above 0 (never
+     * above 88), any amount below, −∞ for hidden keys. Half of {@link #exp}'s operations, because
+     * that range needs neither clamp nor the two-factor 2ⁿ: no overflow, and everything below
+     * {@link #SCORE_LO} (where e^x leaves the normal floats) is 0, decided by one compare at the
+     * end; the lanes it zeroes (−∞ among them) may compute garbage before it. The same
+     * Cody–Waite reduction and polynomial as exp, so on [SCORE_LO, 0] both give the same bits.
+     * NaN stays NaN (it passes every step and fails the compare).
+     */
+    static FloatVector expScore(FloatVector x) {
+        FloatVector t = x.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
+        IntVector bits = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND));
+        FloatVector r = x.sub(n.mul(LN2_HI));
+        r = r.sub(n.mul(LN2_LO));
+        FloatVector p = r.mul(1.9875691500E-4f).add(1.3981999507E-3f);
+        p = p.fma(r, FloatVector.broadcast(SP, 8.3334519073E-3f));
+        p = p.fma(r, FloatVector.broadcast(SP, 4.1665795894E-2f));
+        p = p.fma(r, FloatVector.broadcast(SP, 1.6666665459E-1f));
+        p = p.fma(r, FloatVector.broadcast(SP, 5.0000001201E-1f));
+        FloatVector r2 = r.mul(r);
+        FloatVector y = p.fma(r2, r).add(1f);
+        FloatVector scale = bits.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(scale).blend(0f, x.compare(VectorOperators.LT, SCORE_LO));
     }
 
     /**

@@ -54,6 +54,25 @@ class VectorMathTest {
     }
 
     @Test
+    void expScoreIsExpOnItsRangeAndZeroBelow() {
+        int n = 1 << 16;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = VectorMath.SCORE_LO + (88f - VectorMath.SCORE_LO) * i / n;
+        float[] want = apply(false, x), got = new float[n];
+        for (int i = 0; i < n; i += L) VectorMath.expScore(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(got, i);
+        for (int i = 0; i < n; i++) assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]), "x " + x[i]);
+        float[] special = {Float.NEGATIVE_INFINITY, -1e30f, -200f, -103f, -87.34f, Float.NaN, -0f, -1e-30f};
+        float[] s = new float[L], y = new float[L];
+        for (int i = 0; i < L; i++) s[i] = special[i % special.length];
+        VectorMath.expScore(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, s, 0)).intoArray(y, 0);
+        for (int i = 0; i < L; i++) {
+            if (Float.isNaN(s[i])) assertTrue(Float.isNaN(y[i]));
+            else if (s[i] < VectorMath.SCORE_LO) assertEquals(0f, y[i], 0f, "x " + s[i]);
+            else assertEquals(1f, y[i], 0f, "x " + s[i]);
+        }
+    }
+
+    @Test
     void tanhIsCloseInAbsoluteTerms() {
         int n = 4096;
         float[] x = new float[n];
