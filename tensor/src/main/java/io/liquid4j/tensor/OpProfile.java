@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.LongAdder;
  * (cold caches, allocation and page faults included), which a kernel benchmark on warm buffers
  * does not. JIT warm-up is included too: an op's first calls run before C2 has compiled its
  * kernel (a VQGAN filter-gradient product: ~1 s over its first calls, then 1.5–2 ms a call), so
- * profile enough steps for that to amortise before reading per-call times.
+ * profile enough steps for that to amortise before reading per-call times, or leave the first
+ * seconds out with liquid4j.profileOps.after=S (calls that start in the process's first S
+ * seconds are not counted).
  *
  * <p>Calls a backend makes to itself internally are not seen (they do not pass through the
  * proxy). The CPU backend only: CUDA kernels run asynchronously, so their launch times say little.
@@ -32,6 +34,9 @@ final class OpProfile implements InvocationHandler {
     static final boolean ENABLED = !SETTING.equals("false");
     /** Rows of the (op, shapes) table: liquid4j.profileOps=N prints N, =true 40. */
     private static final int ROWS = SETTING.matches("\\d+") ? Integer.parseInt(SETTING) : 40;
+    /** System.nanoTime() before which calls are not counted: liquid4j.profileOps.after seconds after the JVM started. */
+    private static final long FROM = System.nanoTime() - java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L
+            + (long) (Double.parseDouble(System.getProperty("liquid4j.profileOps.after", "0")) * 1e9);
 
     private record Key(String op, String backwardOf, String shapes) {}
 
@@ -68,10 +73,12 @@ final class OpProfile implements InvocationHandler {
             return call(method, args);
         } finally {
             long dt = System.nanoTime() - t0;
-            Totals t = TOTALS.computeIfAbsent(new Key(method.getName(), Autograd.backwardOf(), shapes(args)), _ -> new Totals());
-            t.calls.increment();
-            t.nanos.add(dt);
-            ALL_NANOS.add(dt);
+            if (t0 >= FROM) {
+                Totals t = TOTALS.computeIfAbsent(new Key(method.getName(), Autograd.backwardOf(), shapes(args)), _ -> new Totals());
+                t.calls.increment();
+                t.nanos.add(dt);
+                ALL_NANOS.add(dt);
+            }
         }
     }
 

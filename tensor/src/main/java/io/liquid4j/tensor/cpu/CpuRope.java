@@ -28,45 +28,66 @@ final class CpuRope {
 
     static void apply(Tensor x, Tensor cos, Tensor sin, boolean inverse, Tensor out) {
         int heads = x.size(1), len = x.size(2), d = x.size(3), half = d / 2;
-        int rows = x.size(0) * heads * len;
+        int positions = x.size(0) * len;
         boolean perBatch = cos.size(0) > 1;
         long xs0 = x.stride(0), xs1 = x.stride(1), xs2 = x.stride(2), xo = x.offset();
         long co = cos.offset(), so = sin.offset(), oo = out.offset();
         MemorySegment xm = CpuElementwise.seg(x), cm = CpuElementwise.seg(cos), sm = CpuElementwise.seg(sin), om = CpuElementwise.seg(out);
         boolean bf16 = x.dtype() == DType.BF16;
         int es = bf16 ? 2 : 4;
-        CpuThreads.parallelFor(rows, Math.max(1, 16384 / d), (start, end) -> {
+        // by position (b, l), all heads of it in turn: the position's cos/sin entries are loaded
+        // once for its heads, and no row index is divided into (b, h, l) (three divisions a row
+        // cost as much as the row's arithmetic at D = 32)
+        CpuThreads.parallelFor(positions, Math.max(1, 16384 / (d * heads)), (start, end) -> {
             float[] rotated = bf16 ? new float[d] : null;
-            for (int r = start; r < end; r++) {
-                int b = r / (heads * len), h = r / len % heads, l = r % len;
-                long xRow = (xo + b * xs0 + h * xs1 + l * xs2) * es;
+            for (int p = start; p < end; p++) {
+                int b = p / len, l = p - b * len;
+                long xPos = (xo + b * xs0 + l * xs2) * es, xHead = xs1 * es;
                 long table = ((perBatch ? (long) b * len : 0) + l) * half * 4;
-                long oRow = (oo + (long) r * d) * es;
-                if (bf16) rowBf16(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half, inverse, rotated);
-                else row(xm, xRow, cm, co * 4 + table, sm, so * 4 + table, om, oRow, half, inverse);
+                long oPos = (oo + ((long) b * heads * len + l) * d) * es, oHead = (long) len * d * es;
+                if (bf16) {
+                    for (int h = 0; h < heads; h++) {
+                        rowBf16(xm, xPos + h * xHead, cm, co * 4 + table, sm, so * 4 + table, om, oPos + h * oHead, half, inverse, rotated);
+                    }
+                } else {
+                    heads(xm, xPos, xHead, cm, co * 4 + table, sm, so * 4 + table, om, oPos, oHead, heads, half, inverse);
+                }
             }
         });
     }
 
     /**
-     * One row (byte offsets): o1 = x1·c − x2·s, o2 = x2·c + x1·s, with s negated for the inverse
+     * The heads rows of one position (byte offsets), x's at xb + h·xh and out's at ob + h·oh, the
+     * table vectors loaded once: o1 = x1·c − x2·s, o2 = x2·c + x1·s, with s negated for the inverse
      * (exact: x1·c − x2·(−s) and x1·c + x2·s are the same bits, as the reference computes them).
      */
-    private static void row(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,
-                            MemorySegment o, long ob, int half, boolean inverse) {
+    private static void heads(MemorySegment x, long xb, long xh, MemorySegment c, long cb, MemorySegment s, long sb,
+                              MemorySegment o, long ob, long oh, int heads, int half, boolean inverse) {
         int full = half - half % SP.length(), i = 0;
-        long h = half * 4L;
+        long hb = half * 4L;
         for (; i < full; i += SP.length()) {
             long at = i * 4L;
-            FloatVector x1 = FloatVector.fromMemorySegment(SP, x, xb + at, CpuElementwise.LE);
-            FloatVector x2 = FloatVector.fromMemorySegment(SP, x, xb + h + at, CpuElementwise.LE);
             FloatVector cv = FloatVector.fromMemorySegment(SP, c, cb + at, CpuElementwise.LE);
             FloatVector sv = FloatVector.fromMemorySegment(SP, s, sb + at, CpuElementwise.LE);
             if (inverse) sv = sv.neg();
-            x1.mul(cv).sub(x2.mul(sv)).intoMemorySegment(o, ob + at, CpuElementwise.LE);
-            x2.mul(cv).add(x1.mul(sv)).intoMemorySegment(o, ob + h + at, CpuElementwise.LE);
+            for (int h = 0; h < heads; h++) {
+                long xr = xb + h * xh + at, or = ob + h * oh + at;
+                FloatVector x1 = FloatVector.fromMemorySegment(SP, x, xr, CpuElementwise.LE);
+                FloatVector x2 = FloatVector.fromMemorySegment(SP, x, xr + hb, CpuElementwise.LE);
+                x1.mul(cv).sub(x2.mul(sv)).intoMemorySegment(o, or, CpuElementwise.LE);
+                x2.mul(cv).add(x1.mul(sv)).intoMemorySegment(o, or + hb, CpuElementwise.LE);
+            }
         }
-        for (; i < half; i++) {
+        if (i < half) {
+            for (int h = 0; h < heads; h++) tail(x, xb + h * xh, c, cb, s, sb, o, ob + h * oh, i, half, inverse);
+        }
+    }
+
+    /** The scalar elements [from, half) of an F32 row: {@link #heads}' arithmetic one value at a time. */
+    private static void tail(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,
+                             MemorySegment o, long ob, int from, int half, boolean inverse) {
+        long h = half * 4L;
+        for (int i = from; i < half; i++) {
             long at = i * 4L;
             float x1 = x.get(Access.F, xb + at), x2 = x.get(Access.F, xb + h + at), cv = c.get(Access.F, cb + at), sv = s.get(Access.F, sb + at);
             if (inverse) sv = -sv;
@@ -76,7 +97,7 @@ final class CpuRope {
     }
 
     /**
-     * {@link #row} for BF16 x and out: the halves widened to F32 vectors (exact), the same F32
+     * One row of {@link #heads} for BF16 x and out: the halves widened to F32 vectors (exact), the same F32
      * arithmetic into {@code rotated}, each value rounded to nearest even on the store.
      */
     private static void rowBf16(MemorySegment x, long xb, MemorySegment c, long cb, MemorySegment s, long sb,

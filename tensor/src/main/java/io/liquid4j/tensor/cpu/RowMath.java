@@ -173,17 +173,17 @@ final class RowMath {
     }
 
     /**
-     * acc[i] += (double) g[i]·x[i]·s for the columns [from, to) of one row, in double lanes: each
-     * column the same operations in the same order as the scalar double loop (a norm's weight
-     * gradient, summed down the rows in row order).
+     * acc[at + i] += (double) g[i]·x[i]·s for the n columns of one row, in double lanes: each
+     * column the same operations as the scalar double loop (a norm's weight gradient, summed down
+     * the rows in row order).
      */
-    static void addScaledProducts(MemorySegment g, long gb, MemorySegment x, long xb, double s, double[] acc, int from, int to) {
-        int w = DS.length(), i = from;
-        for (; i <= to - w; i += w) {
+    static void addScaledProducts(MemorySegment g, long gb, MemorySegment x, long xb, double s, double[] acc, int at, int n) {
+        int w = DS.length(), i = 0;
+        for (; i <= n - w; i += w) {
             DoubleVector gd = (DoubleVector) FloatVector.fromMemorySegment(FS, g, gb + i * 4L, CpuElementwise.LE).convertShape(VectorOperators.F2D, DS, 0);
             DoubleVector xd = (DoubleVector) FloatVector.fromMemorySegment(FS, x, xb + i * 4L, CpuElementwise.LE).convertShape(VectorOperators.F2D, DS, 0);
-            DoubleVector.fromArray(DS, acc, i).add(gd.mul(xd).mul(s)).intoArray(acc, i);
+            DoubleVector.fromArray(DS, acc, at + i).add(gd.mul(xd).mul(s)).intoArray(acc, at + i);
         }
-        for (; i < to; i++) acc[i] += g.get(Access.F, gb + i * 4L) * (double) x.get(Access.F, xb + i * 4L) * s;
+        for (; i < n; i++) acc[at + i] += g.get(Access.F, gb + i * 4L) * (double) x.get(Access.F, xb + i * 4L) * s;
     }
 }

@@ -9,50 +9,61 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The RMSNorm and LayerNorm weight (and bias) gradients are each column's sum over the rows in
- * row order, added to the existing gradient: bit for bit a plain double loop, whatever the
- * number of threads. Per-thread partial sums merged as threads finished gave other bits on two
- * threads than on one, and on three or more varied from run to run.
+ * The norms' weight (and bias) gradients have the same bits whatever the number of threads,
+ * added to the existing gradient. LayerNorm's are each column's sum over the rows in row order,
+ * bit for bit a plain double loop; RMSNorm's are summed in the backward's one pass over the rows,
+ * as double partials over fixed blocks of 64 rows (rows in order inside a block) added up in
+ * block order. Per-thread partial sums merged as threads finished gave other bits on two threads
+ * than on one, and on three or more varied from run to run.
  */
 class NormWeightGradientBitsTest {
-    private static final int ROWS = 3072, N = 128;
+    private static final int ROWS = 3072, N = 128, BLOCK = 64;
 
     @Test
-    void rmsNormWeightGradientIsTheRowOrderSum() {
+    void rmsNormWeightGradientIsTheBlockOrderSum() {
         SplittableRandom rng = new SplittableRandom(11);
         float[] x = random(rng, ROWS * N), gy = random(rng, ROWS * N), inv = positive(rng, ROWS), before = random(rng, N);
-        try (var _ = TensorScope.open()) {
-            Tensor gw = Tensor.fromArray(before, N);
-            CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), Tensor.fromArray(random(rng, N), N), Tensor.fromArray(inv, ROWS),
-                    Tensor.fromArray(gy, ROWS, N), Tensor.empty(DType.F32, ROWS, N), gw);
-            float[] got = gw.toFloatArray();
-            for (int i = 0; i < N; i++) {
-                double sum = 0;
-                for (int r = 0; r < ROWS; r++) sum += (double) gy[r * N + i] * x[r * N + i] * (double) inv[r];
-                assertEquals(Float.floatToRawIntBits((float) (before[i] + sum)), Float.floatToRawIntBits(got[i]), "gw[" + i + "]");
+        float[] got = rmsNormWeightGradient(x, gy, inv, before, random(rng, N));
+        for (int i = 0; i < N; i++) {
+            double sum = 0;
+            for (int b = 0; b < ROWS; b += BLOCK) {
+                double block = 0;
+                for (int r = b; r < Math.min(ROWS, b + BLOCK); r++) block += (double) gy[r * N + i] * x[r * N + i] * (double) inv[r];
+                sum += block;
             }
+            assertEquals(Float.floatToRawIntBits((float) (before[i] + sum)), Float.floatToRawIntBits(got[i]), "gw[" + i + "]");
         }
     }
 
     /**
-     * A column whose row-order sum cancels exactly (2^54, then ones too small to count against
-     * it, then −2^54) gives 0 in row order but ~ROWS when the rows are summed in two ranges: a
-     * split by rows could not pass this on more than one thread.
+     * A column whose sum depends on the grouping (2^54 in the first row, ones, −2^54 in the last):
+     * the same bits on one thread as on all, where a split by the threads' row ranges would not be.
      */
     @Test
-    void aCancellingColumnIsSummedInRowOrder() {
+    void rmsNormWeightGradientDoesNotDependOnTheThreads() {
         float[] x = new float[ROWS * N], gy = new float[ROWS * N], inv = new float[ROWS];
         java.util.Arrays.fill(gy, 1f);
         java.util.Arrays.fill(inv, 1f);
         for (int r = 0; r < ROWS; r++) {
             for (int i = 0; i < N; i++) x[r * N + i] = r == 0 ? 0x1p54f : r == ROWS - 1 ? -0x1p54f : 1f;
         }
+        float[] all = rmsNormWeightGradient(x, gy, inv, new float[N], null);
+        int previous = CpuThreads.limit(1);
+        float[] one;
+        try {
+            one = rmsNormWeightGradient(x, gy, inv, new float[N], null);
+        } finally {
+            CpuThreads.limit(previous);
+        }
+        for (int i = 0; i < N; i++) assertEquals(Float.floatToRawIntBits(one[i]), Float.floatToRawIntBits(all[i]), "gw[" + i + "]");
+    }
+
+    private static float[] rmsNormWeightGradient(float[] x, float[] gy, float[] inv, float[] before, float[] w) {
         try (var _ = TensorScope.open()) {
-            Tensor gw = Tensor.zeros(DType.F32, N);
-            CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), null, Tensor.fromArray(inv, ROWS), Tensor.fromArray(gy, ROWS, N),
-                    Tensor.empty(DType.F32, ROWS, N), gw);
-            float[] got = gw.toFloatArray();
-            for (int i = 0; i < N; i++) assertEquals(0f, got[i], "gw[" + i + "]: 2^54 + (ones lost against it) − 2^54");
+            Tensor gw = Tensor.fromArray(before, N);
+            CpuRowOps.rmsNormBackward(Tensor.fromArray(x, ROWS, N), w == null ? null : Tensor.fromArray(w, N), Tensor.fromArray(inv, ROWS),
+                    Tensor.fromArray(gy, ROWS, N), Tensor.empty(DType.F32, ROWS, N), gw);
+            return gw.toFloatArray();
         }
     }
 
