@@ -84,8 +84,10 @@ final class VectorMath {
      * that range needs neither clamp nor the two-factor 2ⁿ: no overflow, and everything below
      * {@link #SCORE_LO} (where e^x leaves the normal floats) is 0, decided by one compare at the
      * end; the lanes it zeroes (−∞ among them) may compute garbage before it. The same
-     * Cody–Waite reduction and polynomial as exp, so on [SCORE_LO, 0] both give the same bits.
-     * NaN stays NaN (it passes every step and fails the compare).
+     * Cody–Waite reduction and polynomial as exp, so on [SCORE_LO, 88] both give the same bits
+     * (written out in both rather than in a shared helper: a helper is one more call that C2 may
+     * leave un-inlined in a big kernel, which boxes its vectors; see {@link #SP}). NaN stays NaN
+     * (it passes every step and fails the compare).
      */
     static FloatVector expScore(FloatVector x) {
         FloatVector t = x.mul(LOG2E).add(ROUND);
