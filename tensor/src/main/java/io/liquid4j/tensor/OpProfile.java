@@ -23,8 +23,8 @@ import java.util.concurrent.atomic.LongAdder;
  * does not. JIT warm-up is included too: an op's first calls run before C2 has compiled its
  * kernel (a VQGAN filter-gradient product: ~1 s over its first calls, then 1.5–2 ms a call), so
  * profile enough steps for that to amortise before reading per-call times, or leave the first
- * seconds out with liquid4j.profileOps.after=S (calls that start in the process's first S
- * seconds are not counted).
+ * seconds out with liquid4j.profileOps.after=S (calls that start in the S seconds after the
+ * first backend was made are not counted).
  *
  * <p>Calls a backend makes to itself internally are not seen (they do not pass through the
  * proxy). The CPU backend only: CUDA kernels run asynchronously, so their launch times say little.
@@ -34,9 +34,11 @@ final class OpProfile implements InvocationHandler {
     static final boolean ENABLED = !SETTING.equals("false");
     /** Rows of the (op, shapes) table: liquid4j.profileOps=N prints N, =true 40. */
     private static final int ROWS = SETTING.matches("\\d+") ? Integer.parseInt(SETTING) : 40;
-    /** System.nanoTime() before which calls are not counted: liquid4j.profileOps.after seconds after the JVM started. */
-    private static final long FROM = System.nanoTime() - java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() * 1_000_000L
-            + (long) (Double.parseDouble(System.getProperty("liquid4j.profileOps.after", "0")) * 1e9);
+    /**
+     * System.nanoTime() before which calls are not counted: liquid4j.profileOps.after seconds
+     * after the first backend was made (the start of a run, give or take its argument parsing).
+     */
+    private static final long FROM = ENABLED ? System.nanoTime() + (long) (seconds("liquid4j.profileOps.after") * 1e9) : Long.MIN_VALUE;
 
     private record Key(String op, String backwardOf, String shapes) {}
 
@@ -52,6 +54,17 @@ final class OpProfile implements InvocationHandler {
     }
 
     private final Backend target;
+
+    private static double seconds(String property) {
+        String v = System.getProperty(property, "0");
+        try {
+            double s = Double.parseDouble(v);
+            if (s >= 0) return s;
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(property + " must be a number of seconds ≥ 0, got \"" + v + "\"");
+    }
 
     private OpProfile(Backend target) { this.target = target; }
 
