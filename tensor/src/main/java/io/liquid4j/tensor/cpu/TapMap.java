@@ -20,6 +20,27 @@ final class TapMap {
         return MAPS.computeIfAbsent(new Geometry(h, w, kh, kw, sh, sw, ph, pw), TapMap::build);
     }
 
+    private static final Map<Geometry, int[]> SOURCES = new ConcurrentHashMap<>();
+
+    /**
+     * The map inverted, for col2im as a gather: entry k·H·W + p lists the k-th column entry (in
+     * increasing order) that copies input element p, or kh·kw·OH·OW (a zero slot past the block)
+     * where p has fewer than kh·kw — each tap copies an input element at most once.
+     */
+    static int[] sources(int h, int w, int kh, int kw, int sh, int sw, int ph, int pw) {
+        return SOURCES.computeIfAbsent(new Geometry(h, w, kh, kw, sh, sw, ph, pw), g -> {
+            int[] map = of(g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw);
+            int hw = g.h * g.w;
+            int[] sources = new int[g.kh * g.kw * hw], count = new int[hw];
+            java.util.Arrays.fill(sources, map.length);
+            for (int t = 0; t < map.length; t++) {
+                int p = map[t];
+                if (p < hw) sources[count[p]++ * hw + p] = t;
+            }
+            return sources;
+        });
+    }
+
     private static int[] build(Geometry g) {
         int oh = CpuConv.outSize(g.h, g.kh, g.sh, g.ph), ow = CpuConv.outSize(g.w, g.kw, g.sw, g.pw), pad = g.h * g.w;
         int[] map = new int[g.kh * g.kw * oh * ow];
