@@ -9,10 +9,11 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Fused kernels over the last dimension of contiguous F32 tensors: softmax / log-softmax and
  * RMSNorm / LayerNorm, forward and backward. One pass per row group, rows split over threads;
- * the norms' weight gradients are a second pass split by columns, each column summed over all
- * rows in order: the same bits on any number of threads (per-thread partials merged as the
- * threads finished made them depend on the thread count, and with three or more threads on
- * which finished first).
+ * LayerNorm's weight gradients are a second pass split by columns, each column summed over all
+ * rows in order, RMSNorm's are summed in its one pass as partials over fixed blocks of rows,
+ * added in block order: either way the same bits on any number of threads (per-thread partials
+ * merged as the threads finished made them depend on the thread count, and with three or more
+ * threads on which finished first).
  */
 final class CpuRowOps {
     private static final FloatVectorHelper V = new FloatVectorHelper();
