@@ -58,31 +58,20 @@ final class AttentionRows {
     }
 
     private void decode(long off, int n, float[] dst, int at, float scale) {
+        int p = 0;
         if (type == DType.F32) {
             // vector loads rather than MemorySegment.copy: a row is 32–128 floats, and the copy's
-            // fixed cost (bounds, alignment and session checks) was ~7% of the attention's time
-            if (scale == 1f) decodeF32(off, n, dst, at);
-            else decodeF32(off, n, dst, at, scale);
+            // fixed cost (bounds, alignment and session checks) was ~7% of the attention's time;
+            // x·1 is x, so an unscaled operand takes the same loop
+            for (; p <= n - V; p += V) FloatVector.fromMemorySegment(F, seg, off + p * 4L, LE).mul(scale).intoArray(dst, at + p);
+            for (; p < n; p++) dst[at + p] = seg.get(GemmDecode.F32_LE, off + p * 4L) * scale;
             return;
         }
-        int p = 0;
         for (; p <= n - V; p += V) GemmDecode.loadInto(seg, off + (long) p * bytes, type, dst, at + p);
         for (; p < n; p++) dst[at + p] = GemmDecode.scalar(seg, off + (long) p * bytes, type);
         if (scale != 1f) {
             for (p = 0; p < n; p++) dst[at + p] *= scale;
         }
-    }
-
-    private void decodeF32(long off, int n, float[] dst, int at) {
-        int p = 0;
-        for (; p <= n - V; p += V) FloatVector.fromMemorySegment(F, seg, off + p * 4L, LE).intoArray(dst, at + p);
-        for (; p < n; p++) dst[at + p] = seg.get(GemmDecode.F32_LE, off + p * 4L);
-    }
-
-    private void decodeF32(long off, int n, float[] dst, int at, float scale) {
-        int p = 0;
-        for (; p <= n - V; p += V) FloatVector.fromMemorySegment(F, seg, off + p * 4L, LE).mul(scale).intoArray(dst, at + p);
-        for (; p < n; p++) dst[at + p] = seg.get(GemmDecode.F32_LE, off + p * 4L) * scale;
     }
 
     /**

@@ -29,24 +29,23 @@ final class CpuConv {
     private CpuConv() {}
 
     /**
-     * Column-block entries (kh·kw·OH·OW) up to which im2col gathers through the map, V entries a
-     * vector gather: a 3×3 kernel over 32×32 (9216) too (Im2colBench, 16 images of 16 channels
-     * at 32×32: map 0.51–0.61 ms, rows 1.08–1.18; with the scalar gather loop the map had lost
-     * there, 1.44 ms, and the limit was 4096). The maps of larger planes would outgrow the cache.
+     * Column-block entries (kh·kw·OH·OW) up to which im2col and col2im go through the map, V
+     * entries (col2im: V pixels) a vector gather: a 3×3 kernel over 32×32 (9216) too. Im2colBench,
+     * 16 images at 32×32: im2col of 16 channels map 0.51–0.61 ms, rows 1.08–1.18 (with the scalar
+     * gather loop the map had lost there, 1.44 ms, and im2col's limit was 4096); col2im of 32
+     * channels map 2.45 ms, the scalar map 3.98. The maps of larger planes would outgrow the cache.
      */
-    static final int IM2COL_MAP_LIMIT = 1 << 16;
-    /** The same for col2im (a gather of each pixel's entries through {@link TapMap#sources}): 32×32 with 32 channels map 2.45 ms, the scalar map 3.98. */
-    static final int COL2IM_MAP_LIMIT = 1 << 16;
+    static final int MAP_LIMIT = 1 << 16;
 
     static int outSize(int in, int k, int s, int p) { return (in + 2 * p - k) / s + 1; }
 
     static void im2col(Tensor x, int kh, int kw, int sh, int sw, int ph, int pw, Tensor cols) {
-        if (blockEntries(x, cols, kh, kw, sh, sw, ph, pw) <= IM2COL_MAP_LIMIT) im2colMapped(x, kh, kw, sh, sw, ph, pw, cols);
+        if (blockEntries(x, cols, kh, kw, sh, sw, ph, pw) <= MAP_LIMIT) im2colMapped(x, kh, kw, sh, sw, ph, pw, cols);
         else im2colRows(x, kh, kw, sh, sw, ph, pw, cols);
     }
 
     static void col2im(Tensor cols, int kh, int kw, int sh, int sw, int ph, int pw, Tensor x) {
-        if (blockEntries(x, cols, kh, kw, sh, sw, ph, pw) <= COL2IM_MAP_LIMIT) col2imMapped(cols, kh, kw, sh, sw, ph, pw, x);
+        if (blockEntries(x, cols, kh, kw, sh, sw, ph, pw) <= MAP_LIMIT) col2imMapped(cols, kh, kw, sh, sw, ph, pw, x);
         else col2imRows(cols, kh, kw, sh, sw, ph, pw, x);
     }
 

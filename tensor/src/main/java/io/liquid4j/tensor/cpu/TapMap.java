@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * im2col's index map of one geometry: entry (ki·kw + kj)·OH·OW + oy·OW + ox of an (image,
  * channel)'s column block holds the input element iy·W + ix it copies (iy = oy·sh − ph + ki,
  * ix = ox·sw − pw + kj), or H·W, a zero slot past the plane, where that falls in the padding.
- * Maps are built once per geometry and shared; {@link CpuConv#COL2IM_MAP_LIMIT} bounds their size.
+ * Maps are built once per geometry and shared; {@link CpuConv#MAP_LIMIT} bounds their size.
  */
 final class TapMap {
     private TapMap() {}
