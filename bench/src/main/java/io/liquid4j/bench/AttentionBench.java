@@ -95,18 +95,32 @@ public class AttentionBench extends AttentionOperandsBench {
 
         /** Random q, k, v and dOut of batch 1, `heads` heads × dim, t slots; spec as given. */
         Operands(int heads, int dim, int t, AttentionSpec spec, boolean reference) {
+            this(heads, dim, t, spec, reference, false);
+        }
+
+        /**
+         * The same with q, k and v laid out [1, t, heads, dim] and seen as [1, heads, t, dim]
+         * (tokens = true: views of a layer's projection output, as a training step passes v) or
+         * contiguous [1, heads, t, dim]. dOut and the results are contiguous either way (the
+         * Backend contract).
+         */
+        Operands(int heads, int dim, int t, AttentionSpec spec, boolean reference, boolean tokens) {
             this.spec = spec;
             this.reference = reference;
             Generator g = new Generator(1);
-            q = Tensor.randn(g, 1, heads, t, dim);
-            k = Tensor.randn(g, 1, heads, t, dim);
-            v = Tensor.randn(g, 1, heads, t, dim);
+            q = operand(g, heads, dim, t, tokens);
+            k = operand(g, heads, dim, t, tokens);
+            v = operand(g, heads, dim, t, tokens);
             gOut = Tensor.randn(g, 1, heads, t, dim);
             out = Tensor.empty(DType.F32, 1, heads, t, dim);
             lse = Tensor.empty(DType.F32, 1, heads, t);
             gq = Tensor.empty(DType.F32, 1, heads, t, dim);
             gk = Tensor.empty(DType.F32, 1, heads, t, dim);
             gv = Tensor.empty(DType.F32, 1, heads, t, dim);
+        }
+
+        private static Tensor operand(Generator g, int heads, int dim, int t, boolean tokens) {
+            return tokens ? Tensor.randn(g, 1, t, heads, dim).transpose(1, 2) : Tensor.randn(g, 1, heads, t, dim);
         }
 
         void forward() {

@@ -35,10 +35,15 @@ public class PackedAttentionBench extends AttentionOperandsBench {
     @Param({"85"})
     public int doc;
 
+    /** heads: contiguous [1, H, L, D] q, k, v; tokens: q, k, v [1, L, H, D] seen as [1, H, L, D] (a training step's v is such a view). */
+    @Param({"heads", "tokens"})
+    public String layout;
+
     @Setup(Level.Trial)
     public void setUp() {
         AttentionSpec causal = AttentionSpec.causal(1 / Math.sqrt(DIM));
-        x = new AttentionBench.Operands(HEADS, DIM, SLOTS, doc == 0 ? causal : causal.withSegments(new int[][] {segments(SLOTS, doc)}), false);
+        x = new AttentionBench.Operands(HEADS, DIM, SLOTS, doc == 0 ? causal : causal.withSegments(new int[][] {segments(SLOTS, doc)}), false,
+                layout.equals("tokens"));
     }
 
     /** Segment ids of one packed row: mostly documents of about `doc` tokens, every fourth a text document of 20–190. */
