@@ -329,6 +329,21 @@ public interface Backend {
     }
 
     /**
+     * {@link F#sumsOfSquares}: Σ x² of each tensor as x.to(F32) squared, summed by sum() and read
+     * with item() gives it. The default is exactly that, tensor by tensor.
+     */
+    default double[] sumsOfSquares(java.util.List<Tensor> ts) {
+        double[] out = new double[ts.size()];
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
+            for (int i = 0; i < out.length; i++) {
+                Tensor f = ts.get(i).to(DType.F32);
+                out[i] = f.mul(f).sum().item();
+            }
+        }
+        return out;
+    }
+
+    /**
      * {@link #adamwUpdate} of every slot ({@link F#adamwUpdateAll}; same scalars, one device). The
      * default updates the slots one by one; a backend with a multi-tensor kernel does all in one pass.
      */

@@ -731,6 +731,23 @@ public final class F {
         param.backend().adamwUpdate(param, grad, expAvg, expAvgSq, master, step);
     }
 
+    /**
+     * Σ x² of each tensor — what {@code x.to(F32)} squared, summed by {@link Tensor#sum()} and read
+     * with {@code item()} gives (each square rounded to F32, the total rounded to F32) — for all
+     * of them in one backend call, without autograd. A model's gradient norm as separate ops took
+     * four small ones a parameter (~160 a training step of the demo's LM: 4–6 ms of it,
+     * BENCHMARKS.md "Where the FMA peak is"). All tensors floating and on one device.
+     */
+    public static double[] sumsOfSquares(List<Tensor> ts) {
+        if (ts.isEmpty()) return new double[0];
+        Device device = ts.get(0).device();
+        for (Tensor t : ts) {
+            if (!t.dtype().isFloating()) throw new IllegalArgumentException("sumsOfSquares needs floating tensors, got " + t.describe());
+            if (!t.device().equals(device)) throw new IllegalArgumentException("sumsOfSquares: tensors on " + device + " and " + t.device() + " (one call per device)");
+        }
+        return ts.get(0).backend().sumsOfSquares(ts);
+    }
+
     /** One parameter's part of {@link #adamwUpdateAll}: as the arguments of {@link #adamwUpdate} (master null for an F32 parameter). */
     public record AdamWSlot(Tensor param, Tensor grad, Tensor expAvg, Tensor expAvgSq, Tensor master) {}
 

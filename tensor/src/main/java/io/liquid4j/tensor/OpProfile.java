@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Wall time per backend op, for finding where a training or inference step goes: with the
  * system property liquid4j.profileOps=true (or =N for an N-row table) every {@link Backend} op
- * called through {@link Backends#of} (the void methods; allocation and queries pass through
- * untimed) is timed and counted, keyed by the method and the shapes of its tensor arguments (a
+ * called through {@link Backends#of} (the ops: void methods and those with a result that take
+ * tensors, such as sumsOfSquares; allocation and queries pass through untimed) is timed and counted, keyed by the method and the shapes of its tensor arguments (a
  * Linear's three products show up as three rows), and, in autograd's backward pass, by the graph
  * node whose backward made the call ("bwd matmul"). The table goes to stderr when the JVM exits.
  * JFR samples say which code is hot; this says which op, at which shape, took how long in place
@@ -80,7 +80,7 @@ final class OpProfile implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        if (method.getDeclaringClass() == Object.class || method.getReturnType() != void.class) return call(method, args);
+        if (method.getDeclaringClass() == Object.class || (method.getReturnType() != void.class && !takesTensors(args))) return call(method, args);
         long t0 = System.nanoTime();
         try {
             return call(method, args);
@@ -93,6 +93,13 @@ final class OpProfile implements InvocationHandler {
                 ALL_NANOS.add(dt);
             }
         }
+    }
+
+    /** Whether an op with a result (sumsOfSquares) works on tensors; queries (allocate, capabilities) are not timed. */
+    private static boolean takesTensors(Object[] args) {
+        if (args == null) return false;
+        for (Object a : args) if (a instanceof Tensor || a instanceof java.util.List<?>) return true;
+        return false;
     }
 
     private Object call(Method method, Object[] args) throws Throwable {

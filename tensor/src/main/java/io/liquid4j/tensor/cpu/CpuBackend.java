@@ -134,6 +134,31 @@ public final class CpuBackend implements Backend {
 
     // ---- fused ops -------------------------------------------------------------------------
 
+    /**
+     * Contiguous F32 tensors each in one pass ({@link RowMath#sumOfRoundedSquares}: the composed product +
+     * sum's bits), the tensors spread over the threads; others through the composed default.
+     */
+    @Override public double[] sumsOfSquares(java.util.List<Tensor> ts) {
+        double[] out = new double[ts.size()];
+        java.util.List<Integer> composed = new java.util.ArrayList<>();
+        for (int i = 0; i < ts.size(); i++) if (!oneF32Row(ts.get(i))) composed.add(i);
+        CpuThreads.parallelFor(ts.size(), 1, (start, end) -> {
+            for (int i = start; i < end; i++) {
+                Tensor t = ts.get(i);
+                if (oneF32Row(t)) out[i] = (float) RowMath.sumOfRoundedSquares(CpuElementwise.seg(t), t.offset() * 4, (int) t.numel());
+            }
+        });
+        if (!composed.isEmpty()) {
+            double[] r = Backend.super.sumsOfSquares(composed.stream().map(ts::get).toList());
+            for (int j = 0; j < r.length; j++) out[composed.get(j)] = r[j];
+        }
+        return out;
+    }
+
+    private static boolean oneF32Row(Tensor t) {
+        return t.dtype() == DType.F32 && t.isContiguous() && t.numel() <= Integer.MAX_VALUE;
+    }
+
     @Override public void attention(Tensor q, Tensor k, Tensor v, AttentionSpec spec, Tensor out, Tensor lse) {
         CpuAttention.forward(q, k, v, spec, out, lse);
     }

@@ -44,6 +44,31 @@ final class RowMath {
         return total;
     }
 
+    /**
+     * Σ x² of the row with {@link #sum}'s order and flushes, each square rounded to F32 first: the
+     * bits of {@link #sum} over the row's squares written out (a product, then a sum). Not
+     * {@link #sumSquares}, whose fused multiply-adds round once per term.
+     */
+    static double sumOfRoundedSquares(MemorySegment m, long b, int n) {
+        int w = SP.length(), i = 0;
+        FloatVector acc = FloatVector.zero(SP);
+        double total = 0;
+        while (i <= n - w) {
+            int end = Math.min(n - w, i + 1024);
+            for (; i <= end; i += w) {
+                FloatVector v = FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE);
+                acc = acc.add(v.mul(v));
+            }
+            total += sumLanes(acc);
+            acc = FloatVector.zero(SP);
+        }
+        for (; i < n; i++) {
+            float x = m.get(Access.F, b + i * 4L);
+            total += x * x;
+        }
+        return total;
+    }
+
     static float max(MemorySegment m, long b, int n) {
         int w = SP.length(), i = 0;
         FloatVector acc = FloatVector.broadcast(SP, Float.NEGATIVE_INFINITY);
