@@ -735,7 +735,7 @@ public final class F {
      * Σ x² of each tensor — what {@code x.to(F32)} squared, summed by {@link Tensor#sum()} and read
      * with {@code item()} gives (each square rounded to F32, the total rounded to F32) — for all
      * of them in one backend call, without autograd. A model's gradient norm as separate ops took
-     * four small ones a parameter (~160 a training step of the demo's LM: 4–6 ms of it,
+     * three small ones a parameter (~120 a training step of the demo's LM, a few ms of it:
      * BENCHMARKS.md "Where the FMA peak is"). All tensors floating and on one device.
      */
     public static double[] sumsOfSquares(List<Tensor> ts) {

@@ -23,7 +23,7 @@ public final class GradClip {
     public static double clipGradNorm(List<Parameter> params, double maxNorm) {
         double sumSq = 0;
         try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
-            // per device, one fused pass (F.sumsOfSquares) instead of four ops a parameter; the
+            // per device, one fused pass (F.sumsOfSquares) instead of three ops a parameter; the
             // parameters' squares are added in parameter order, as the separate ops added them
             List<Tensor> grads = new ArrayList<>();
             for (Parameter p : params) if (p.value().grad() != null) grads.add(p.value().grad());
