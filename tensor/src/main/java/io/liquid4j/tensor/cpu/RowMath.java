@@ -30,18 +30,7 @@ final class RowMath {
     }
 
     static double sum(MemorySegment m, long b, int n) {
-        int w = SP.length(), i = 0;
-        FloatVector acc = FloatVector.zero(SP);
-        double total = 0;
-        // flush the f32 lanes into a double every 1024 elements to bound rounding error
-        while (i <= n - w) {
-            int end = Math.min(n - w, i + 1024);
-            for (; i <= end; i += w) acc = acc.add(FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE));
-            total += sumLanes(acc);
-            acc = FloatVector.zero(SP);
-        }
-        for (; i < n; i++) total += m.get(Access.F, b + i * 4L);
-        return total;
+        return sum(m, b, n, false);
     }
 
     /**
@@ -50,6 +39,11 @@ final class RowMath {
      * {@link #sumSquares}, whose fused multiply-adds round once per term.
      */
     static double sumOfRoundedSquares(MemorySegment m, long b, int n) {
+        return sum(m, b, n, true);
+    }
+
+    /** Σ x (or Σ x², each square rounded to F32): f32 lanes flushed into a double every 1024 elements to bound rounding error. */
+    private static double sum(MemorySegment m, long b, int n, boolean squares) {
         int w = SP.length(), i = 0;
         FloatVector acc = FloatVector.zero(SP);
         double total = 0;
@@ -57,14 +51,14 @@ final class RowMath {
             int end = Math.min(n - w, i + 1024);
             for (; i <= end; i += w) {
                 FloatVector v = FloatVector.fromMemorySegment(SP, m, b + i * 4L, CpuElementwise.LE);
-                acc = acc.add(v.mul(v));
+                acc = acc.add(squares ? v.mul(v) : v);
             }
             total += sumLanes(acc);
             acc = FloatVector.zero(SP);
         }
         for (; i < n; i++) {
             float x = m.get(Access.F, b + i * 4L);
-            total += x * x;
+            total += squares ? x * x : x;
         }
         return total;
     }
