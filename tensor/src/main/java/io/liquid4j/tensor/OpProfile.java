@@ -15,8 +15,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Wall time per backend op, for finding where a training or inference step goes: with the
  * system property liquid4j.profileOps=true (or =N for an N-row table) every {@link Backend} op
  * called through {@link Backends#of} (the ops: void methods and those with a result that take
- * tensors, such as sumsOfSquares; allocation and queries pass through untimed) is timed and counted, keyed by the method and the shapes of its tensor arguments (a
- * Linear's three products show up as three rows), and, in autograd's backward pass, by the graph
+ * tensors, such as sumsOfSquares; allocation and queries pass through untimed) is timed and
+ * counted, keyed by the method and the shapes of its tensor arguments (a Linear's three
+ * products show up as three rows), and, in autograd's backward pass, by the graph
  * node whose backward made the call ("bwd matmul"). The table goes to stderr when the JVM exits.
  * JFR samples say which code is hot; this says which op, at which shape, took how long in place
  * (cold caches, allocation and page faults included), which a kernel benchmark on warm buffers
