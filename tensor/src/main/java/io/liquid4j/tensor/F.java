@@ -1,7 +1,10 @@
 package io.liquid4j.tensor;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Neural-network operations (the torch.nn.functional of liquid4j). Fused kernels (softmax,
@@ -736,16 +739,22 @@ public final class F {
      * with {@code item()} gives (each square rounded to F32, the total rounded to F32) — for all
      * of them in one backend call, without autograd. A model's gradient norm as separate ops took
      * three small ones a parameter (~120 a training step of the demo's LM, a few ms of it:
-     * BENCHMARKS.md "Where the FMA peak is"). All tensors floating and on one device.
+     * BENCHMARKS.md "Where the FMA peak is"). All tensors floating; one backend call per device
+     * they are on, the results in the tensors' order.
      */
     public static double[] sumsOfSquares(List<Tensor> ts) {
-        if (ts.isEmpty()) return new double[0];
-        Device device = ts.get(0).device();
-        for (Tensor t : ts) {
+        Map<Device, List<Integer>> byDevice = new LinkedHashMap<>();
+        for (int i = 0; i < ts.size(); i++) {
+            Tensor t = ts.get(i);
             if (!t.dtype().isFloating()) throw new IllegalArgumentException("sumsOfSquares needs floating tensors, got " + t.describe());
-            if (!t.device().equals(device)) throw new IllegalArgumentException("sumsOfSquares: tensors on " + device + " and " + t.device() + " (one call per device)");
+            byDevice.computeIfAbsent(t.device(), d -> new ArrayList<>()).add(i);
         }
-        return ts.get(0).backend().sumsOfSquares(ts);
+        double[] out = new double[ts.size()];
+        for (List<Integer> at : byDevice.values()) {
+            double[] s = ts.get(at.get(0)).backend().sumsOfSquares(at.stream().map(ts::get).toList());
+            for (int j = 0; j < s.length; j++) out[at.get(j)] = s[j];
+        }
+        return out;
     }
 
     /** One parameter's part of {@link #adamwUpdateAll}: as the arguments of {@link #adamwUpdate} (master null for an F32 parameter). */

@@ -1,16 +1,12 @@
 package io.liquid4j.nn.optim;
 
 import io.liquid4j.nn.Parameter;
-import io.liquid4j.tensor.Device;
 import io.liquid4j.tensor.F;
 import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 import io.liquid4j.tensor.TensorScope;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Gradient-norm clipping, as torch.nn.utils.clip_grad_norm_. */
 public final class GradClip {
@@ -23,18 +19,11 @@ public final class GradClip {
     public static double clipGradNorm(List<Parameter> params, double maxNorm) {
         double sumSq = 0;
         try (var _ = GradMode.noGrad(); var _ = TensorScope.open()) {
-            // per device, one fused pass (F.sumsOfSquares) instead of three ops a parameter; the
+            // one fused pass per device (F.sumsOfSquares) instead of three ops a parameter; the
             // parameters' squares are added in parameter order, as the separate ops added them
             List<Tensor> grads = new ArrayList<>();
             for (Parameter p : params) if (p.value().grad() != null) grads.add(p.value().grad());
-            Map<Device, List<Tensor>> byDevice = new LinkedHashMap<>();
-            for (Tensor g : grads) byDevice.computeIfAbsent(g.device(), d -> new ArrayList<>()).add(g);
-            Map<Tensor, Double> squares = new IdentityHashMap<>();
-            for (List<Tensor> group : byDevice.values()) {
-                double[] s = F.sumsOfSquares(group);
-                for (int i = 0; i < s.length; i++) squares.put(group.get(i), s[i]);
-            }
-            for (Tensor g : grads) sumSq += squares.get(g);
+            for (double s : F.sumsOfSquares(grads)) sumSq += s;
             double norm = Math.sqrt(sumSq);
             double coef = Math.min(1.0, maxNorm / (norm + 1e-6));
             if (coef < 1.0) {

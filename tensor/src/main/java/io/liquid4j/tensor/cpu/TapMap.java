@@ -1,5 +1,6 @@
 package io.liquid4j.tensor.cpu;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,7 +33,7 @@ final class TapMap {
             int[] map = of(g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw);
             int hw = g.h * g.w;
             int[] sources = new int[g.kh * g.kw * hw], count = new int[hw];
-            java.util.Arrays.fill(sources, map.length);
+            Arrays.fill(sources, map.length);
             for (int t = 0; t < map.length; t++) {
                 int p = map[t];
                 if (p < hw) sources[count[p]++ * hw + p] = t;
