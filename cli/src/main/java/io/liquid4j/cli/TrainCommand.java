@@ -81,6 +81,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--schedule", paramLabel = "KIND", defaultValue = "cosine", description = "constant or cosine (to 0 at the last step) after the warmup (default ${DEFAULT-VALUE}).")
     String schedule;
 
+    @Option(names = "--decay-steps", paramLabel = "D", defaultValue = "0",
+            description = "With --schedule constant: decay the learning rate linearly towards 0 over the last D steps (default ${DEFAULT-VALUE}: constant to the end).")
+    int decaySteps;
+
     @Option(names = "--warmup", paramLabel = "W", description = "Warmup steps (default: 3%% of the steps).")
     Integer warmup;
 
@@ -140,6 +144,8 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--dtype must be f32 or bf16, got " + dtype);
         };
         if (!schedule.equals("cosine") && !schedule.equals("constant")) throw new IllegalArgumentException("--schedule must be constant or cosine, got " + schedule);
+        if (decaySteps < 0) throw new IllegalArgumentException("--decay-steps " + decaySteps + ": must be at least 0");
+        if (decaySteps > 0 && !schedule.equals("constant")) throw new IllegalArgumentException("--decay-steps applies to --schedule constant (the cosine decays over all steps)");
         if (batchSize <= 0 || gradAccum <= 0) throw new IllegalArgumentException("--batch-size and --grad-accum must be at least 1");
         if (steps != null && steps < 1) throw new IllegalArgumentException("--steps " + steps + ": must be at least 1");
         if (steps == null && !(epochs > 0 && epochs <= 1e6)) throw new IllegalArgumentException("--epochs " + epochs + ": must be in (0, 1e6]");
@@ -179,7 +185,7 @@ final class TrainCommand implements Callable<Integer> {
         System.err.printf(Locale.ROOT, "data: %d sequences %s, %d corrupt lines skipped; %d steps of %d x %d rows (seq %d%s), %s weights on %s%n",
                 td.size(), td.taskCounts(), td.skippedLines(), total, gradAccum, batchSize, len, pack ? ", packed" : "", weights, dev);
 
-        Trainer.Options opts = new Trainer.Options(maxGradNorm, zLoss, weightDecay, new LrSchedule(lr, warm, total, schedule.equals("cosine")));
+        Trainer.Options opts = new Trainer.Options(maxGradNorm, zLoss, weightDecay, new LrSchedule(lr, warm, total, schedule.equals("cosine"), decaySteps));
         run.create();   // only now: a run that fails its checks leaves no RUN directory behind
         try (Trainer trainer = new Trainer(lm, opts)) {
             int start = 0;

@@ -201,6 +201,9 @@ class BadInputProbeTest {
         c.add(new Case("prepare out is a directory", 1, "--out .*: is a directory", d -> List.of("prepare", "--model", L, "--data", jsonl.toString(), "--out", mkdir(d.resolve("out.jsonl")))));
         c.add(new Case("train steps 0", 1, "--steps 0: must be at least 1", d -> List.of("train", "--model", L, "--data", jsonl.toString(), "--out", d.resolve("run").toString(), "--steps", "0")));
         c.add(new Case("train negative lr", 1, "--lr -1\\.0: must be a finite number > 0", d -> List.of("train", "--model", L, "--data", jsonl.toString(), "--out", d.resolve("run").toString(), "--lr", "-1")));
+        c.add(new Case("train decay with cosine", 1, "--decay-steps applies to --schedule constant", d -> List.of("train", "--model", L, "--data", jsonl.toString(), "--out", d.resolve("run").toString(), "--decay-steps", "2")));
+        c.add(new Case("train decay beyond the steps", 1, "--decay-steps must be in \\[0, 2\\]", d -> List.of("train", "--model", L, "--data", jsonl.toString(), "--out", d.resolve("run").toString(),
+                "--steps", "3", "--warmup", "1", "--schedule", "constant", "--decay-steps", "5")));
         c.add(new Case("train missing data", 1, "--data .*missing\\.jsonl: no such file", d -> List.of("train", "--model", L, "--data", d.resolve("missing.jsonl").toString(), "--out", d.resolve("run").toString())));
         c.add(new Case("train batch size 0", 1, "--batch-size and --grad-accum must be at least 1", d -> List.of("train", "--model", L, "--data", jsonl.toString(), "--out", d.resolve("run").toString(), "--batch-size", "0")));
         c.add(new Case("train seq-len beyond context", 1, "--seq-len 100000 exceeds the model's context of 128", d -> List.of("train", "--model", L, "--data", jsonl.toString(), "--out", d.resolve("run").toString(), "--seq-len", "100000")));

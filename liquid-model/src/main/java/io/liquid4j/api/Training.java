@@ -44,7 +44,7 @@ public final class Training implements AutoCloseable {
         this.sequences = layout == null ? SequenceBuilder.textOnly(model.tokenizer()) : SequenceBuilder.of(model.tokenizer(), layout);
         this.rng = new SplittableRandom(settings.seed());
         this.trainer = new Trainer(model.causalLM(), new Trainer.Options(settings.maxGradNorm(), settings.zLoss(), settings.weightDecay(),
-                new LrSchedule(settings.learningRate(), settings.warmupSteps(), settings.totalSteps(), settings.cosine())));
+                new LrSchedule(settings.learningRate(), settings.warmupSteps(), settings.totalSteps(), settings.cosine(), settings.decaySteps())));
     }
 
     /** The result of one step: loss (mean over counted tokens), learning rate, gradient norm, tokens; skipped steps say why. */

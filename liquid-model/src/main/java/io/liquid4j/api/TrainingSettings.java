@@ -2,7 +2,8 @@ package io.liquid4j.api;
 
 /**
  * How a {@link Training} session updates the weights: AdamW's learning rate and weight decay,
- * the schedule (linear warmup, then constant or cosine decay to 10% over {@code totalSteps}),
+ * the schedule (linear warmup, then a cosine decay to 0 at {@code totalSteps}, or a constant rate
+ * that may fall linearly towards 0 over its last {@code decaySteps}),
  * gradient clipping and the z-loss. Immutable; made with {@link #builder()}:
  *
  * <pre>{@code
@@ -11,7 +12,7 @@ package io.liquid4j.api;
  */
 public final class TrainingSettings {
     private final double learningRate, weightDecay, maxGradNorm, zLoss;
-    private final int totalSteps, warmupSteps;
+    private final int totalSteps, warmupSteps, decaySteps;
     private final boolean cosine;
     private final long seed;
 
@@ -19,6 +20,10 @@ public final class TrainingSettings {
         if (!(b.learningRate > 0) || Double.isInfinite(b.learningRate)) throw new IllegalArgumentException("learningRate must be a finite number > 0, got " + b.learningRate);
         if (b.totalSteps < 1) throw new IllegalArgumentException("totalSteps must be at least 1, got " + b.totalSteps);
         if (b.warmupSteps < 0) throw new IllegalArgumentException("warmupSteps must be ≥ 0, got " + b.warmupSteps);
+        if (b.decaySteps < 0 || b.decaySteps > Math.max(0, b.totalSteps - b.warmupSteps)) {
+            throw new IllegalArgumentException("decaySteps must be in [0, totalSteps - warmupSteps], got " + b.decaySteps);
+        }
+        if (b.cosine && b.decaySteps > 0) throw new IllegalArgumentException("decaySteps applies to the constant schedule (cosine(false))");
         if (!(b.weightDecay >= 0) || !(b.maxGradNorm >= 0) || !(b.zLoss >= 0)) {
             throw new IllegalArgumentException("weightDecay, maxGradNorm and zLoss must be ≥ 0, got " + b.weightDecay + ", " + b.maxGradNorm + ", " + b.zLoss);
         }
@@ -28,6 +33,7 @@ public final class TrainingSettings {
         zLoss = b.zLoss;
         totalSteps = b.totalSteps;
         warmupSteps = b.warmupSteps;
+        decaySteps = b.decaySteps;
         cosine = b.cosine;
         seed = b.seed;
     }
@@ -56,13 +62,16 @@ public final class TrainingSettings {
     /** Cosine decay after the warmup (false: constant). */
     public boolean cosine() { return cosine; }
 
+    /** With a constant rate: the last steps over which it falls linearly towards 0 (0 = none). */
+    public int decaySteps() { return decaySteps; }
+
     /** Seed of the per-example draws (which text-to-image phrase, unconditional samples). */
     public long seed() { return seed; }
 
     /** Builds {@link TrainingSettings}; every value is checked by {@link #build()}. */
     public static final class Builder {
         private double learningRate = 3e-4, weightDecay = 0.1, maxGradNorm = 1.0, zLoss;
-        private int totalSteps = 1000, warmupSteps = 30;
+        private int totalSteps = 1000, warmupSteps = 30, decaySteps;
         private boolean cosine = true;
         private long seed;
 
@@ -88,6 +97,9 @@ public final class TrainingSettings {
 
         /** Cosine decay (default) or a constant learning rate after the warmup. */
         public Builder cosine(boolean c) { cosine = c; return this; }
+
+        /** With cosine(false): the rate falls linearly towards 0 over the last n steps (default 0: constant to the end). */
+        public Builder decaySteps(int n) { decaySteps = n; return this; }
 
         /** Seed of the per-example draws (default 0). */
         public Builder seed(long s) { seed = s; return this; }

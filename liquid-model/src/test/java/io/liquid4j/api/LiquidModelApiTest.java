@@ -75,12 +75,20 @@ class LiquidModelApiTest {
         assertTrue(caption.length() <= 6 * 16);
 
         double first, last = 0;
-        try (Training t = m.trainer(TrainingSettings.builder().learningRate(3e-3).warmupSteps(0).totalSteps(8).cosine(false).build())) {
+        try (Training t = m.trainer(TrainingSettings.builder().learningRate(3e-3).warmupSteps(0).totalSteps(8).cosine(false).decaySteps(2).build())) {
             List<TrainingExample> batch = List.of(TrainingExample.text("a red square on the left"), TrainingExample.textToImage("a red square", codes),
                     TrainingExample.caption(codes, "a red square"));
             first = t.step(batch).loss();
-            for (int i = 0; i < 7; i++) last = t.step(batch).loss();
+            double[] rates = new double[8];
+            for (int i = 1; i < 8; i++) {
+                Training.Step step = t.step(batch);
+                last = step.loss();
+                rates[i] = step.learningRate();
+            }
             assertEquals(8, t.steps());
+            assertEquals(3e-3, rates[5], 1e-12, "constant until the last two steps");
+            assertEquals(2e-3, rates[6], 1e-12);
+            assertEquals(1e-3, rates[7], 1e-12);
             Path saved = t.save(tmp.resolve("trained"));
             assertTrue(Files.isRegularFile(saved.resolve("model.safetensors")));
             LiquidModel reloaded = LiquidModel.load(saved);
@@ -89,5 +97,8 @@ class LiquidModelApiTest {
             assertEquals(4, reloaded.vqgan().gridSize(), "the saved liquid.json still finds the VQGAN");
         }
         assertTrue(last < first, "the loss falls: " + first + " -> " + last);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingSettings.builder().decaySteps(3).build());
+        assertTrue(e.getMessage().contains("decaySteps"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TrainingSettings.builder().cosine(false).totalSteps(10).warmupSteps(5).decaySteps(6).build());
     }
 }

@@ -3,6 +3,7 @@ package io.liquid4j.liquid.train;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.liquid4j.liquid.data.Batch;
@@ -116,5 +117,16 @@ class TrainerTest {
         assertEquals(0.5, s.at(9), 1e-12);
         assertEquals(0.0, s.at(14), 1e-12);
         assertEquals(1.0, new LrSchedule(1.0, 0, 5, false).at(4), 1e-12);
+    }
+
+    @Test
+    void constantScheduleDecaysOverItsLastSteps() {
+        LrSchedule s = new LrSchedule(1.0, 2, 12, false, 4);
+        assertEquals(0.5, s.at(0), 1e-12);
+        assertEquals(1.0, s.at(7), 1e-12);
+        assertEquals(0.8, s.at(8), 1e-12);
+        assertEquals(0.2, s.at(11), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(1.0, 2, 12, false, 11));
+        assertThrows(IllegalArgumentException.class, () -> new LrSchedule(1.0, 2, 12, true, 4));
     }
 }
