@@ -77,7 +77,7 @@ final class DemoPipeline {
         r.lm = vqAndLm.get(1);
         r.extend = st.run("liquid-init", "extend the vocabulary with the image codes, encode the images (extend-vocab, prepare)", "", this::extend);
         r.liquid = st.run("liquid", "train on text + text-to-image + captioning with z-loss (liquid train)",
-                List.of(s.liquidSteps(), s.batchSize(), s.seqLen(), s.lr(), s.t2iRatio()).toString(), this::liquid);
+                List.of(s.liquidSteps(), s.batchSize(), s.seqLen(), s.liquidLr(), s.t2iRatio(), s.liquidDecaySteps()).toString(), this::liquid);
         r.eval = st.run("eval", "evaluate with the scorer: generated images, captions, perplexity, reconstructions",
                 List.of(s.evalPerPair(), s.captionImages(), s.cfg(), s.temperature(), s.topK(), device).toString(), dir ->
                 new Evaluation(world, s, seed, device, log).run(dir, work));
@@ -180,16 +180,16 @@ final class DemoPipeline {
         Files.writeString(config, Json.write(s.lmConfig(tok.bosId(), tok.eosId(), Math.max(0, tok.tokenToId("<pad>")))) + "\n");
         cli.run(false, "init", "--config", config.toString(), "--tokenizer", work.resolve("tokenizer/tokenizer.json").toString(),
                 "--out", dir.resolve("init").toString(), "--seed", String.valueOf(seed));
-        train(dir.resolve("init"), List.of(work.resolve("data/text.jsonl")), dir.resolve("run"), s.pretrainSteps(), 0, List.of(), 0);
+        train(dir.resolve("init"), List.of(work.resolve("data/text.jsonl")), dir.resolve("run"), s.pretrainSteps(), s.lr(), 0, List.of(), 0);
         return Map.of("steps", (long) s.pretrainSteps());
     }
 
-    /** `liquid train` with the demo's shape: packed rows, cosine schedule; held-out data evaluated every evalEvery steps when given. */
-    void train(Path model, List<Path> data, Path run, int steps, double zLoss, List<Path> evalData, int evalEvery, String... extra) {
+    /** `liquid train` with the demo's shape: packed rows, peak rate lr (cosine unless extra names a schedule); held-out data evaluated every evalEvery steps when given. */
+    void train(Path model, List<Path> data, Path run, int steps, double lr, double zLoss, List<Path> evalData, int evalEvery, String... extra) {
         List<String> args = new ArrayList<>(List.of("train", "--model", model.toString(),
                 "--data", String.join(",", data.stream().map(Path::toString).toList()), "--out", run.toString(),
                 "--steps", String.valueOf(steps), "--batch-size", String.valueOf(s.batchSize()), "--seq-len", String.valueOf(s.seqLen()),
-                "--pack", "--lr", String.valueOf(s.lr()), "--warmup", String.valueOf(Math.max(1, steps / 20)), "--weight-decay", "0.01",
+                "--pack", "--lr", String.valueOf(lr), "--warmup", String.valueOf(Math.max(1, steps / 20)), "--weight-decay", "0.01",
                 "--seed", String.valueOf(seed)));
         if (zLoss > 0) args.addAll(List.of("--z-loss", String.valueOf(zLoss)));
         args.addAll(List.of(extra));
@@ -210,7 +210,8 @@ final class DemoPipeline {
 
     private Map<String, Object> liquid(Path dir) {
         train(work.resolve("liquid-init/model"), List.of(work.resolve("liquid-init/pairs.codes.jsonl"), work.resolve("data/text.jsonl")),
-                dir.resolve("run"), s.liquidSteps(), 1e-4, List.of(), 0, "--t2i-ratio", String.valueOf(s.t2iRatio()));
-        return Map.of("steps", (long) s.liquidSteps(), "z_loss", 1e-4, "t2i_ratio", s.t2iRatio());
+                dir.resolve("run"), s.liquidSteps(), s.liquidLr(), 1e-4, List.of(), 0, "--t2i-ratio", String.valueOf(s.t2iRatio()),
+                "--schedule", "constant", "--decay-steps", String.valueOf(s.liquidDecaySteps()));
+        return Map.of("steps", (long) s.liquidSteps(), "z_loss", 1e-4, "t2i_ratio", s.t2iRatio(), "decay_steps", (long) s.liquidDecaySteps());
     }
 }

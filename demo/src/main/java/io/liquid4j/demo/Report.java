@@ -117,8 +117,8 @@ final class Report {
                 String.format(Locale.ROOT, "`liquid init` + `liquid train`: Llama, hidden %d, %d layers, %d heads; %d steps of %d packed rows of %d tokens on the text.",
                         s.lmHidden(), s.lmLayers(), s.lmHeads(), s.pretrainSteps(), s.batchSize(), s.seqLen()),
                 String.format(Locale.ROOT, "`liquid convert-weights extend-vocab` (+%d image codes, <boi>/<eoi>/<unconditional>), `liquid prepare` (images to codes).", s.vqCodes()),
-                String.format(Locale.ROOT, "`liquid train --z-loss 1e-4 --t2i-ratio %s`: %d steps on text + image–caption pairs (each pair drawn as text-to-image with probability %s, else captioning, as the released collator draws it; 10%% of text-to-image unconditional for CFG).",
-                        fmt(s.t2iRatio()), s.liquidSteps(), fmt(s.t2iRatio()))));
+                String.format(Locale.ROOT, "`liquid train --z-loss 1e-4 --t2i-ratio %s --schedule constant --decay-steps %d`: %d steps on text + image–caption pairs (each pair drawn as text-to-image with probability %s, else captioning, as the released collator draws it; 10%% of text-to-image unconditional for CFG), the learning rate held at its peak and decayed linearly over the last %d steps.",
+                        fmt(s.t2iRatio()), s.liquidDecaySteps(), s.liquidSteps(), fmt(s.t2iRatio()), s.liquidDecaySteps())));
         d.p("Rerun `./liquid demo` to reuse every finished stage (`--fresh` redoes them); the stages' outputs are in `work/`.");
         return d;
     }

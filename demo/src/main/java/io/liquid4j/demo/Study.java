@@ -124,17 +124,17 @@ final class Study {
         Files.writeString(config, Json.write(s.lmConfig(tok.bosId(), tok.eosId(), Math.max(0, tok.tokenToId("<pad>")))) + "\n");
         demo.cli().run(false, "init", "--config", config.toString(), "--tokenizer", work.resolve("tokenizer/tokenizer.json").toString(),
                 "--out", d.resolve("init").toString(), "--seed", String.valueOf(demo.seed()));
-        demo.train(d.resolve("init"), List.of(work.resolve("data/text.jsonl")), d.resolve("lm"), s.pretrainSteps(), 0, List.of(), 0);
+        demo.train(d.resolve("init"), List.of(work.resolve("data/text.jsonl")), d.resolve("lm"), s.pretrainSteps(), s.lr(), 0, List.of(), 0);
         int grid = s.grid();
         demo.cli().run(false, "convert-weights", "extend-vocab", "--model", d.resolve("lm/final").toString(), "--codes", String.valueOf(s.vqCodes()),
                 "--grid", grid + "x" + grid, "--vqgan", work.resolve("vqgan/model").toString(), "--out", d.resolve("liquid-init").toString());
         Path evalDir = dir.resolve("eval-data"), text = work.resolve("data/text.jsonl");
         int steps = studySteps();
         demo.train(d.resolve("liquid-init"), List.of(work.resolve("liquid-init/pairs.codes.jsonl"), text), d.resolve("liquid"),
-                steps, 1e-4, List.of(evalDir.resolve("eval-t2i.jsonl"), evalDir.resolve("eval-caption.jsonl")), Math.max(1, steps / EVALS),
+                steps, s.lr(), 1e-4, List.of(evalDir.resolve("eval-t2i.jsonl"), evalDir.resolve("eval-caption.jsonl")), Math.max(1, steps / EVALS),
                 "--t2i-ratio", String.valueOf(s.t2iRatio()));
         // the control of finding 2: the same start, steps, schedule and z-loss on the text alone
-        demo.train(d.resolve("liquid-init"), List.of(text), d.resolve("text-only"), steps, 1e-4, List.of(), 0);
+        demo.train(d.resolve("liquid-init"), List.of(text), d.resolve("text-only"), steps, s.lr(), 1e-4, List.of(), 0);
         List<String> heldOut = Evaluation.heldOutText(work.resolve("data/text-heldout.jsonl"));
         CausalLM before = CausalLM.fromPretrained(d.resolve("lm/final"), DType.F32, io.liquid4j.tensor.Device.CPU);
         long params = nonEmbedding(before);
@@ -236,7 +236,7 @@ final class Study {
                 sequences += lines.count();
             }
         }
-        demo.train(work.resolve("liquid-init/model"), data, d.resolve("run"), steps, 1e-4,
+        demo.train(work.resolve("liquid-init/model"), data, d.resolve("run"), steps, base.lr(), 1e-4,
                 List.of(evalDir.resolve("eval-t2i.jsonl"), evalDir.resolve("eval-caption.jsonl")), Math.max(1, steps / EVALS));
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("steps", (long) steps);

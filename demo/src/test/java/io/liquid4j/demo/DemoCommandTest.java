@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,14 @@ class DemoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("work/liquid-init/model/liquid.json")));
         assertTrue(Files.size(out.resolve("work/liquid-init/pairs.codes.jsonl")) > 0);
         assertTrue(Files.isRegularFile(out.resolve("work/liquid/run/final/model.safetensors")));
-        assertTrue(Files.readString(out.resolve("work/liquid/run/metrics.csv")).lines().count() > 1);
+        List<String> metrics = Files.readString(out.resolve("work/liquid/run/metrics.csv")).lines().skip(1).toList();
+        DemoSettings tiny = DemoSettings.tiny();
+        assertEquals(tiny.liquidSteps(), metrics.size(), "one metrics row a multimodal step");
+        // the multimodal stage's schedule: held at its peak, then falling over the last liquidDecaySteps() steps
+        double[] lr = metrics.stream().mapToDouble(row -> Double.parseDouble(row.split(",")[2])).toArray();
+        int decay = tiny.liquidDecaySteps();
+        assertEquals(tiny.liquidLr(), lr[lr.length - decay - 1], 1e-9, "peak before the decay: " + Arrays.toString(lr));
+        assertEquals(tiny.liquidLr() / (decay + 1), lr[lr.length - 1], 1e-9, "the last step's rate: " + Arrays.toString(lr));
         if (io.liquid4j.tensor.Backends.cpuThreads() > 1) {
             // on a CPU of several threads the VQGAN and the text LM train side by side, the LM's output in its console.log
             assertTrue(Files.readString(out.resolve("work/lm/console.log")).contains("trained"), "the LM's console output");
