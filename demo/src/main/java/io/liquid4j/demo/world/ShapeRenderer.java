@@ -13,10 +13,14 @@ import java.util.SplittableRandom;
 final class ShapeRenderer {
     /**
      * Shapes sit on a lattice of size/8 px (4 px at 32, the demo VQGAN's code cell): a small shape
-     * spans 2 cells, a large one 3, each a pixel short of its cells so that shapes in neighbouring
-     * cells never touch. On the lattice every shape of one kind and size is cut into the same cell
-     * patterns wherever it sits, so a 4×-downsampling VQGAN gives it the same few codes each time;
-     * off the lattice the 16 sub-cell offsets would multiply the patterns a small model must learn.
+     * fills 2 cells (8 px at 32), a large one 3 cells less a pixel (11 px). On the lattice every
+     * shape of one kind and size is cut into the same cell patterns wherever it sits, so a
+     * 4×-downsampling VQGAN gives it the same few codes each time; off the lattice the 16 sub-cell
+     * offsets would multiply the patterns a small model must learn. Small shapes take their whole
+     * cells because at 7 px a circle and a cross (arms a third of the side, with the side's parity:
+     * 3 px) differ in 4 pixels of 49, and the VQGAN's round trips and the models built on them
+     * could not tell the two apart; at 8 px (2-px arms) they differ in 24 of 64. Positions keep
+     * two shapes of a scene apart whatever their size (see range()).
      */
     private static final int SMALL_CELLS = 2, LARGE_CELLS = 3;
     /** The fewest pixels across a small shape can have and still show its kind (at 16 px the lattice gives fewer). */
@@ -85,10 +89,10 @@ final class ShapeRenderer {
 
     private static int cell(int imageSize) { return Math.max(1, imageSize / 8); }
 
-    /** Box side of a shape of this size in an image of imageSize px: its cells less one pixel, at least 5 (small) or 7 (large). */
+    /** Box side of a shape of this size in an image of imageSize px: 2 whole cells (small) or 3 cells less one pixel (large), at least 5 or 7. */
     static int extent(Size s, int imageSize) {
         int cell = cell(imageSize);
-        return s == Size.SMALL ? Math.max(MIN_SMALL, SMALL_CELLS * cell - 1) : Math.max(MIN_SMALL + 2, LARGE_CELLS * cell - 1);
+        return s == Size.SMALL ? Math.max(MIN_SMALL, SMALL_CELLS * cell) : Math.max(MIN_SMALL + 2, LARGE_CELLS * cell - 1);
     }
 
     /** The box side halfway between a small and a large shape: what the scorer calls large above. */
@@ -96,12 +100,19 @@ final class ShapeRenderer {
         return (extent(Size.SMALL, imageSize) + extent(Size.LARGE, imageSize)) / 2.0;
     }
 
-    /** The lattice point nearest x0 that keeps [x0, x0 + extent) inside range; x0 clamped into it where none does. */
+    /**
+     * The lattice point nearest x0 that keeps [x0, x0 + extent) inside range; x0 clamped into it
+     * where none does. Of two equally near points the one nearer the range's middle wins: a jittered
+     * centre shape of an even side (a small one) is otherwise pushed a whole cell off-centre, as near
+     * a side's anchor as the centre's.
+     */
     private int onLattice(int x0, int extent, int[] range) {
         int cell = cell(), lo = range[0], hi = range[1] - extent;
+        double middle = (lo + hi) / 2.0;
         int best = -1;
         for (int c = Math.ceilDiv(lo, cell) * cell; c <= hi; c += cell) {
-            if (best < 0 || Math.abs(c - x0) < Math.abs(best - x0)) best = c;
+            int d = Math.abs(c - x0), bestD = Math.abs(best - x0);
+            if (best < 0 || d < bestD || d == bestD && Math.abs(c - middle) < Math.abs(best - middle)) best = c;
         }
         return best >= 0 ? best : clamp(x0, lo, hi);
     }

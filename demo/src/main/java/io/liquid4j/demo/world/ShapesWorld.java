@@ -16,7 +16,7 @@ import java.util.random.RandomGenerator;
  */
 public final class ShapesWorld {
     /** Changes whenever the same seed would render other pictures or text: a demo rerun then renders its data again. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** The image size the demo uses. */
     public static final int DEFAULT_IMAGE_SIZE = 32;
     /** Probability that a sampled scene has a single shape. */

@@ -94,8 +94,8 @@ class ShapesWorldTest {
                 double dx = p.centreX() - p.shape().position().fx() * size, dy = p.centreY() - p.shape().position().fy() * size;
                 assertTrue(Math.hypot(dx, dy) <= size / 16.0 * 2 + 1, p::toString);
                 if (size == 32) {
-                    // on the 4-px lattice of the VQGAN's code cells: 2 or 3 cells less a pixel
-                    assertEquals(p.shape().size() == Size.SMALL ? 7 : 11, p.width(), p::toString);
+                    // on the 4-px lattice of the VQGAN's code cells: 2 whole cells, or 3 cells less a pixel
+                    assertEquals(p.shape().size() == Size.SMALL ? 8 : 11, p.width(), p::toString);
                     assertEquals(0, p.x0() % 4, p::toString);
                     assertEquals(0, p.y0() % 4, p::toString);
                 }
