@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
                 + "tokenizer, a VQGAN and a small Llama on the text, extend its vocabulary with the image codes, train it on text + "
                 + "text-to-image + captioning with z-loss, then judge generated images and captions with an exact pixel scorer. "
                 + "Writes OUT/report.md, OUT/report.html and OUT/images/; finished stages are reused on a rerun (--fresh redoes them). "
-                + "About 10 minutes on a 2-core CPU (400-670 s measured on AVX2 and AVX-512 VMs)."})
+                + "About 10 minutes on a 2-core CPU (400-740 s measured on AVX2 and AVX-512 VMs, by the VM's hour)."})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/demo", description = "Output directory (default ${DEFAULT-VALUE}).")
     Path out;

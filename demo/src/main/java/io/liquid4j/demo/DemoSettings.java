@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * Every size of one demo run: the data, the VQGAN, the LM and both training stages, and the
  * evaluation. {@link #standard()} is what `liquid demo` runs (about 10 minutes on a 2-core CPU:
- * 400-670 s on the AVX2 and AVX-512 VMs measured); {@link #tiny()} is a minutes-long smoke run
+ * 400-740 s on the AVX2 and AVX-512 VMs measured, by the VM's hour); {@link #tiny()} is a minutes-long smoke run
  * (the CI test uses it); the study scales the LM with {@link #withLm}.
  *
  * @param imageSize      ShapesWorld image side in pixels
