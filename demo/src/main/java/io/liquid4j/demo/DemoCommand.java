@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--study", description = "After the demo, the paper's three findings in miniature (scaling over 4 LM sizes, the cost of image data "
-            + "on text perplexity, transfer between generation and captioning), as plots and a section of the report (28-43 minutes on the 2-core VMs measured, after the demo).")
+            + "on text perplexity, transfer between generation and captioning), as plots and a section of the report (21-43 minutes on the 2-core VMs measured, after the demo).")
     boolean study;
 
     @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "Where the models train and run: cpu (default), cuda or cuda:N.")

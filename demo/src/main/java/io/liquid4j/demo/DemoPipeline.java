@@ -81,7 +81,7 @@ final class DemoPipeline {
         r.eval = st.run("eval", "evaluate with the scorer: generated images, captions, perplexity, reconstructions",
                 List.of(s.evalPerPair(), s.captionImages(), s.cfg(), s.temperature(), s.topK(), device).toString(), dir ->
                 new Evaluation(world, s, seed, device, log).run(dir, work));
-        if (study) r.study = st.run("study", "the study: scaling, the cost of image data, transfer between tasks (about 45 minutes on 2 cores)", "", dir -> new Study(this, dir).run());
+        if (study) r.study = st.run("study", "the study: scaling, the cost of image data, transfer between tasks (20-45 minutes on 2 cores)", "", dir -> new Study(this, dir).run());
         r.seconds.putAll(st.seconds());
         r.overlap.putAll(st.overlap());
         new Report(out, work, r).write();
