@@ -109,7 +109,18 @@ final class QuantGemv {
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
             float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
-            for (int r = start; r < end; r++) {
+            int r = start;
+            if (m == 1 && q8 && !Q8_LANES) {   // one x row (decoding): the chunk's four quarters at once, see q8Rows4
+                int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
+                float[] d4 = new float[4 * nb];
+                for (; r < start + q; r++) {
+                    for (int j = 0; j < 4; j++) rowScales(scales, s0 + (r + j * q) * scaleRow, d4, j * nb, nb);
+                    q8Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
+                    for (int j = 0; j < 4; j++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), four[j]);
+                }
+                r = start + 4 * q;
+            }
+            for (; r < end; r++) {
                 long c = c0 + r * rowBytes, s = s0 + r * scaleRow;
                 if (d != null) rowScales(scales, s, d);
                 if (decodeOnce) {
@@ -206,8 +217,10 @@ final class QuantGemv {
      * without the vector intrinsics in the decode step's context, though not under QuantGemvBench)
      * had Q4_0 decoding at 12-13 tok/s; written out with the array, 69 (BENCHMARKS.md).
      */
-    private static void rowScales(MemorySegment seg, long s, float[] out) {
-        for (int b = 0; b < out.length; b++) out[b] = scale(seg, s + 2L * b);
+    private static void rowScales(MemorySegment seg, long s, float[] out) { rowScales(seg, s, out, 0, out.length); }
+
+    private static void rowScales(MemorySegment seg, long s, float[] out, int at, int count) {
+        for (int b = 0; b < count; b++) out[at + b] = scale(seg, s + 2L * b);
     }
 
     /** out[0], out[1] = x_a·W, x_b·W for the Q8_0 row at c: each decoded vector feeds both x rows. */
@@ -238,6 +251,42 @@ final class QuantGemv {
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
         return VectorMath.laneSum(a);
+    }
+
+    /**
+     * out[0..4) = x·W for the four Q8_0 rows at c, c + stride, c + 2·stride, c + 3·stride (16 float
+     * lanes, one x row), their scales in d (row j's at j·k/32): the same operations per row as
+     * {@link #q8Row}, so a row's dot has the same bits whichever loop took it. The caller passes
+     * rows a quarter chunk apart, so four sequential streams come from memory at once: one row
+     * after the other, a core waits on the misses of each page and then decodes (memory and
+     * decoding add up: ~5 G weights/s a core from DRAM against 11-14 from L2 on the Intel AVX-512
+     * VM); four streams pages apart overlap them. A throwaway harness (W from DRAM, two threads,
+     * G weights/s, one row at a time / four adjacent rows / four quarters of 128 KiB chunks): k 4096
+     * 9.6 / 15.1 / 13.7, k 2048 7.1 / 9.2 / 12.6, k 768 8.0 / 6.9 / 10.0 — adjacent rows less
+     * than a page apart are no separate streams (BENCHMARKS.md).
+     */
+    static void q8Rows4(float[] x, MemorySegment cs, long c, long stride, float[] d, int k, float[] out) {
+        int v = F.length(), nb = k / QuantFormat.BLOCK;
+        long c1 = c + stride, c2 = c1 + stride, c3 = c2 + stride;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = FloatVector.zero(F), t2 = FloatVector.zero(F), t3 = FloatVector.zero(F);
+            for (int e = 0; e < QuantFormat.BLOCK; e += v) {
+                FloatVector xv = FloatVector.fromArray(F, x, p + e);
+                t0 = ((FloatVector) ByteVector.fromMemorySegment(B, cs, c + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t0);
+                t1 = ((FloatVector) ByteVector.fromMemorySegment(B, cs, c1 + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t1);
+                t2 = ((FloatVector) ByteVector.fromMemorySegment(B, cs, c2 + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t2);
+                t3 = ((FloatVector) ByteVector.fromMemorySegment(B, cs, c3 + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0)).fma(xv, t3);
+            }
+            a0 = t0.fma(FloatVector.broadcast(F, d[blk]), a0);
+            a1 = t1.fma(FloatVector.broadcast(F, d[nb + blk]), a1);
+            a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
+            a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
+        }
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
     }
 
     /**
