@@ -110,12 +110,13 @@ final class QuantGemv {
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
             float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             int r = start;
-            if (m == 1 && q8 && !Q8_LANES) {   // one x row (decoding): the chunk's four quarters at once, see q8Rows4
+            if (m == 1 && !(q8 ? Q8_LANES : Q4_LANES)) {   // one x row (decoding): the chunk's four quarters at once, see q8Rows4
                 int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
                 float[] d4 = new float[4 * nb];
                 for (; r < start + q; r++) {
                     for (int j = 0; j < 4; j++) rowScales(scales, s0 + (r + j * q) * scaleRow, d4, j * nb, nb);
-                    q8Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
+                    if (q8) q8Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
+                    else q4Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
                     for (int j = 0; j < 4; j++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), four[j]);
                 }
                 r = start + 4 * q;
@@ -422,6 +423,35 @@ final class QuantGemv {
             a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
         }
         return VectorMath.laneSum(a);
+    }
+
+    /** {@link #q8Rows4} for Q4_0: the four rows at c + j·stride, the same operations per row as {@link #q4Row}. */
+    static void q4Rows4(float[] x, MemorySegment cs, long c, long stride, float[] d, int k, float[] out) {
+        int v = F.length(), nb = k / QuantFormat.BLOCK;
+        long c1 = c + stride, c2 = c1 + stride, c3 = c2 + stride;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = FloatVector.zero(F), t2 = FloatVector.zero(F), t3 = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += v) {
+                FloatVector xl = FloatVector.fromArray(F, x, p + j), xh = FloatVector.fromArray(F, x, p + 16 + j);
+                IntVector b0 = (IntVector) ByteVector.fromMemorySegment(B, cs, c + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector b1 = (IntVector) ByteVector.fromMemorySegment(B, cs, c1 + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector b2 = (IntVector) ByteVector.fromMemorySegment(B, cs, c2 + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                IntVector b3 = (IntVector) ByteVector.fromMemorySegment(B, cs, c3 + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                t0 = ((FloatVector) b0.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xh, ((FloatVector) b0.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, t0));
+                t1 = ((FloatVector) b1.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xh, ((FloatVector) b1.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, t1));
+                t2 = ((FloatVector) b2.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xh, ((FloatVector) b2.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, t2));
+                t3 = ((FloatVector) b3.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xh, ((FloatVector) b3.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).fma(xl, t3));
+            }
+            a0 = t0.fma(FloatVector.broadcast(F, d[blk]), a0);
+            a1 = t1.fma(FloatVector.broadcast(F, d[nb + blk]), a1);
+            a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
+            a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
+        }
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
     }
 
     /**

@@ -95,11 +95,12 @@ class QuantGemvTest {
     }
 
     /** A row's dot has the same bits whether the four-row loop or the one-row loop took it (n leaves a tail of 3). */
-    @Test
-    void oneRowDecodeGivesTheSameBitsInEveryRowGroup() {
+    @ParameterizedTest
+    @EnumSource(QuantFormat.class)
+    void oneRowDecodeGivesTheSameBitsInEveryRowGroup(QuantFormat fmt) {
         try (var _ = TensorScope.open()) {
-            int n = 11, k = 192;
-            QuantizedWeight w = adversarial(QuantFormat.Q8_0, n, k, 77);
+            int n = 11, k = 192, nb = k / QuantFormat.BLOCK;
+            QuantizedWeight w = adversarial(fmt, n, k, 77);
             Random r = new Random(5);
             float[] x = new float[k];
             for (int i = 0; i < k; i++) x[i] = (float) r.nextGaussian();
@@ -108,11 +109,16 @@ class QuantGemvTest {
             float[] got = out.toFloatArray();
             var codes = CpuElementwise.seg(w.codes());
             var scales = CpuElementwise.seg(w.scales());
-            float[] xq = QuantGemv.lanes() == 8 ? QuantGemv.quads(x.clone(), 1, k) : x;
+            boolean lanes8 = QuantGemv.lanes() == 8;
+            float[] xq = !lanes8 ? x : fmt == QuantFormat.Q8_0 ? QuantGemv.quads(x.clone(), 1, k) : QuantGemv.nibbles(x.clone(), 1, k);
+            float[] wd = w.scales().toFloatArray();
             for (int j = 0; j < n; j++) {
-                long c = w.codes().offset() + (long) j * k, s = w.scales().offset() * 2L + 2L * j * (k / QuantFormat.BLOCK);
-                float one = QuantGemv.lanes() == 8 ? QuantGemv.q8LanesRow(xq, 0, codes, c, scales, s, k) : QuantGemv.q8Row(x, 0, codes, c, scales, s, k);
-                assertEquals(Float.floatToRawIntBits(one), Float.floatToRawIntBits(got[j]), "row " + j + " of " + n + ", " + QuantGemv.lanes() + " lanes");
+                long c = w.codes().offset() + j * fmt.rowBytes(k), s = w.scales().offset() * 2L + 2L * j * nb;
+                float[] d = java.util.Arrays.copyOfRange(wd, j * nb, (j + 1) * nb);
+                float one = fmt == QuantFormat.Q8_0
+                        ? (lanes8 ? QuantGemv.q8LanesRow(xq, 0, codes, c, scales, s, k) : QuantGemv.q8Row(x, 0, codes, c, scales, s, k))
+                        : (lanes8 ? QuantGemv.q4LanesRow(xq, 0, codes, c, d, k) : QuantGemv.q4Row(x, 0, codes, c, d, k));
+                assertEquals(Float.floatToRawIntBits(one), Float.floatToRawIntBits(got[j]), fmt + " row " + j + " of " + n + ", " + QuantGemv.lanes() + " lanes");
             }
         }
     }
