@@ -110,11 +110,19 @@ final class QuantGemv {
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
             float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             int r = start;
-            if (m == 1 && !(q8 ? Q8_LANES : Q4_LANES)) {   // one x row (decoding): the chunk's four quarters at once, see q8Rows4
+            if ((m == 1 || m == 2 && q8) && !(q8 ? Q8_LANES : Q4_LANES)) {   // one x row (decoding) or a CFG pair: the chunk's four quarters at once, see q8Rows4
                 int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
-                float[] d4 = new float[4 * nb];
+                float[] d4 = new float[4 * nb], eight = m == 2 ? new float[8] : null;
                 for (; r < start + q; r++) {
                     for (int j = 0; j < 4; j++) rowScales(scales, s0 + (r + j * q) * scaleRow, d4, j * nb, nb);
+                    if (m == 2) {
+                        q8Rows4x2(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, eight);
+                        for (int j = 0; j < 4; j++) {
+                            o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), eight[j]);
+                            o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (n + r + j * q), eight[4 + j]);
+                        }
+                        continue;
+                    }
                     if (q8) q8Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
                     else q4Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
                     for (int j = 0; j < 4; j++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), four[j]);
@@ -423,6 +431,54 @@ final class QuantGemv {
             a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
         }
         return VectorMath.laneSum(a);
+    }
+
+    /**
+     * {@link #q8Rows4} for two x rows (x at 0 and k: a CFG pair): out[j] = x_0·W_j, out[4 + j] =
+     * x_1·W_j, the same operations per row and x row as {@link #q8Row2}.
+     */
+    static void q8Rows4x2(float[] x, MemorySegment cs, long c, long stride, float[] d, int k, float[] out) {
+        int v = F.length(), nb = k / QuantFormat.BLOCK;
+        long c1 = c + stride, c2 = c1 + stride, c3 = c2 + stride;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = FloatVector.zero(F), t2 = FloatVector.zero(F), t3 = FloatVector.zero(F);
+            FloatVector u0 = FloatVector.zero(F), u1 = FloatVector.zero(F), u2 = FloatVector.zero(F), u3 = FloatVector.zero(F);
+            for (int e = 0; e < QuantFormat.BLOCK; e += v) {
+                FloatVector xa = FloatVector.fromArray(F, x, p + e), xb = FloatVector.fromArray(F, x, k + p + e);
+                FloatVector w = (FloatVector) ByteVector.fromMemorySegment(B, cs, c + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+                t0 = w.fma(xa, t0);
+                u0 = w.fma(xb, u0);
+                w = (FloatVector) ByteVector.fromMemorySegment(B, cs, c1 + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+                t1 = w.fma(xa, t1);
+                u1 = w.fma(xb, u1);
+                w = (FloatVector) ByteVector.fromMemorySegment(B, cs, c2 + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+                t2 = w.fma(xa, t2);
+                u2 = w.fma(xb, u2);
+                w = (FloatVector) ByteVector.fromMemorySegment(B, cs, c3 + p + e, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2F, F, 0);
+                t3 = w.fma(xa, t3);
+                u3 = w.fma(xb, u3);
+            }
+            FloatVector d0 = FloatVector.broadcast(F, d[blk]), d1 = FloatVector.broadcast(F, d[nb + blk]);
+            FloatVector d2 = FloatVector.broadcast(F, d[2 * nb + blk]), d3 = FloatVector.broadcast(F, d[3 * nb + blk]);
+            a0 = t0.fma(d0, a0);
+            b0 = u0.fma(d0, b0);
+            a1 = t1.fma(d1, a1);
+            b1 = u1.fma(d1, b1);
+            a2 = t2.fma(d2, a2);
+            b2 = u2.fma(d2, b2);
+            a3 = t3.fma(d3, a3);
+            b3 = u3.fma(d3, b3);
+        }
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
+        out[4] = VectorMath.laneSum(b0);
+        out[5] = VectorMath.laneSum(b1);
+        out[6] = VectorMath.laneSum(b2);
+        out[7] = VectorMath.laneSum(b3);
     }
 
     /** {@link #q8Rows4} for Q4_0: the four rows at c + j·stride, the same operations per row as {@link #q4Row}. */
