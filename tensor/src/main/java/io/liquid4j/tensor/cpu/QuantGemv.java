@@ -20,10 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  * (Q8_0; with 8 float lanes an int vector of four codes per lane, see {@link #Q8_LANES}), or
  * split into its low and high nibbles first (Q4_0; with 8 float lanes an int vector of eight
  * nibbles per lane, see {@link #Q4_LANES}) — and each block's partial dot
- * product is scaled by the block's F16 scale into the row's accumulator. One W row at a time, each
- * x row re-reading it from L1: measured against four rows sharing each x vector (k 4096, n 16384,
- * W from DRAM, 2-vCPU AVX-512 VM) Q8_0 2.06 vs 2.66 ms, Q4_0 1.76 vs 11.4 ms — the four-row
- * nibble loop was too large for C2 to inline its vector operations.
+ * product is scaled by the block's F16 scale into the row's accumulator. With 16 lanes, one x
+ * row and (Q8_0) a CFG pair of x rows take four W rows a quarter chunk apart at once
+ * ({@link #q8Rows4}: four memory streams); otherwise one W row at a time, each x row re-reading it
+ * from L1. (Four adjacent rows sharing each x vector, tried on an AMD Zen 4 VM with 52-82 GB/s of
+ * memory, had been slower — Q8_0 2.66 against 2.06 ms at k 4096, n 16384, and a four-row Q4_0
+ * loop C2 did not inline — adjacent short rows are one stream, and there the one-row loop was not
+ * waiting on memory.)
  *
  * <p>The species are static finals (the Vector API compiles to vector instructions only for
  * species C2 sees as constants: held in an object's field, this kernel measured 1.4 tok/s instead
@@ -221,7 +224,11 @@ final class QuantGemv {
      * hold more live values than the x86 registers, and the segment's checks are reloaded every
      * pass. Q8_0's one- and two-row loops, smaller, measured no faster with the array
      * (DecodeBench, alternating; on the Intel AVX-512 VM too, 64-65 against 69-70 tok/s), so they
-     * keep their segment reads. The 16-lane Q4_0 loops take the array as well: on an Intel AVX-512
+     * keep their segment reads; the 16-lane four-stream loops take the array (in a throwaway
+     * harness from L2 the one-row loop ran 1.35× faster with it, the conversion included: 10.8
+     * against 14.6 G weights/s). A bulk copy of a row's scales into a short[] before converting was
+     * slower in the decode (MemorySegment.copy's fixed cost on 24 scales; DecodeBench 65-73 against
+     * 75-108 tok/s, alternating). The 16-lane Q4_0 loops take the array as well: on an Intel AVX-512
      * VM their per-block segment read and their decoding through helper methods (which C2 compiled
      * without the vector intrinsics in the decode step's context, though not under QuantGemvBench)
      * had Q4_0 decoding at 12-13 tok/s; written out with the array, 69 (BENCHMARKS.md).
