@@ -21,7 +21,7 @@ import jdk.incubator.vector.VectorSpecies;
  * split into its low and high nibbles first (Q4_0; with 8 float lanes an int vector of eight
  * nibbles per lane, see {@link #Q4_LANES}) — and each block's partial dot
  * product is scaled by the block's F16 scale into the row's accumulator. With 16 lanes, one x
- * row and (Q8_0) a CFG pair of x rows take four W rows a quarter chunk apart at once
+ * row and a CFG pair of x rows take four W rows a quarter chunk apart at once
  * ({@link #q8Rows4}: four memory streams), with 8 lanes one x row of a Q8_0 product
  * ({@link #q8LanesRows4}); otherwise one W row at a time, each x row re-reading it from L1. (Four adjacent rows sharing each x vector, tried on an AMD Zen 4 VM with 52-82 GB/s of
  * memory, had been slower — Q8_0 2.66 against 2.06 ms at k 4096, n 16384, and a four-row Q4_0
@@ -123,13 +123,14 @@ final class QuantGemv {
                 }
                 r = start + 4 * q;
             }
-            if ((m == 1 || m == 2 && q8) && !(q8 ? Q8_LANES : Q4_LANES)) {   // one x row (decoding) or a CFG pair: the chunk's four quarters at once, see q8Rows4
+            if ((m == 1 || m == 2) && !(q8 ? Q8_LANES : Q4_LANES)) {   // one x row (decoding) or a CFG pair: the chunk's four quarters at once, see q8Rows4
                 int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
                 float[] d4 = new float[4 * nb], eight = m == 2 ? new float[8] : null;
                 for (; r < start + q; r++) {
                     for (int j = 0; j < 4; j++) rowScales(scales, s0 + (r + j * q) * scaleRow, d4, j * nb, nb);
                     if (m == 2) {
-                        q8Rows4x2(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, eight);
+                        if (q8) q8Rows4x2(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, eight);
+                        else q4Rows4x2(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, eight);
                         for (int j = 0; j < 4; j++) {
                             o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), eight[j]);
                             o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (n + r + j * q), eight[4 + j]);
@@ -568,6 +569,60 @@ final class QuantGemv {
         out[1] = VectorMath.laneSum(a1);
         out[2] = VectorMath.laneSum(a2);
         out[3] = VectorMath.laneSum(a3);
+    }
+
+    /** {@link #q8Rows4x2} for Q4_0: the same operations per (row, x row) as {@link #q4Row2}. */
+    static void q4Rows4x2(float[] x, MemorySegment cs, long c, long stride, float[] d, int k, float[] out) {
+        int v = F.length(), nb = k / QuantFormat.BLOCK;
+        long c1 = c + stride, c2 = c1 + stride, c3 = c2 + stride;
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
+            FloatVector t0 = FloatVector.zero(F), t1 = FloatVector.zero(F), t2 = FloatVector.zero(F), t3 = FloatVector.zero(F);
+            FloatVector u0 = FloatVector.zero(F), u1 = FloatVector.zero(F), u2 = FloatVector.zero(F), u3 = FloatVector.zero(F);
+            for (int j = 0; j < 16; j += v) {
+                FloatVector xal = FloatVector.fromArray(F, x, p + j), xah = FloatVector.fromArray(F, x, p + 16 + j);
+                FloatVector xbl = FloatVector.fromArray(F, x, k + p + j), xbh = FloatVector.fromArray(F, x, k + p + 16 + j);
+                IntVector bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                FloatVector l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                FloatVector h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                t0 = h.fma(xah, l.fma(xal, t0));
+                u0 = h.fma(xbh, l.fma(xbl, u0));
+                bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c1 + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                t1 = h.fma(xah, l.fma(xal, t1));
+                u1 = h.fma(xbh, l.fma(xbl, u1));
+                bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c2 + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                t2 = h.fma(xah, l.fma(xal, t2));
+                u2 = h.fma(xbh, l.fma(xbl, u2));
+                bv = (IntVector) ByteVector.fromMemorySegment(B, cs, c3 + p / 2 + j, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.B2I, I, 0);
+                l = (FloatVector) bv.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                h = (FloatVector) bv.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+                t3 = h.fma(xah, l.fma(xal, t3));
+                u3 = h.fma(xbh, l.fma(xbl, u3));
+            }
+            FloatVector d0 = FloatVector.broadcast(F, d[blk]), d1 = FloatVector.broadcast(F, d[nb + blk]);
+            FloatVector d2 = FloatVector.broadcast(F, d[2 * nb + blk]), d3 = FloatVector.broadcast(F, d[3 * nb + blk]);
+            a0 = t0.fma(d0, a0);
+            b0 = u0.fma(d0, b0);
+            a1 = t1.fma(d1, a1);
+            b1 = u1.fma(d1, b1);
+            a2 = t2.fma(d2, a2);
+            b2 = u2.fma(d2, b2);
+            a3 = t3.fma(d3, a3);
+            b3 = u3.fma(d3, b3);
+        }
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
+        out[4] = VectorMath.laneSum(b0);
+        out[5] = VectorMath.laneSum(b1);
+        out[6] = VectorMath.laneSum(b2);
+        out[7] = VectorMath.laneSum(b3);
     }
 
     /**

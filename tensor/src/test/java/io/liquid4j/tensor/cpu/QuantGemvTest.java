@@ -94,7 +94,7 @@ class QuantGemvTest {
         }
     }
 
-    /** A row's dot has the same bits whether a four-row loop or the one-row (Q8_0 also: pairs) loop took it (n leaves a tail of 3). */
+    /** A row's dot has the same bits whether a four-row loop or the one-row / pairs loop took it (n leaves a tail of 3). */
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
     void oneRowDecodeGivesTheSameBitsInEveryRowGroup(QuantFormat fmt) {
@@ -120,19 +120,21 @@ class QuantGemvTest {
                         : (lanes8 ? QuantGemv.q4LanesRow(xq, 0, codes, c, d, k) : QuantGemv.q4Row(x, 0, codes, c, d, k));
                 assertEquals(Float.floatToRawIntBits(one), Float.floatToRawIntBits(got[j]), fmt + " row " + j + " of " + n + ", " + QuantGemv.lanes() + " lanes");
             }
-            if (fmt != QuantFormat.Q8_0) return;
             // two x rows (a CFG pair) against the pairs loop
             float[] x2 = new float[2 * k];
             for (int i = 0; i < x2.length; i++) x2[i] = (float) r.nextGaussian();
             Tensor out2 = Tensor.zeros(2, n);
             QuantGemv.multiply(Tensor.fromArray(x2, 2, k), w, out2);
             float[] got2 = out2.toFloatArray();
-            float[] x2q = lanes8 ? QuantGemv.quads(x2.clone(), 2, k) : x2;
+            float[] x2q = !lanes8 ? x2 : fmt == QuantFormat.Q8_0 ? QuantGemv.quads(x2.clone(), 2, k) : QuantGemv.nibbles(x2.clone(), 2, k);
             float[] two = new float[2];
             for (int j = 0; j < n; j++) {
                 long c = w.codes().offset() + j * fmt.rowBytes(k), s = w.scales().offset() * 2L + 2L * j * nb;
-                if (lanes8) QuantGemv.q8LanesRow2(x2q, 0, k, codes, c, scales, s, k, two);
-                else QuantGemv.q8Row2(x2, 0, k, codes, c, scales, s, k, two);
+                float[] d = java.util.Arrays.copyOfRange(wd, j * nb, (j + 1) * nb);
+                if (fmt == QuantFormat.Q8_0 && lanes8) QuantGemv.q8LanesRow2(x2q, 0, k, codes, c, scales, s, k, two);
+                else if (fmt == QuantFormat.Q8_0) QuantGemv.q8Row2(x2, 0, k, codes, c, scales, s, k, two);
+                else if (lanes8) QuantGemv.q4LanesRow2(x2q, 0, k, codes, c, d, k, two);
+                else QuantGemv.q4Row2(x2, 0, k, codes, c, d, k, two);
                 for (int i = 0; i < 2; i++) {
                     assertEquals(Float.floatToRawIntBits(two[i]), Float.floatToRawIntBits(got2[i * n + j]), "x row " + i + ", row " + j + " of " + n + ", " + QuantGemv.lanes() + " lanes");
                 }
