@@ -310,10 +310,7 @@ final class QuantGemv {
             a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
             a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        laneSums(a0, a1, a2, a3, out, 0);
     }
 
     /**
@@ -447,10 +444,7 @@ final class QuantGemv {
                     ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0))));
             a3 = t.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        laneSums(a0, a1, a2, a3, out, 0);
     }
 
     /**
@@ -494,6 +488,14 @@ final class QuantGemv {
         return VectorMath.laneSum(a);
     }
 
+    /** out[at + j] = the lane sum of the j-th accumulator: the four-stream loops' results. */
+    private static void laneSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out, int at) {
+        out[at] = VectorMath.laneSum(a0);
+        out[at + 1] = VectorMath.laneSum(a1);
+        out[at + 2] = VectorMath.laneSum(a2);
+        out[at + 3] = VectorMath.laneSum(a3);
+    }
+
     /**
      * {@link #q8Rows4} for two x rows (x at 0 and k: a CFG pair): out[j] = x_0·W_j, out[4 + j] =
      * x_1·W_j, the same operations per row and x row as {@link #q8Row2}.
@@ -532,14 +534,8 @@ final class QuantGemv {
             a3 = t3.fma(d3, a3);
             b3 = u3.fma(d3, b3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
-        out[4] = VectorMath.laneSum(b0);
-        out[5] = VectorMath.laneSum(b1);
-        out[6] = VectorMath.laneSum(b2);
-        out[7] = VectorMath.laneSum(b3);
+        laneSums(a0, a1, a2, a3, out, 0);
+        laneSums(b0, b1, b2, b3, out, 4);
     }
 
     /** {@link #q8Rows4} for Q4_0: the four rows at c + j·stride, the same operations per row as {@link #q4Row}. */
@@ -565,10 +561,7 @@ final class QuantGemv {
             a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
             a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        laneSums(a0, a1, a2, a3, out, 0);
     }
 
     /** {@link #q8Rows4x2} for Q4_0: the same operations per (row, x row) as {@link #q4Row2}. */
@@ -615,14 +608,8 @@ final class QuantGemv {
             a3 = t3.fma(d3, a3);
             b3 = u3.fma(d3, b3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
-        out[4] = VectorMath.laneSum(b0);
-        out[5] = VectorMath.laneSum(b1);
-        out[6] = VectorMath.laneSum(b2);
-        out[7] = VectorMath.laneSum(b3);
+        laneSums(a0, a1, a2, a3, out, 0);
+        laneSums(b0, b1, b2, b3, out, 4);
     }
 
     /**
