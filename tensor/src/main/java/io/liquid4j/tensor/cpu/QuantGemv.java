@@ -23,9 +23,10 @@ import jdk.incubator.vector.VectorSpecies;
  * product is scaled by the block's F16 scale into the row's accumulator. With 16 lanes, one x
  * row and a CFG pair of x rows take four W rows a quarter chunk apart at once
  * ({@link #q8Rows4}: four memory streams), with 8 lanes one x row of a Q8_0 product
- * ({@link #q8LanesRows4}); otherwise one W row at a time, each x row re-reading it from L1. (Four adjacent rows sharing each x vector, tried on an AMD Zen 4 VM with 52-82 GB/s of
- * memory, had been slower — Q8_0 2.66 against 2.06 ms at k 4096, n 16384, and a four-row Q4_0
- * loop C2 did not inline — adjacent short rows are one stream, and there the one-row loop was not
+ * ({@link #q8LanesRows4}); otherwise one W row at a time, each x row re-reading it from L1.
+ * (Four adjacent rows sharing each x vector, tried on an AMD Zen 4 VM with 52-82 GB/s of memory,
+ * had been slower — Q8_0 2.66 against 2.06 ms at k 4096, n 16384, and a four-row Q4_0 loop C2
+ * did not inline — adjacent short rows are one stream, and there the one-row loop was not
  * waiting on memory.)
  *
  * <p>The species are static finals (the Vector API compiles to vector instructions only for
@@ -35,7 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  * shape. Shapes below 8 float lanes have no byte species of V lanes: {@link #usable()} is false
  * there and the backend dequantizes instead. Each loop writes its decoding out in full rather
  * than calling a helper that takes and returns vectors: C2 boxed such a helper's vectors in the
- * BF16 GEMV ({@link GemvBf16}).
+ * BF16 GEMV ({@link GemvBf16}). Even a helper that only took the four accumulators after the loop
+ * (four lane sums, once per four rows) halved the Q4_0 decode: DecodeBench 43-45 against 94-119
+ * tok/s on the Intel AVX-512 VM.
  */
 final class QuantGemv {
     /** Largest number of x rows served here (x stays in L2); more rows dequantize W once and take the GEMM. */
@@ -113,33 +116,21 @@ final class QuantGemv {
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
             float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             int r = start;
-            if (m == 1 && q8Lanes) {   // one x row on 8 lanes: the chunk's four quarters at once, see q8LanesRows4
+            // one x row (decoding) or, with 16 lanes, a CFG pair: the chunk's four quarters at once, see q8Rows4
+            if (m == 1 && (q8 || !Q4_LANES) || m == 2 && !(q8 ? Q8_LANES : Q4_LANES)) {
                 int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
-                float[] d4 = new float[4 * nb];
+                float[] d4 = new float[4 * nb], res = new float[4 * m];
                 for (; r < start + q; r++) {
                     for (int j = 0; j < 4; j++) rowScales(scales, s0 + (r + j * q) * scaleRow, d4, j * nb, nb);
-                    q8LanesRows4(xq, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
-                    for (int j = 0; j < 4; j++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), four[j]);
-                }
-                r = start + 4 * q;
-            }
-            if ((m == 1 || m == 2) && !(q8 ? Q8_LANES : Q4_LANES)) {   // one x row (decoding) or a CFG pair: the chunk's four quarters at once, see q8Rows4
-                int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
-                float[] d4 = new float[4 * nb], eight = m == 2 ? new float[8] : null;
-                for (; r < start + q; r++) {
-                    for (int j = 0; j < 4; j++) rowScales(scales, s0 + (r + j * q) * scaleRow, d4, j * nb, nb);
-                    if (m == 2) {
-                        if (q8) q8Rows4x2(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, eight);
-                        else q4Rows4x2(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, eight);
-                        for (int j = 0; j < 4; j++) {
-                            o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), eight[j]);
-                            o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (n + r + j * q), eight[4 + j]);
-                        }
-                        continue;
+                    long c = c0 + r * rowBytes, stride = q * rowBytes;
+                    if (m == 2 && q8) q8Rows4x2(xs, codes, c, stride, d4, k, res);
+                    else if (m == 2) q4Rows4x2(xs, codes, c, stride, d4, k, res);
+                    else if (q8Lanes) q8LanesRows4(xq, codes, c, stride, d4, k, res);
+                    else if (q8) q8Rows4(xs, codes, c, stride, d4, k, res);
+                    else q4Rows4(xs, codes, c, stride, d4, k, res);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < 4; j++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r + j * q), res[4 * i + j]);
                     }
-                    if (q8) q8Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
-                    else q4Rows4(xs, codes, c0 + r * rowBytes, q * rowBytes, d4, k, four);
-                    for (int j = 0; j < 4; j++) o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * (r + j * q), four[j]);
                 }
                 r = start + 4 * q;
             }
@@ -310,7 +301,10 @@ final class QuantGemv {
             a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
             a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        laneSums(a0, a1, a2, a3, out, 0);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
     }
 
     /**
@@ -444,7 +438,10 @@ final class QuantGemv {
                     ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0))));
             a3 = t.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        laneSums(a0, a1, a2, a3, out, 0);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
     }
 
     /**
@@ -488,14 +485,6 @@ final class QuantGemv {
         return VectorMath.laneSum(a);
     }
 
-    /** out[at + j] = the lane sum of the j-th accumulator: the four-stream loops' results. */
-    private static void laneSums(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3, float[] out, int at) {
-        out[at] = VectorMath.laneSum(a0);
-        out[at + 1] = VectorMath.laneSum(a1);
-        out[at + 2] = VectorMath.laneSum(a2);
-        out[at + 3] = VectorMath.laneSum(a3);
-    }
-
     /**
      * {@link #q8Rows4} for two x rows (x at 0 and k: a CFG pair): out[j] = x_0·W_j, out[4 + j] =
      * x_1·W_j, the same operations per row and x row as {@link #q8Row2}.
@@ -534,8 +523,14 @@ final class QuantGemv {
             a3 = t3.fma(d3, a3);
             b3 = u3.fma(d3, b3);
         }
-        laneSums(a0, a1, a2, a3, out, 0);
-        laneSums(b0, b1, b2, b3, out, 4);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
+        out[4] = VectorMath.laneSum(b0);
+        out[5] = VectorMath.laneSum(b1);
+        out[6] = VectorMath.laneSum(b2);
+        out[7] = VectorMath.laneSum(b3);
     }
 
     /** {@link #q8Rows4} for Q4_0: the four rows at c + j·stride, the same operations per row as {@link #q4Row}. */
@@ -561,7 +556,10 @@ final class QuantGemv {
             a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
             a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        laneSums(a0, a1, a2, a3, out, 0);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
     }
 
     /** {@link #q8Rows4x2} for Q4_0: the same operations per (row, x row) as {@link #q4Row2}. */
@@ -608,8 +606,14 @@ final class QuantGemv {
             a3 = t3.fma(d3, a3);
             b3 = u3.fma(d3, b3);
         }
-        laneSums(a0, a1, a2, a3, out, 0);
-        laneSums(b0, b1, b2, b3, out, 4);
+        out[0] = VectorMath.laneSum(a0);
+        out[1] = VectorMath.laneSum(a1);
+        out[2] = VectorMath.laneSum(a2);
+        out[3] = VectorMath.laneSum(a3);
+        out[4] = VectorMath.laneSum(b0);
+        out[5] = VectorMath.laneSum(b1);
+        out[6] = VectorMath.laneSum(b2);
+        out[7] = VectorMath.laneSum(b3);
     }
 
     /**
