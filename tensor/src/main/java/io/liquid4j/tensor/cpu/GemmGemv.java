@@ -58,7 +58,7 @@ final class GemmGemv {
         }
         if (!g.transB()) columnsOfB(g, x);
         else if (g.bType() == DType.BF16) rowsOfW(g, GemvBf16.pairUp(x, m, k), BF16_ROWS);
-        else if (g.bType() == DType.F16) rowsOfW(g, x, F16_ROWS);
+        else if (g.bType() == DType.F16) rowsOfW(g, GemvBf16.pairUp(x, m, k), F16_ROWS);
         else rowsOfW(g, x, GENERIC_ROWS);
     }
 
@@ -138,7 +138,7 @@ final class GemmGemv {
         }
 
         @Override public boolean dotRows(float[] x, int m, int k, MemorySegment w, long off, long rowBytes, float[] out) {
-            if (m < 4) return false;   // one pair converts each chunk once anyway
+            if (m < 4) return false;   // one pair decodes each W element once anyway
             GemvF16.dotRows(x, m, k, w, off, rowBytes, out);
             return true;
         }

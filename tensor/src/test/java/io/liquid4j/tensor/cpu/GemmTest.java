@@ -241,6 +241,45 @@ class GemmTest {
         }
     }
 
+    /**
+     * An F16 infinity or NaN in one W row sends its whole group of rows to the exact one-row loop
+     * (GemvF16.dot); the other rows of that group must keep the bits the fast loops give them when
+     * the row holds a finite value instead, for one x row, a pair and many rows (every loop).
+     */
+    @Test
+    void f16SpecialValueLeavesTheOtherRowsBits() {
+        int n = 8 * 4 + 3, k = 3 * GemvF16.CHUNK + 2 * GemmDecode.V + 5;
+        try (Arena arena = Arena.ofConfined()) {
+            Random random = new Random(11);
+            MemorySegment finite = arena.allocate((long) n * k * 2), special = arena.allocate((long) n * k * 2);
+            fillB(finite, DType.F16, random);
+            for (short bits : new short[] {0x7c00, (short) 0xfc00, 0x7e01}) {
+                special.copyFrom(finite);
+                int row = 8 + 3;   // the second group
+                special.setAtIndex(I16, (long) row * k + 2 * GemmDecode.V + 1, bits);
+                for (int m : new int[] {1, 2, 3, 4, 6}) {
+                    MemorySegment a = arena.allocate((long) m * k * Float.BYTES);
+                    fillF32(a, random);
+                    MemorySegment want = arena.allocate((long) m * n * Float.BYTES), got = arena.allocate((long) m * n * Float.BYTES);
+                    Gemm.gemm(m, n, k, a, 0, k, false, finite, 0, k, true, DType.F16, want, 0, n, false);
+                    Gemm.gemm(m, n, k, a, 0, k, false, special, 0, k, true, DType.F16, got, 0, n, false);
+                    for (int i = 0; i < m; i++) {
+                        for (int j = 0; j < n; j++) {
+                            float g = got.getAtIndex(F32, (long) i * n + j);
+                            if (j == row) {
+                                boolean nan = bits == 0x7e01;
+                                if (nan ? !Float.isNaN(g) : !Float.isInfinite(g)) fail("m=" + m + " x row " + i + ": the special row gave " + g);
+                                continue;
+                            }
+                            assertEquals(Float.floatToRawIntBits(want.getAtIndex(F32, (long) i * n + j)), Float.floatToRawIntBits(g),
+                                    "m=" + m + " x row " + i + " W row " + j + " beside " + Integer.toHexString(bits & 0xffff));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void emptyShapesTouchNothing() {
         try (Arena arena = Arena.ofConfined()) {
