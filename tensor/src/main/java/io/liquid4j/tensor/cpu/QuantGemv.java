@@ -74,6 +74,21 @@ final class QuantGemv {
      */
     private static final boolean Q4_LANES = F.length() == 8;
     /**
+     * How one x row reads Q8_0 W (property {@code liquid4j.quant.q8Streams}): 4 (the default), four
+     * rows a quarter chunk apart at once ({@link #q8Rows4}, {@link #q8LanesRows4}); 1, one row after
+     * the other. Machines differ: on the Intel AVX-512 VM four streams took Q8_0 decode from 1.00×
+     * to 1.36-1.78× BF16's; on the 2-vCPU Zen 4 VM one row was faster in five alternating rounds
+     * (DecodeBench 113-133 against 88-124 tok/s; Q4_0 there kept four streams: 125-131 against
+     * 116-124). The bits are the same either way.
+     */
+    private static final boolean Q8_FOUR_STREAMS = streams("liquid4j.quant.q8Streams");
+
+    private static boolean streams(String property) {
+        int n = Integer.getInteger(property, 4);
+        if (n != 1 && n != 4) throw new IllegalArgumentException(property + " must be 1 or 4, got " + n);
+        return n == 4;
+    }
+    /**
      * Most x rows whose products decode W in registers (the pairs loops, and with 8 lanes the
      * four-row loops); more rows decode each W row once into an L1 float row and dot it with every
      * x row. With 16 lanes, which have no four-row loops, eight rows ran as four pairs that each
@@ -117,7 +132,7 @@ final class QuantGemv {
             float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             int r = start;
             // one x row (decoding) or, with 16 lanes, a CFG pair: the chunk's four quarters at once, see q8Rows4
-            if (m == 1 && (q8 || !Q4_LANES) || m == 2 && !(q8 ? Q8_LANES : Q4_LANES)) {
+            if (m == 1 && (q8 ? Q8_FOUR_STREAMS : !Q4_LANES) || m == 2 && !(q8 ? Q8_LANES : Q4_LANES)) {
                 int q = (end - start) / 4, nb = k / QuantFormat.BLOCK;
                 float[] d4 = new float[4 * nb], res = new float[4 * m];
                 for (; r < start + q; r++) {
