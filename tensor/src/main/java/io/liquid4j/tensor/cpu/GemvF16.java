@@ -71,9 +71,17 @@ final class GemvF16 {
 
     private GemvF16() {}
 
-    /** Whether a loop's flag saw an f16 infinity or NaN. */
-    private static boolean special(IntVector flag) {
-        return flag.and(CARRIES).compare(VectorOperators.NE, 0).anyTrue();
+    /**
+     * This thread's array for a loop's flag: the loops store the flag here and test it with
+     * {@link #special}, as ints, since a helper taking the vector was left a call in the 8-row loop
+     * (past C2's node cutoff) and boxed it.
+     */
+    private static final ThreadLocal<int[]> FLAG = ThreadLocal.withInitial(() -> new int[V]);
+
+    /** Whether a loop's flag, stored in f, saw an f16 infinity or NaN. */
+    private static boolean special(int[] f) {
+        for (int lane : f) if ((lane & CARRIES) != 0) return true;
+        return false;
     }
 
     /** out[r] = x·W_r for the 8 W rows at off + r·rowBytes, x (paired up) at xi. */
@@ -138,7 +146,9 @@ final class GemvF16 {
         s5.intoArray(acc, 5 * V);
         s6.intoArray(acc, 6 * V);
         s7.intoArray(acc, 7 * V);
-        sums8(acc, special(flag), x, xi, seg, off, rowBytes, k, p, out);
+        int[] f = FLAG.get();
+        flag.intoArray(f, 0);
+        sums8(acc, special(f), x, xi, seg, off, rowBytes, k, p, out);
     }
 
     /**
@@ -216,7 +226,9 @@ final class GemvF16 {
         b1.intoArray(acc, 5 * V);
         b2.intoArray(acc, 6 * V);
         b3.intoArray(acc, 7 * V);
-        return special(flag);
+        int[] f = FLAG.get();
+        flag.intoArray(f, 0);
+        return special(f);
     }
 
     /**
@@ -287,7 +299,9 @@ final class GemvF16 {
             e3.intoArray(w, at + 3 * CHUNK + q);
             d3.intoArray(w, at + 3 * CHUNK + q + V);
         }
-        return special(flag);
+        int[] f = FLAG.get();
+        flag.intoArray(f, 0);
+        return special(f);
     }
 
     /**
