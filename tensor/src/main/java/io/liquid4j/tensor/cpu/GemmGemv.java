@@ -85,6 +85,14 @@ final class GemmGemv {
         default boolean dotRows(float[] x, int m, int k, MemorySegment w, long off, long rowBytes, float[] out) {
             return false;
         }
+
+        /**
+         * What dot4x2 at off (results at 0) and at off + 4·rowBytes (results at 8) give, in one pass
+         * over the 8 W rows, where the set has such a loop; false where it has none.
+         */
+        default boolean dot8x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, float[] out) {
+            return false;
+        }
     }
 
     private static final RowDots GENERIC_ROWS = new RowDots() {
@@ -121,6 +129,12 @@ final class GemmGemv {
             GemvBf16.dotRows(x, m, k, w, off, rowBytes, out);
             return true;
         }
+
+        @Override public boolean dot8x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, float[] out) {
+            if (!GemvBf16.EIGHT_ROWS) return false;
+            GemvBf16.dot8x2(x, xa, xb, w, off, rowBytes, k, out);
+            return true;
+        }
     };
 
     private static final RowDots F16_ROWS = new RowDots() {
@@ -140,6 +154,12 @@ final class GemmGemv {
         @Override public boolean dotRows(float[] x, int m, int k, MemorySegment w, long off, long rowBytes, float[] out) {
             if (m < 4) return false;   // one pair decodes each W element once anyway
             GemvF16.dotRows(x, m, k, w, off, rowBytes, out);
+            return true;
+        }
+
+        @Override public boolean dot8x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, float[] out) {
+            if (!GemvBf16.EIGHT_ROWS) return false;
+            GemvF16.dot8x2(x, xa, xb, w, off, rowBytes, k, out);
             return true;
         }
     };
@@ -219,8 +239,10 @@ final class GemmGemv {
             }
         }
         for (; i + 2 <= m; i += 2) {
-            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, type, out, 0);
-            dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at + 4 * stride, stride, k, type, out, 8);
+            if (!dots.dot8x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, out)) {
+                dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at, stride, k, type, out, 0);
+                dots.dot4x2(x, i * k, (i + 1) * k, g.b(), at + 4 * stride, stride, k, type, out, 8);
+            }
             for (int r = 0; r < 4; r++) {
                 put(g, i, j + r * step, out[r]);
                 put(g, i + 1, j + r * step, out[4 + r]);

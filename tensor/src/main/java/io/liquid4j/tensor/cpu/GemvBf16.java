@@ -90,15 +90,23 @@ final class GemvBf16 {
             s6 = b6.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s6));
             s7 = b7.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s7));
         }
-        out[0] = VectorMath.laneSum(s0);
-        out[1] = VectorMath.laneSum(s1);
-        out[2] = VectorMath.laneSum(s2);
-        out[3] = VectorMath.laneSum(s3);
-        out[4] = VectorMath.laneSum(s4);
-        out[5] = VectorMath.laneSum(s5);
-        out[6] = VectorMath.laneSum(s6);
-        out[7] = VectorMath.laneSum(s7);
-        for (int r = 0; r < 8; r++) out[r] += tail(x, xi, seg, off + r * rowBytes, k, p);
+        // parked and summed in another method: laneSum taking each vector here was left a call
+        // (C2's NodeCountInliningCutoff) and boxed the eight sums, ~200 KB a 2048-row product
+        float[] acc = GemmGemv.accumulators(8 * V);
+        s0.intoArray(acc, 0);
+        s1.intoArray(acc, V);
+        s2.intoArray(acc, 2 * V);
+        s3.intoArray(acc, 3 * V);
+        s4.intoArray(acc, 4 * V);
+        s5.intoArray(acc, 5 * V);
+        s6.intoArray(acc, 6 * V);
+        s7.intoArray(acc, 7 * V);
+        sums8(acc, x, xi, seg, off, rowBytes, k, p, out);
+    }
+
+    /** out[r] = the lane sum of acc[r·V ..] + the tail of W row r at off + r·rowBytes from p on. */
+    private static void sums8(float[] acc, float[] x, int xi, MemorySegment seg, long off, long rowBytes, int k, int p, float[] out) {
+        for (int r = 0; r < 8; r++) out[r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xi, seg, off + r * rowBytes, k, p);
     }
 
     /**
@@ -112,6 +120,31 @@ final class GemvBf16 {
         for (int r = 0; r < 4; r++) {
             out[at + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, off + r * rowBytes, k, full);
             out[at + 4 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (4 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, full);
+        }
+    }
+
+    /**
+     * Whether a pair of x rows takes all 8 W rows of a group in one loop ({@link #range8x2}: 16
+     * accumulators, which only 512-bit vectors' 32 registers hold) rather than as two sets of four
+     * ({@link #range4x2}) one after the other: eight W streams from memory at once instead of four,
+     * and each pair of x vectors loaded once per 8 W rows instead of 4 — the same products in the
+     * same order either way.
+     */
+    static final boolean EIGHT_ROWS = V >= 16;
+
+    /**
+     * What two {@link #dot4x2} calls (W rows at off and at off + 4·rowBytes, results at 0 and 8)
+     * give, in one pass over the 8 rows: out[r], out[4 + r] = x_a·W_r, x_b·W_r and out[8 + r],
+     * out[12 + r] = x_a·W_{4+r}, x_b·W_{4+r}, r < 4. Only where {@link #EIGHT_ROWS}.
+     */
+    static void dot8x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out) {
+        float[] acc = GemmGemv.accumulators(16 * V);
+        int full = paired(k);
+        range8x2(x, xa, xb, seg, off, rowBytes, 0, full, acc, 0, 8 * V);
+        for (int r = 0; r < 8; r++) {
+            int at = r < 4 ? r : 4 + r;
+            out[at] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, off + r * rowBytes, k, full);
+            out[at + 4] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (8 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, full);
         }
     }
 
@@ -136,6 +169,10 @@ final class GemvBf16 {
         for (int c0 = 0; c0 < full; c0 += CHUNK) {
             int c1 = Math.min(full, c0 + CHUNK);
             for (int i = 0; i < m; i += 2) {
+                if (EIGHT_ROWS) {
+                    range8x2(x, i * k, (i + 1) * k, seg, off, rowBytes, c0, c1, acc, i * 8 * V, (i + 1) * 8 * V);
+                    continue;
+                }
                 for (int h = 0; h < 8; h += 4) {
                     range4x2(x, i * k, (i + 1) * k, seg, off + h * rowBytes, rowBytes, c0, c1, acc, (i * 8 + h) * V, ((i + 1) * 8 + h) * V);
                 }
@@ -188,6 +225,76 @@ final class GemvBf16 {
         b1.intoArray(acc, atB + V);
         b2.intoArray(acc, atB + 2 * V);
         b3.intoArray(acc, atB + 3 * V);
+    }
+
+    /**
+     * {@link #range4x2} over 8 W rows at once (16 accumulators; {@link #EIGHT_ROWS} only): each row's
+     * accumulators updated by the same operations in the same order, so the same bits. The decode
+     * is written out per row, as in the other loops (a helper taking vectors is what C2 boxed).
+     */
+    private static void range8x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int p0, int p1, float[] acc,
+                                 int atA, int atB) {
+        FloatVector a0 = FloatVector.fromArray(F, acc, atA), a1 = FloatVector.fromArray(F, acc, atA + V);
+        FloatVector a2 = FloatVector.fromArray(F, acc, atA + 2 * V), a3 = FloatVector.fromArray(F, acc, atA + 3 * V);
+        FloatVector a4 = FloatVector.fromArray(F, acc, atA + 4 * V), a5 = FloatVector.fromArray(F, acc, atA + 5 * V);
+        FloatVector a6 = FloatVector.fromArray(F, acc, atA + 6 * V), a7 = FloatVector.fromArray(F, acc, atA + 7 * V);
+        FloatVector b0 = FloatVector.fromArray(F, acc, atB), b1 = FloatVector.fromArray(F, acc, atB + V);
+        FloatVector b2 = FloatVector.fromArray(F, acc, atB + 2 * V), b3 = FloatVector.fromArray(F, acc, atB + 3 * V);
+        FloatVector b4 = FloatVector.fromArray(F, acc, atB + 4 * V), b5 = FloatVector.fromArray(F, acc, atB + 5 * V);
+        FloatVector b6 = FloatVector.fromArray(F, acc, atB + 6 * V), b7 = FloatVector.fromArray(F, acc, atB + 7 * V);
+        for (int p = p0; p < p1; p += 2 * V) {
+            long o = off + p * 2L;
+            FloatVector ae = FloatVector.fromArray(F, x, xa + p), ao = FloatVector.fromArray(F, x, xa + p + V);
+            FloatVector be = FloatVector.fromArray(F, x, xb + p), bo = FloatVector.fromArray(F, x, xb + p + V);
+            IntVector w0 = IntVector.fromMemorySegment(I, seg, o, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e0 = w0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d0 = w0.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a0 = d0.fma(ao, e0.fma(ae, a0));
+            b0 = d0.fma(bo, e0.fma(be, b0));
+            IntVector w1 = IntVector.fromMemorySegment(I, seg, o + rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e1 = w1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d1 = w1.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a1 = d1.fma(ao, e1.fma(ae, a1));
+            b1 = d1.fma(bo, e1.fma(be, b1));
+            IntVector w2 = IntVector.fromMemorySegment(I, seg, o + 2 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e2 = w2.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d2 = w2.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a2 = d2.fma(ao, e2.fma(ae, a2));
+            b2 = d2.fma(bo, e2.fma(be, b2));
+            IntVector w3 = IntVector.fromMemorySegment(I, seg, o + 3 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e3 = w3.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d3 = w3.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a3 = d3.fma(ao, e3.fma(ae, a3));
+            b3 = d3.fma(bo, e3.fma(be, b3));
+            IntVector w4 = IntVector.fromMemorySegment(I, seg, o + 4 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e4 = w4.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d4 = w4.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a4 = d4.fma(ao, e4.fma(ae, a4));
+            b4 = d4.fma(bo, e4.fma(be, b4));
+            IntVector w5 = IntVector.fromMemorySegment(I, seg, o + 5 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e5 = w5.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d5 = w5.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a5 = d5.fma(ao, e5.fma(ae, a5));
+            b5 = d5.fma(bo, e5.fma(be, b5));
+            IntVector w6 = IntVector.fromMemorySegment(I, seg, o + 6 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e6 = w6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d6 = w6.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a6 = d6.fma(ao, e6.fma(ae, a6));
+            b6 = d6.fma(bo, e6.fma(be, b6));
+            IntVector w7 = IntVector.fromMemorySegment(I, seg, o + 7 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            FloatVector e7 = w7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(), d7 = w7.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats();
+            a7 = d7.fma(ao, e7.fma(ae, a7));
+            b7 = d7.fma(bo, e7.fma(be, b7));
+        }
+        a0.intoArray(acc, atA);
+        a1.intoArray(acc, atA + V);
+        a2.intoArray(acc, atA + 2 * V);
+        a3.intoArray(acc, atA + 3 * V);
+        a4.intoArray(acc, atA + 4 * V);
+        a5.intoArray(acc, atA + 5 * V);
+        a6.intoArray(acc, atA + 6 * V);
+        a7.intoArray(acc, atA + 7 * V);
+        b0.intoArray(acc, atB);
+        b1.intoArray(acc, atB + V);
+        b2.intoArray(acc, atB + 2 * V);
+        b3.intoArray(acc, atB + 3 * V);
+        b4.intoArray(acc, atB + 4 * V);
+        b5.intoArray(acc, atB + 5 * V);
+        b6.intoArray(acc, atB + 6 * V);
+        b7.intoArray(acc, atB + 7 * V);
     }
 
     /** x·W for one W row at off, x (paired up) at xi. */

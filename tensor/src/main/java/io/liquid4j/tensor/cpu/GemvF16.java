@@ -179,6 +179,110 @@ final class GemvF16 {
     }
 
     /**
+     * What two {@link #dot4x2} calls (W rows at off and at off + 4·rowBytes, results at 0 and 8)
+     * give, in one pass over the 8 rows ({@link GemvBf16#EIGHT_ROWS} shapes only: 16 accumulators):
+     * out[r], out[4 + r] = x_a·W_r, x_b·W_r and out[8 + r], out[12 + r] = x_a·W_{4+r}, x_b·W_{4+r}.
+     * A row group with an infinity or NaN goes row by row through {@link #dot}, as there.
+     */
+    static void dot8x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out) {
+        float[] acc = GemmGemv.accumulators(16 * V);
+        int full = GemvBf16.paired(k);
+        boolean special = range8x2(x, xa, xb, seg, off, rowBytes, full, acc);
+        for (int r = 0; r < 8; r++) {
+            long row = off + r * rowBytes;
+            int at = r < 4 ? r : 4 + r;
+            out[at] = special ? dot(x, xa, seg, row, k) : VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, row, k, full);
+            out[at + 4] = special ? dot(x, xb, seg, row, k) : VectorMath.laneSum(FloatVector.fromArray(F, acc, (8 + r) * V)) + tail(x, xb, seg, row, k, full);
+        }
+    }
+
+    /**
+     * {@link #range4x2} over 8 W rows at once: the sums of xa go to acc[r·V ..], of xb to
+     * acc[(8 + r)·V ..], each by the same operations in the same order as there.
+     */
+    private static boolean range8x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int full, float[] acc) {
+        IntVector magnitude = IntVector.broadcast(I, SIGNED_MAGNITUDE), exponents = IntVector.broadcast(I, EXPONENTS);
+        IntVector carry = IntVector.broadcast(I, EXPONENT_CARRY), flag = IntVector.zero(I);
+        FloatVector rebias = FloatVector.broadcast(F, REBIAS);
+        FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+        FloatVector a4 = FloatVector.zero(F), a5 = FloatVector.zero(F), a6 = FloatVector.zero(F), a7 = FloatVector.zero(F);
+        FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+        FloatVector b4 = FloatVector.zero(F), b5 = FloatVector.zero(F), b6 = FloatVector.zero(F), b7 = FloatVector.zero(F);
+        for (int p = 0; p < full; p += 2 * V) {
+            long o = off + p * 2L;
+            FloatVector ae = FloatVector.fromArray(F, x, xa + p), ao = FloatVector.fromArray(F, x, xa + p + V);
+            FloatVector be = FloatVector.fromArray(F, x, xb + p), bo = FloatVector.fromArray(F, x, xb + p + V);
+            IntVector w0 = IntVector.fromMemorySegment(I, seg, o, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w0.and(exponents).add(carry));
+            FloatVector e0 = w0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d0 = w0.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a0 = d0.fma(ao, e0.fma(ae, a0));
+            b0 = d0.fma(bo, e0.fma(be, b0));
+            IntVector w1 = IntVector.fromMemorySegment(I, seg, o + rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w1.and(exponents).add(carry));
+            FloatVector e1 = w1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d1 = w1.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a1 = d1.fma(ao, e1.fma(ae, a1));
+            b1 = d1.fma(bo, e1.fma(be, b1));
+            IntVector w2 = IntVector.fromMemorySegment(I, seg, o + 2 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w2.and(exponents).add(carry));
+            FloatVector e2 = w2.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d2 = w2.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a2 = d2.fma(ao, e2.fma(ae, a2));
+            b2 = d2.fma(bo, e2.fma(be, b2));
+            IntVector w3 = IntVector.fromMemorySegment(I, seg, o + 3 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w3.and(exponents).add(carry));
+            FloatVector e3 = w3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d3 = w3.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a3 = d3.fma(ao, e3.fma(ae, a3));
+            b3 = d3.fma(bo, e3.fma(be, b3));
+            IntVector w4 = IntVector.fromMemorySegment(I, seg, o + 4 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w4.and(exponents).add(carry));
+            FloatVector e4 = w4.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d4 = w4.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a4 = d4.fma(ao, e4.fma(ae, a4));
+            b4 = d4.fma(bo, e4.fma(be, b4));
+            IntVector w5 = IntVector.fromMemorySegment(I, seg, o + 5 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w5.and(exponents).add(carry));
+            FloatVector e5 = w5.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d5 = w5.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a5 = d5.fma(ao, e5.fma(ae, a5));
+            b5 = d5.fma(bo, e5.fma(be, b5));
+            IntVector w6 = IntVector.fromMemorySegment(I, seg, o + 6 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w6.and(exponents).add(carry));
+            FloatVector e6 = w6.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d6 = w6.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a6 = d6.fma(ao, e6.fma(ae, a6));
+            b6 = d6.fma(bo, e6.fma(be, b6));
+            IntVector w7 = IntVector.fromMemorySegment(I, seg, o + 7 * rowBytes, ByteOrder.LITTLE_ENDIAN);
+            flag = flag.or(w7.and(exponents).add(carry));
+            FloatVector e7 = w7.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            FloatVector d7 = w7.lanewise(VectorOperators.ASHR, 3).and(magnitude).reinterpretAsFloats().mul(rebias);
+            a7 = d7.fma(ao, e7.fma(ae, a7));
+            b7 = d7.fma(bo, e7.fma(be, b7));
+        }
+        a0.intoArray(acc, 0 * V);
+        a1.intoArray(acc, 1 * V);
+        a2.intoArray(acc, 2 * V);
+        a3.intoArray(acc, 3 * V);
+        a4.intoArray(acc, 4 * V);
+        a5.intoArray(acc, 5 * V);
+        a6.intoArray(acc, 6 * V);
+        a7.intoArray(acc, 7 * V);
+        b0.intoArray(acc, 8 * V);
+        b1.intoArray(acc, 9 * V);
+        b2.intoArray(acc, 10 * V);
+        b3.intoArray(acc, 11 * V);
+        b4.intoArray(acc, 12 * V);
+        b5.intoArray(acc, 13 * V);
+        b6.intoArray(acc, 14 * V);
+        b7.intoArray(acc, 15 * V);
+        int[] f = FLAG.get();
+        flag.intoArray(f, 0);
+        return special(f);
+    }
+
+    /**
      * x rows (paired up) at xa and xb against the 4 W rows at off + r·rowBytes over [0, full),
      * decoding in registers: the sums of xa go to acc[r·V ..], of xb to acc[(4 + r)·V ..].
      * Returns whether the rows hold an infinity or NaN (whose sums are then wrong).
