@@ -315,22 +315,24 @@ final class GemmGemv {
             t6 = f32(w, h + 6 * rowBytes).fma(xv, t6);
             t7 = f32(w, h + 7 * rowBytes).fma(xv, t7);
         }
-        out[0] = VectorMath.laneSum(s0);
-        out[1] = VectorMath.laneSum(s1);
-        out[2] = VectorMath.laneSum(s2);
-        out[3] = VectorMath.laneSum(s3);
-        out[4] = VectorMath.laneSum(s4);
-        out[5] = VectorMath.laneSum(s5);
-        out[6] = VectorMath.laneSum(s6);
-        out[7] = VectorMath.laneSum(s7);
-        out[8] = VectorMath.laneSum(t0);
-        out[9] = VectorMath.laneSum(t1);
-        out[10] = VectorMath.laneSum(t2);
-        out[11] = VectorMath.laneSum(t3);
-        out[12] = VectorMath.laneSum(t4);
-        out[13] = VectorMath.laneSum(t5);
-        out[14] = VectorMath.laneSum(t6);
-        out[15] = VectorMath.laneSum(t7);
+        float[] park = VectorMath.parking(16 * V);   // summed outside this loop's method, see VectorMath.parking
+        s0.intoArray(park, 0);
+        s1.intoArray(park, V);
+        s2.intoArray(park, 2 * V);
+        s3.intoArray(park, 3 * V);
+        s4.intoArray(park, 4 * V);
+        s5.intoArray(park, 5 * V);
+        s6.intoArray(park, 6 * V);
+        s7.intoArray(park, 7 * V);
+        t0.intoArray(park, 8 * V);
+        t1.intoArray(park, 9 * V);
+        t2.intoArray(park, 10 * V);
+        t3.intoArray(park, 11 * V);
+        t4.intoArray(park, 12 * V);
+        t5.intoArray(park, 13 * V);
+        t6.intoArray(park, 14 * V);
+        t7.intoArray(park, 15 * V);
+        VectorMath.laneSums(park, 16, out, 0);
         for (; p < k; p++) {
             for (int r = 0; r < 2 * GROUP; r++) out[r] += x[p] * w.get(F32_LE, off + r * rowBytes + p * 4L);
         }
@@ -359,14 +361,16 @@ final class GemmGemv {
             s6 = GemmDecode.load(w, o + 6 * rowBytes, type).fma(xv, s6);
             s7 = GemmDecode.load(w, o + 7 * rowBytes, type).fma(xv, s7);
         }
-        out[0] = VectorMath.laneSum(s0);
-        out[1] = VectorMath.laneSum(s1);
-        out[2] = VectorMath.laneSum(s2);
-        out[3] = VectorMath.laneSum(s3);
-        out[4] = VectorMath.laneSum(s4);
-        out[5] = VectorMath.laneSum(s5);
-        out[6] = VectorMath.laneSum(s6);
-        out[7] = VectorMath.laneSum(s7);
+        float[] park = VectorMath.parking(8 * V);   // summed outside this loop's method, see VectorMath.parking
+        s0.intoArray(park, 0);
+        s1.intoArray(park, V);
+        s2.intoArray(park, 2 * V);
+        s3.intoArray(park, 3 * V);
+        s4.intoArray(park, 4 * V);
+        s5.intoArray(park, 5 * V);
+        s6.intoArray(park, 6 * V);
+        s7.intoArray(park, 7 * V);
+        VectorMath.laneSums(park, 8, out, 0);
         for (; p < k; p++) {
             for (int r = 0; r < GROUP; r++) out[r] += x[xi + p] * GemmDecode.scalar(w, off + r * rowBytes + p * es, type);
         }
@@ -398,14 +402,16 @@ final class GemmGemv {
             a3 = w3.fma(xav, a3);
             b3 = w3.fma(xbv, b3);
         }
-        out[at] = VectorMath.laneSum(a0);
-        out[at + 1] = VectorMath.laneSum(a1);
-        out[at + 2] = VectorMath.laneSum(a2);
-        out[at + 3] = VectorMath.laneSum(a3);
-        out[at + 4] = VectorMath.laneSum(b0);
-        out[at + 5] = VectorMath.laneSum(b1);
-        out[at + 6] = VectorMath.laneSum(b2);
-        out[at + 7] = VectorMath.laneSum(b3);
+        float[] park = VectorMath.parking(8 * V);   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, V);
+        a2.intoArray(park, 2 * V);
+        a3.intoArray(park, 3 * V);
+        b0.intoArray(park, 4 * V);
+        b1.intoArray(park, 5 * V);
+        b2.intoArray(park, 6 * V);
+        b3.intoArray(park, 7 * V);
+        VectorMath.laneSums(park, 8, out, at);
         for (; p < k; p++) {
             for (int r = 0; r < 4; r++) {
                 float v = GemmDecode.scalar(w, off + r * rowBytes + p * es, type);

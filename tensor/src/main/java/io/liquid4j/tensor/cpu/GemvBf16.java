@@ -90,23 +90,17 @@ final class GemvBf16 {
             s6 = b6.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b6.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s6));
             s7 = b7.lanewise(VectorOperators.AND, ODD).reinterpretAsFloats().fma(xo, b7.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(xe, s7));
         }
-        // parked and summed in another method: laneSum taking each vector here was left a call
-        // (C2's NodeCountInliningCutoff) and boxed the eight sums, ~200 KB a 2048-row product
-        float[] acc = GemmGemv.accumulators(8 * V);
-        s0.intoArray(acc, 0);
-        s1.intoArray(acc, V);
-        s2.intoArray(acc, 2 * V);
-        s3.intoArray(acc, 3 * V);
-        s4.intoArray(acc, 4 * V);
-        s5.intoArray(acc, 5 * V);
-        s6.intoArray(acc, 6 * V);
-        s7.intoArray(acc, 7 * V);
-        sums8(acc, x, xi, seg, off, rowBytes, k, p, out);
-    }
-
-    /** out[r] = the lane sum of acc[r·V ..] + the tail of W row r at off + r·rowBytes from p on. */
-    private static void sums8(float[] acc, float[] x, int xi, MemorySegment seg, long off, long rowBytes, int k, int p, float[] out) {
-        for (int r = 0; r < 8; r++) out[r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xi, seg, off + r * rowBytes, k, p);
+        float[] park = VectorMath.parking(8 * V);   // summed outside this loop's method, see VectorMath.parking
+        s0.intoArray(park, 0);
+        s1.intoArray(park, V);
+        s2.intoArray(park, 2 * V);
+        s3.intoArray(park, 3 * V);
+        s4.intoArray(park, 4 * V);
+        s5.intoArray(park, 5 * V);
+        s6.intoArray(park, 6 * V);
+        s7.intoArray(park, 7 * V);
+        VectorMath.laneSums(park, 8, out, 0);
+        for (int r = 0; r < 8; r++) out[r] += tail(x, xi, seg, off + r * rowBytes, k, p);
     }
 
     /**

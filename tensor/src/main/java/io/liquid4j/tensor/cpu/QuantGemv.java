@@ -316,10 +316,12 @@ final class QuantGemv {
             a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
             a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        float[] park = VectorMath.parking(4 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        VectorMath.laneSums(park, 4, out, 0);
     }
 
     /**
@@ -394,10 +396,12 @@ final class QuantGemv {
             a2 = t2.fma(d, a2);
             a3 = t3.fma(d, a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        float[] park = VectorMath.parking(4 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        VectorMath.laneSums(park, 4, out, 0);
     }
 
     /** x·W for the Q8_0 row at c, x in {@link #quads} order (8 float lanes only). */
@@ -453,10 +457,12 @@ final class QuantGemv {
                     ((FloatVector) q.lanewise(VectorOperators.LSHL, 24).lanewise(VectorOperators.ASHR, 24).convert(VectorOperators.I2F, 0)).mul(x0))));
             a3 = t.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        float[] park = VectorMath.parking(4 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        VectorMath.laneSums(park, 4, out, 0);
     }
 
     /**
@@ -538,14 +544,16 @@ final class QuantGemv {
             a3 = t3.fma(d3, a3);
             b3 = u3.fma(d3, b3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
-        out[4] = VectorMath.laneSum(b0);
-        out[5] = VectorMath.laneSum(b1);
-        out[6] = VectorMath.laneSum(b2);
-        out[7] = VectorMath.laneSum(b3);
+        float[] park = VectorMath.parking(8 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        b0.intoArray(park, 4 * F.length());
+        b1.intoArray(park, 5 * F.length());
+        b2.intoArray(park, 6 * F.length());
+        b3.intoArray(park, 7 * F.length());
+        VectorMath.laneSums(park, 8, out, 0);
     }
 
     /** {@link #q8Rows4} for Q4_0: the four rows at c + j·stride, the same operations per row as {@link #q4Row}. */
@@ -571,10 +579,12 @@ final class QuantGemv {
             a2 = t2.fma(FloatVector.broadcast(F, d[2 * nb + blk]), a2);
             a3 = t3.fma(FloatVector.broadcast(F, d[3 * nb + blk]), a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        float[] park = VectorMath.parking(4 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        VectorMath.laneSums(park, 4, out, 0);
     }
 
     /** {@link #q8Rows4x2} for Q4_0: the same operations per (row, x row) as {@link #q4Row2}. */
@@ -621,14 +631,16 @@ final class QuantGemv {
             a3 = t3.fma(d3, a3);
             b3 = u3.fma(d3, b3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
-        out[4] = VectorMath.laneSum(b0);
-        out[5] = VectorMath.laneSum(b1);
-        out[6] = VectorMath.laneSum(b2);
-        out[7] = VectorMath.laneSum(b3);
+        float[] park = VectorMath.parking(8 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        b0.intoArray(park, 4 * F.length());
+        b1.intoArray(park, 5 * F.length());
+        b2.intoArray(park, 6 * F.length());
+        b3.intoArray(park, 7 * F.length());
+        VectorMath.laneSums(park, 8, out, 0);
     }
 
     /**
@@ -774,10 +786,12 @@ final class QuantGemv {
             a2 = t2.fma(d, a2);
             a3 = t3.fma(d, a3);
         }
-        out[0] = VectorMath.laneSum(a0);
-        out[1] = VectorMath.laneSum(a1);
-        out[2] = VectorMath.laneSum(a2);
-        out[3] = VectorMath.laneSum(a3);
+        float[] park = VectorMath.parking(4 * F.length());   // summed outside this loop's method, see VectorMath.parking
+        a0.intoArray(park, 0);
+        a1.intoArray(park, F.length());
+        a2.intoArray(park, 2 * F.length());
+        a3.intoArray(park, 3 * F.length());
+        VectorMath.laneSums(park, 4, out, 0);
         if (p < k) {
             for (int j = 0; j < 4; j++) out[j] += q4Block(x, xi + j * k + p, cs, c + p / 2, scales[blk]);
         }

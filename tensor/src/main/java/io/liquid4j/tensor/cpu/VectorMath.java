@@ -51,6 +51,30 @@ final class VectorMath {
         return (q.lane(0) + q.lane(2)) + (q.lane(1) + q.lane(3));
     }
 
+    private static final ThreadLocal<float[][]> PARKING = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * This thread's array of at least n floats where a kernel parks its accumulators (intoArray,
+     * an intrinsic) for {@link #laneSums}. Why: after a loop large enough to pass C2's node budget
+     * ({@code NodeCountInliningCutoff}), {@link #laneSum} stays a call, and each vector handed to
+     * it is boxed — one allocation per row sum, ~150-400 KB per 2048-row decode GEMV (JMH -prof
+     * gc) — where intoArray still compiles to a store. Contents are not cleared.
+     */
+    static float[] parking(int n) {
+        float[][] holder = PARKING.get();
+        if (holder[0].length < n) holder[0] = new float[n];
+        return holder[0];
+    }
+
+    /**
+     * out[at + r] = {@link #laneSum} of the vector parked at acc[r·V ..], r < count: the same bits
+     * as summing the vectors themselves.
+     */
+    static void laneSums(float[] acc, int count, float[] out, int at) {
+        int v = SP.length();
+        for (int r = 0; r < count; r++) out[at + r] = laneSum(FloatVector.fromArray(SP, acc, r * v));
+    }
+
     private VectorMath() {}
 
     static FloatVector exp(FloatVector x) {
