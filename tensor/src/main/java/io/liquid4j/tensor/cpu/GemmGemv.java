@@ -156,12 +156,6 @@ final class GemmGemv {
             GemvF16.dotRows(x, m, k, w, off, rowBytes, out);
             return true;
         }
-
-        @Override public boolean dot8x2(float[] x, int xa, int xb, MemorySegment w, long off, long rowBytes, int k, float[] out) {
-            if (!GemvBf16.EIGHT_ROWS) return false;
-            GemvF16.dot8x2(x, xa, xb, w, off, rowBytes, k, out);
-            return true;
-        }
     };
 
     /**

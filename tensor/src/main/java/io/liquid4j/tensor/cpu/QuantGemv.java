@@ -78,8 +78,9 @@ final class QuantGemv {
      * rows a quarter chunk apart at once ({@link #q8Rows4}, {@link #q8LanesRows4}); 1, one row after
      * the other. Machines differ: on the Intel AVX-512 VM four streams took Q8_0 decode from 1.00×
      * to 1.36-1.78× BF16's; on the 2-vCPU Zen 4 VM one row was faster in seven alternating rounds
-     * (DecodeBench 113-133 against 88-124 tok/s; Q4_0 there kept four streams: 125-131 against
-     * 116-124). The bits are the same either way.
+     * (DecodeBench 113-133 against 88-124 tok/s) while the four-row loop still boxed its lane sums;
+     * since they are parked (VectorMath.parking) the two run alike there, four streams ahead in 3
+     * of 4 rounds (107-146 against 120-140). The bits are the same either way.
      */
     private static final boolean Q8_FOUR_STREAMS = streams("liquid4j.quant.q8Streams");
 
