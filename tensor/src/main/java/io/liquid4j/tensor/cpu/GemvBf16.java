@@ -112,8 +112,8 @@ final class GemvBf16 {
         int full = paired(k);
         range4x2(x, xa, xb, seg, off, rowBytes, 0, full, acc, 0, 4 * V);
         for (int r = 0; r < 4; r++) {
-            out[at + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, off + r * rowBytes, k, full);
-            out[at + 4 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (4 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, full);
+            out[at + r] = VectorMath.parkedSum(acc, r * V) + tail(x, xa, seg, off + r * rowBytes, k, full);
+            out[at + 4 + r] = VectorMath.parkedSum(acc, (4 + r) * V) + tail(x, xb, seg, off + r * rowBytes, k, full);
         }
     }
 
@@ -137,8 +137,8 @@ final class GemvBf16 {
         range8x2(x, xa, xb, seg, off, rowBytes, 0, full, acc, 0, 8 * V);
         for (int r = 0; r < 8; r++) {
             int at = r < 4 ? r : 4 + r;
-            out[at] = VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, off + r * rowBytes, k, full);
-            out[at + 4] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (8 + r) * V)) + tail(x, xb, seg, off + r * rowBytes, k, full);
+            out[at] = VectorMath.parkedSum(acc, r * V) + tail(x, xa, seg, off + r * rowBytes, k, full);
+            out[at + 4] = VectorMath.parkedSum(acc, (8 + r) * V) + tail(x, xb, seg, off + r * rowBytes, k, full);
         }
     }
 
@@ -174,7 +174,7 @@ final class GemvBf16 {
         }
         for (int i = 0; i < m; i++) {
             for (int r = 0; r < 8; r++) {
-                out[i * 8 + r] = VectorMath.laneSum(FloatVector.fromArray(F, acc, (i * 8 + r) * V)) + tail(x, i * k, seg, off + r * rowBytes, k, full);
+                out[i * 8 + r] = VectorMath.parkedSum(acc, (i * 8 + r) * V) + tail(x, i * k, seg, off + r * rowBytes, k, full);
             }
         }
     }

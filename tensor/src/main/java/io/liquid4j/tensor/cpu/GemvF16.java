@@ -159,7 +159,7 @@ final class GemvF16 {
                               float[] out) {
         for (int r = 0; r < 8; r++) {
             long row = off + r * rowBytes;
-            out[r] = special ? dot(x, xi, seg, row, k) : VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xi, seg, row, k, p);
+            out[r] = special ? dot(x, xi, seg, row, k) : VectorMath.parkedSum(acc, r * V) + tail(x, xi, seg, row, k, p);
         }
     }
 
@@ -173,8 +173,8 @@ final class GemvF16 {
         boolean special = range4x2(x, xa, xb, seg, off, rowBytes, full, acc);
         for (int r = 0; r < 4; r++) {
             long row = off + r * rowBytes;
-            out[at + r] = special ? dot(x, xa, seg, row, k) : VectorMath.laneSum(FloatVector.fromArray(F, acc, r * V)) + tail(x, xa, seg, row, k, full);
-            out[at + 4 + r] = special ? dot(x, xb, seg, row, k) : VectorMath.laneSum(FloatVector.fromArray(F, acc, (4 + r) * V)) + tail(x, xb, seg, row, k, full);
+            out[at + r] = special ? dot(x, xa, seg, row, k) : VectorMath.parkedSum(acc, r * V) + tail(x, xa, seg, row, k, full);
+            out[at + 4 + r] = special ? dot(x, xb, seg, row, k) : VectorMath.parkedSum(acc, (4 + r) * V) + tail(x, xb, seg, row, k, full);
         }
     }
 
@@ -257,7 +257,7 @@ final class GemvF16 {
             for (int r = 0; r < 8; r++) {
                 long row = off + r * rowBytes;
                 out[i * 8 + r] = special ? dot(x, i * k, seg, row, k)
-                        : VectorMath.laneSum(FloatVector.fromArray(F, acc, (i * 8 + r) * V)) + tail(x, i * k, seg, row, k, full);
+                        : VectorMath.parkedSum(acc, (i * 8 + r) * V) + tail(x, i * k, seg, row, k, full);
             }
         }
     }

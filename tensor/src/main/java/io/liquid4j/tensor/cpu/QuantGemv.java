@@ -130,7 +130,7 @@ final class QuantGemv {
         float[] xq = q8Lanes ? quads(xs, m, k) : q4Lanes ? nibbles(xs, m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
         CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
-            float[] row = decodeOnce ? new float[k] : null, two = new float[2], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
+            float[] row = decodeOnce ? new float[k] : null, two = new float[pairOut()], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             int r = start;
             // one x row (decoding) or, with 16 lanes, a CFG pair: the chunk's four quarters at once, see q8Rows4
             if (m == 1 && (q8 ? Q8_FOUR_STREAMS : !Q4_LANES) || m == 2 && !(q8 ? Q8_LANES : Q4_LANES)) {
@@ -173,9 +173,9 @@ final class QuantGemv {
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) (i + 1) * n + r), two[1]);
                 }
                 if (i < m) {
-                    float dot = q8Lanes ? q8LanesRow(xq, i * k, codes, c, scales, s, k)
-                            : q8 ? q8Row(xs, i * k, codes, c, scales, s, k)
-                            : q4Lanes ? q4LanesRow(xq, i * k, codes, c, d, k) : q4Row(xs, i * k, codes, c, d, k);
+                    float dot = q8Lanes ? q8LanesRow(xq, i * k, codes, c, scales, s, k, two)
+                            : q8 ? q8Row(xs, i * k, codes, c, scales, s, k, two)
+                            : q4Lanes ? q4LanesRow(xq, i * k, codes, c, d, k, two) : q4Row(xs, i * k, codes, c, d, k, two);
                     o.set(ValueLayout.JAVA_FLOAT_UNALIGNED, o0 + 4L * ((long) i * n + r), dot);
                 }
             }
@@ -257,6 +257,14 @@ final class QuantGemv {
         for (int b = 0; b < count; b++) out[at + b] = scale(seg, s + 2L * b);
     }
 
+    /**
+     * Floats a pairs loop's out must hold (and the one-row loops' park): the two results, then room
+     * to park the sums (from index 2), which
+     * are summed from there by VectorMath (see {@link VectorMath#parking}: handed to laneSum in the
+     * loop's method they were boxed, ~140-270 KB per 2048-row CFG product in the 8-lane shape).
+     */
+    static int pairOut() { return 2 + 2 * F.length(); }
+
     /** out[0], out[1] = x_a·W, x_b·W for the Q8_0 row at c: each decoded vector feeds both x rows. */
     static void q8Row2(float[] x, int xa, int xb, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] out) {
         int v = F.length();
@@ -272,11 +280,13 @@ final class QuantGemv {
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
-        out[0] = VectorMath.laneSum(a);
-        out[1] = VectorMath.laneSum(b);
+        a.intoArray(out, 2);   // parked, see pairOut
+        b.intoArray(out, 2 + F.length());
+        out[0] = VectorMath.parkedSum(out, 2);
+        out[1] = VectorMath.parkedSum(out, 2 + F.length());
     }
 
-    static float q8Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
+    static float q8Row(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] park) {
         int v = F.length();
         FloatVector a = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
@@ -284,7 +294,8 @@ final class QuantGemv {
             for (int e = 0; e < QuantFormat.BLOCK; e += v) t = q8(cs, c + p + e).fma(FloatVector.fromArray(F, x, xi + p + e), t);
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
-        return VectorMath.laneSum(a);
+        a.intoArray(park, 2);   // parked, see pairOut
+        return VectorMath.parkedSum(park, 2);
     }
 
     /**
@@ -358,8 +369,10 @@ final class QuantGemv {
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
-        out[0] = VectorMath.laneSum(a);
-        out[1] = VectorMath.laneSum(b);
+        a.intoArray(out, 2);   // parked, see pairOut
+        b.intoArray(out, 2 + F.length());
+        out[0] = VectorMath.parkedSum(out, 2);
+        out[1] = VectorMath.parkedSum(out, 2 + F.length());
     }
 
     /**
@@ -406,7 +419,7 @@ final class QuantGemv {
     }
 
     /** x·W for the Q8_0 row at c, x in {@link #quads} order (8 float lanes only). */
-    static float q8LanesRow(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k) {
+    static float q8LanesRow(float[] x, int xi, MemorySegment cs, long c, MemorySegment ss, long s, int k, float[] park) {
         FloatVector a = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
             IntVector q = IntVector.fromMemorySegment(I, cs, c + p, ByteOrder.LITTLE_ENDIAN);
@@ -418,7 +431,8 @@ final class QuantGemv {
                     w1.fma(FloatVector.fromArray(F, x, xi + p + 8), w0.mul(FloatVector.fromArray(F, x, xi + p)))));
             a = t.fma(FloatVector.broadcast(F, scale(ss, s + 2L * blk)), a);
         }
-        return VectorMath.laneSum(a);
+        a.intoArray(park, 2);   // parked, see pairOut
+        return VectorMath.parkedSum(park, 2);
     }
 
     /**
@@ -487,11 +501,13 @@ final class QuantGemv {
             a = ta.fma(d, a);
             b = tb.fma(d, b);
         }
-        out[0] = VectorMath.laneSum(a);
-        out[1] = VectorMath.laneSum(b);
+        a.intoArray(out, 2);   // parked, see pairOut
+        b.intoArray(out, 2 + F.length());
+        out[0] = VectorMath.parkedSum(out, 2);
+        out[1] = VectorMath.parkedSum(out, 2 + F.length());
     }
 
-    static float q4Row(float[] x, int xi, MemorySegment cs, long c, float[] scales, int k) {
+    static float q4Row(float[] x, int xi, MemorySegment cs, long c, float[] scales, int k, float[] park) {
         int v = F.length();
         FloatVector a = FloatVector.zero(F);
         for (int p = 0, blk = 0; p < k; p += QuantFormat.BLOCK, blk++) {
@@ -504,7 +520,8 @@ final class QuantGemv {
             }
             a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
         }
-        return VectorMath.laneSum(a);
+        a.intoArray(park, 2);   // parked, see pairOut
+        return VectorMath.parkedSum(park, 2);
     }
 
     /**
@@ -665,7 +682,7 @@ final class QuantGemv {
     }
 
     /** x·W for the Q4_0 row at c, x in {@link #nibbles} order (8 float lanes only). */
-    static float q4LanesRow(float[] x, int xi, MemorySegment cs, long c, float[] scales, int k) {
+    static float q4LanesRow(float[] x, int xi, MemorySegment cs, long c, float[] scales, int k, float[] park) {
         FloatVector a = FloatVector.zero(F), b = FloatVector.zero(F);   // lanes 0-3 of a, 4-7 of b count
         int p = 0, blk = 0;
         for (int end = k & ~63; p < end; p += 64, blk += 2) {
@@ -683,7 +700,8 @@ final class QuantGemv {
             a = t.fma(FloatVector.broadcast(F, scales[blk]), a);
             b = t.fma(FloatVector.broadcast(F, scales[blk + 1]), b);
         }
-        float dot = VectorMath.laneSum(a.blend(b, UPPER_HALF));
+        a.blend(b, UPPER_HALF).intoArray(park, 2);   // parked, see pairOut
+        float dot = VectorMath.parkedSum(park, 2);
         return p < k ? dot + q4Block(x, xi + p, cs, c + p / 2, scales[blk]) : dot;
     }
 
@@ -723,8 +741,10 @@ final class QuantGemv {
             b0 = tb.fma(d0, b0);
             b1 = tb.fma(d1, b1);
         }
-        out[0] = VectorMath.laneSum(a0.blend(a1, UPPER_HALF));
-        out[1] = VectorMath.laneSum(b0.blend(b1, UPPER_HALF));
+        a0.blend(a1, UPPER_HALF).intoArray(out, 2);   // parked, see pairOut
+        b0.blend(b1, UPPER_HALF).intoArray(out, 2 + F.length());
+        out[0] = VectorMath.parkedSum(out, 2);
+        out[1] = VectorMath.parkedSum(out, 2 + F.length());
         if (p < k) {
             out[0] += q4Block(x, xa + p, cs, c + p / 2, scales[blk]);
             out[1] += q4Block(x, xb + p, cs, c + p / 2, scales[blk]);

@@ -72,7 +72,16 @@ final class VectorMath {
      */
     static void laneSums(float[] acc, int count, float[] out, int at) {
         int v = SP.length();
-        for (int r = 0; r < count; r++) out[at + r] = laneSum(FloatVector.fromArray(SP, acc, r * v));
+        for (int r = 0; r < count; r++) out[at + r] = parkedSum(acc, r * v);
+    }
+
+    /**
+     * {@link #laneSum} of the vector parked at acc[from ..]: for a kernel that holds its sums in an
+     * array, where {@code laneSum(FloatVector.fromArray(..))} would hand a vector to a call that
+     * C2 may leave un-inlined (and box the vector) in a large kernel.
+     */
+    static float parkedSum(float[] acc, int from) {
+        return laneSum(FloatVector.fromArray(SP, acc, from));
     }
 
     private VectorMath() {}

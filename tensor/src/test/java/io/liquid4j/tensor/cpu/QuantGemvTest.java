@@ -111,13 +111,13 @@ class QuantGemvTest {
             var scales = CpuElementwise.seg(w.scales());
             boolean lanes8 = QuantGemv.lanes() == 8;
             float[] xq = !lanes8 ? x : fmt == QuantFormat.Q8_0 ? QuantGemv.quads(x.clone(), 1, k) : QuantGemv.nibbles(x.clone(), 1, k);
-            float[] wd = w.scales().toFloatArray();
+            float[] wd = w.scales().toFloatArray(), park = new float[QuantGemv.pairOut()];
             for (int j = 0; j < n; j++) {
                 long c = w.codes().offset() + j * fmt.rowBytes(k), s = w.scales().offset() * 2L + 2L * j * nb;
                 float[] d = java.util.Arrays.copyOfRange(wd, j * nb, (j + 1) * nb);
                 float one = fmt == QuantFormat.Q8_0
-                        ? (lanes8 ? QuantGemv.q8LanesRow(xq, 0, codes, c, scales, s, k) : QuantGemv.q8Row(x, 0, codes, c, scales, s, k))
-                        : (lanes8 ? QuantGemv.q4LanesRow(xq, 0, codes, c, d, k) : QuantGemv.q4Row(x, 0, codes, c, d, k));
+                        ? (lanes8 ? QuantGemv.q8LanesRow(xq, 0, codes, c, scales, s, k, park) : QuantGemv.q8Row(x, 0, codes, c, scales, s, k, park))
+                        : (lanes8 ? QuantGemv.q4LanesRow(xq, 0, codes, c, d, k, park) : QuantGemv.q4Row(x, 0, codes, c, d, k, park));
                 assertEquals(Float.floatToRawIntBits(one), Float.floatToRawIntBits(got[j]), fmt + " row " + j + " of " + n + ", " + QuantGemv.lanes() + " lanes");
             }
             // two x rows (a CFG pair) against the pairs loop
@@ -127,7 +127,7 @@ class QuantGemvTest {
             QuantGemv.multiply(Tensor.fromArray(x2, 2, k), w, out2);
             float[] got2 = out2.toFloatArray();
             float[] x2q = !lanes8 ? x2 : fmt == QuantFormat.Q8_0 ? QuantGemv.quads(x2.clone(), 2, k) : QuantGemv.nibbles(x2.clone(), 2, k);
-            float[] two = new float[2];
+            float[] two = new float[QuantGemv.pairOut()];
             for (int j = 0; j < n; j++) {
                 long c = w.codes().offset() + j * fmt.rowBytes(k), s = w.scales().offset() * 2L + 2L * j * nb;
                 float[] d = java.util.Arrays.copyOfRange(wd, j * nb, (j + 1) * nb);
