@@ -254,7 +254,8 @@ final class GemmGemv {
 
     /**
      * This thread's scratch of n zeros for the row loops' accumulators (GemvBf16, GemvF16), which
-     * park their vectors there between chunks of k; one array per thread, grown as needed.
+     * load and park their vectors there between chunks of k; one array per thread, grown as needed.
+     * Loops that only store their sums for summing take {@link VectorMath#parking}, not cleared.
      */
     static float[] accumulators(int n) {
         float[][] holder = ACCUMULATORS.get();

@@ -137,7 +137,7 @@ final class GemvF16 {
             s7 = d7.fma(xo, e7.fma(xe, s7));
         }
         // parked and summed in another method: laneSum (taking a vector) was not inlined here
-        float[] acc = GemmGemv.accumulators(8 * V);
+        float[] acc = VectorMath.parking(8 * V);
         s0.intoArray(acc, 0);
         s1.intoArray(acc, V);
         s2.intoArray(acc, 2 * V);
@@ -168,7 +168,7 @@ final class GemvF16 {
      * the 4 W rows at off + r·rowBytes: each decoded W vector feeds both x rows.
      */
     static void dot4x2(float[] x, int xa, int xb, MemorySegment seg, long off, long rowBytes, int k, float[] out, int at) {
-        float[] acc = GemmGemv.accumulators(8 * V);
+        float[] acc = VectorMath.parking(8 * V);   // range4x2 starts from zero and stores: no clearing needed
         int full = GemvBf16.paired(k);
         boolean special = range4x2(x, xa, xb, seg, off, rowBytes, full, acc);
         for (int r = 0; r < 4; r++) {
