@@ -109,6 +109,27 @@ public interface Backend {
         }
     }
 
+    /**
+     * outs[i] = x·W_iᵀ for several weights over one input (a layer's q/k/v or gate/up projections
+     * at inference, {@link F#linears}): x contiguous F32 [m, k] (m, k > 0), each W_i [n_i, k]
+     * (F32/BF16/F16, a Linear's weight, any GEMM-compatible strides), outs[i] contiguous F32
+     * [m, n_i]. A backend may run them as one job (x read once, one hand-off to its threads); each
+     * output must be what {@link #matmul} gives for it. The default is that composed reference:
+     * one matmul per weight.
+     */
+    default void linears(Tensor x, Tensor[] weights, Tensor[] outs) {
+        for (int i = 0; i < weights.length; i++) matmul(x.unsqueeze(0), weights[i].t().unsqueeze(0), outs[i].unsqueeze(0), false);
+    }
+
+    /**
+     * outs[i] = x·W_iᵀ for several quantized weights over one input, as {@link #linears} for
+     * {@link #matmulQuantized}: x contiguous F32 [m, k], outs[i] contiguous F32 [m, n_i]. The default
+     * is one matmulQuantized per weight.
+     */
+    default void linearsQuantized(Tensor x, QuantizedWeight[] weights, Tensor[] outs) {
+        for (int i = 0; i < weights.length; i++) matmulQuantized(x, weights[i], outs[i]);
+    }
+
     // ---- fused row kernels (contiguous, over the last dimension) -------------------------
 
     /** out = softmax(x) or log_softmax(x) over the last dim. */

@@ -77,6 +77,7 @@ public final class F {
                     && w.device().equals(x.device());
         }
         if (!fuse) {
+            if (withoutGradient(x, weights)) return products(x, weights);
             Tensor[] out = new Tensor[weights.length];
             for (int i = 0; i < weights.length; i++) out[i] = linear(x, weights[i], null);
             return out;
@@ -133,6 +134,84 @@ public final class F {
                 arrived[b] = true;
                 return new Tensor[] {first ? buffer[0] : null};
             }, yRec);
+        }
+        return out;
+    }
+
+    /** Whether {@link #linears} records no gradient: grad mode off, or nothing that requires one. */
+    private static boolean withoutGradient(Tensor x, Tensor[] weights) {
+        if (!GradMode.isEnabled()) return true;
+        if (x.requiresGrad()) return false;
+        for (Tensor w : weights) if (w.requiresGrad()) return false;
+        return true;
+    }
+
+    /**
+     * {@link #linears} without a gradient (inference: a decode step's q/k/v or gate/up products)
+     * as one {@link Backend#linears} call, which may run them as one parallel job; each output
+     * as {@link #linear} gives it, in value, dtype and shape.
+     */
+    private static Tensor[] products(Tensor x, Tensor[] weights) {
+        int k = x.size(-1);
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException("linears needs a floating input, got " + x.describe());
+        for (int i = 0; i < weights.length; i++) {
+            Tensor w = weights[i];
+            if (w.dim() != 2 || w.size(1) != k || !w.dtype().isFloating()) {
+                throw new IllegalArgumentException("linears: weight " + i + " " + w.describe() + " is not a floating [out, " + k + "] weight for input "
+                        + x.describe());
+            }
+            Tensor.checkSameDevice("linears", x, w);
+        }
+        int m = (int) (x.numel() / Math.max(1, k));
+        Tensor x2 = noGrad(() -> x.to(DType.F32).contiguous().reshape(m, k));
+        Tensor[] out = new Tensor[weights.length];
+        for (int i = 0; i < weights.length; i++) out[i] = Tensor.empty(DType.F32, x.device(), m, weights[i].size(0));
+        if (m > 0 && k > 0) {
+            x.backend().linears(x2, weights, out);
+        } else {
+            for (Tensor o : out) o.fill(0);
+        }
+        for (int i = 0; i < weights.length; i++) {
+            int[] shape = x.shape().clone();
+            shape[shape.length - 1] = weights[i].size(0);
+            Tensor y = out[i].reshape(shape);
+            DType rd = Tensor.promote(x.dtype(), weights[i].dtype());
+            out[i] = rd == DType.F32 ? y : noGrad(() -> y.to(rd));
+        }
+        return out;
+    }
+
+    /**
+     * x·W_iᵀ for several quantized weights over the same input (a quantized layer's q/k/v or
+     * gate/up projections), each output what {@link #linear(Tensor, QuantizedWeight, Tensor)}
+     * gives, as one {@link Backend#linearsQuantized} call where no gradient is recorded (one
+     * parallel job on the CPU); with a gradient, those separate products.
+     */
+    public static Tensor[] linears(Tensor x, QuantizedWeight... weights) {
+        if (GradMode.isEnabled() && x.requiresGrad() || weights.length < 2) {
+            Tensor[] out = new Tensor[weights.length];
+            for (int i = 0; i < weights.length; i++) out[i] = linear(x, weights[i], null);
+            return out;
+        }
+        if (!x.dtype().isFloating()) throw new IllegalArgumentException("linears needs a floating input, got " + x.describe());
+        int k = x.size(-1);
+        for (int i = 0; i < weights.length; i++) {
+            QuantizedWeight w = weights[i];
+            if (w.cols() != k) {
+                throw new IllegalArgumentException("linears: input has " + k + " features, the " + w.format().id() + " weight " + i + " [" + w.rows() + ", "
+                        + w.cols() + "] expects " + w.cols());
+            }
+            if (!x.device().equals(w.device())) throw new IllegalArgumentException("linears: input on " + x.device() + ", quantized weight " + i + " on " + w.device());
+        }
+        int m = (int) (x.numel() / Math.max(1, k));
+        Tensor x2 = noGrad(() -> x.to(DType.F32).contiguous().reshape(m, k));
+        Tensor[] out = new Tensor[weights.length];
+        for (int i = 0; i < weights.length; i++) out[i] = Tensor.empty(DType.F32, x.device(), m, weights[i].rows());
+        if (m > 0) x.backend().linearsQuantized(x2, weights, out);
+        for (int i = 0; i < weights.length; i++) {
+            int[] shape = x.shape().clone();
+            shape[shape.length - 1] = weights[i].rows();
+            out[i] = out[i].reshape(shape);
         }
         return out;
     }

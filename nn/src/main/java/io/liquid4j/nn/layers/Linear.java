@@ -33,20 +33,27 @@ public final class Linear extends Module {
     }
 
     /**
-     * {@link #forward} of several layers over the same input, as one product where
-     * {@link F#linears} fuses them (training F32 weights: a layer's q/k/v or gate/up projections).
+     * {@link #forward} of several layers over the same input (a layer's q/k/v or gate/up
+     * projections) through {@link F#linears}: one product of the stacked weights while training
+     * F32 weights, one backend call (one parallel job on the CPU) at inference, plain or quantized;
+     * layers of which some are quantized and some not, one forward each.
      */
     public static Tensor[] forwardAll(Tensor x, Linear... layers) {
         Tensor[] out = new Tensor[layers.length];
-        for (Linear l : layers) {
-            if (l.quantized != null) {
-                for (int i = 0; i < layers.length; i++) out[i] = layers[i].forward(x);
-                return out;
-            }
+        int quantizedLayers = 0;
+        for (Linear l : layers) if (l.quantized != null) quantizedLayers++;
+        if (quantizedLayers == layers.length) {
+            QuantizedWeight[] weights = new QuantizedWeight[layers.length];
+            for (int i = 0; i < layers.length; i++) weights[i] = layers[i].quantized;
+            out = F.linears(x, weights);
+        } else if (quantizedLayers > 0) {
+            for (int i = 0; i < layers.length; i++) out[i] = layers[i].forward(x);
+            return out;
+        } else {
+            Tensor[] weights = new Tensor[layers.length];
+            for (int i = 0; i < layers.length; i++) weights[i] = layers[i].weight.value();
+            out = F.linears(x, weights);
         }
-        Tensor[] weights = new Tensor[layers.length];
-        for (int i = 0; i < layers.length; i++) weights[i] = layers[i].weight.value();
-        out = F.linears(x, weights);
         for (int i = 0; i < layers.length; i++) if (layers[i].bias != null) out[i] = out[i].add(layers[i].bias.value());
         return out;
     }

@@ -1,6 +1,7 @@
 package io.liquid4j.nn.layers;
 
 import io.liquid4j.nn.Module;
+import io.liquid4j.tensor.GradMode;
 import io.liquid4j.tensor.Tensor;
 
 /** Gated feed-forward block: down(act(gate(x)) ⊙ up(x)), HF names gate_proj / up_proj / down_proj. */
@@ -16,6 +17,10 @@ public final class MLP extends Module {
     }
 
     public Tensor forward(Tensor x) {
-        return down.forward(activation.gated(gate.forward(x), up.forward(x)));
+        if (GradMode.isEnabled()) return down.forward(activation.gated(gate.forward(x), up.forward(x)));
+        // inference: gate and up as one job (Linear.forwardAll); training keeps its two products
+        // (stacking them would change the bits of a training run's GEMMs)
+        Tensor[] gateUp = Linear.forwardAll(x, gate, up);
+        return down.forward(activation.gated(gateUp[0], gateUp[1]));
     }
 }

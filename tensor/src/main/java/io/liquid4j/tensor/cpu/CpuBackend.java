@@ -102,6 +102,18 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Decode-sized products as one parallel job over all the weights (GemmGemv), else one matmul each. */
+    @Override public void linears(Tensor x, Tensor[] weights, Tensor[] outs) {
+        if (!CpuMatmul.linears(x, weights, outs)) Backend.super.linears(x, weights, outs);
+    }
+
+    /** Up to QuantGemv.MAX_M rows and one format: one parallel job over all the weights, else one product each. */
+    @Override public void linearsQuantized(Tensor x, io.liquid4j.tensor.QuantizedWeight[] weights, Tensor[] outs) {
+        if (x.size(0) > QuantGemv.MAX_M || !QuantGemv.usable() || !QuantGemv.multiplyAll(x, weights, outs)) {
+            Backend.super.linearsQuantized(x, weights, outs);
+        }
+    }
+
     @Override public void softmax(Tensor x, Tensor out, boolean log) { CpuRowOps.softmax(x, out, log); }
 
     @Override public void softmaxBackward(Tensor y, Tensor gy, Tensor gx, boolean log) { CpuRowOps.softmaxBackward(y, gy, gx, log); }

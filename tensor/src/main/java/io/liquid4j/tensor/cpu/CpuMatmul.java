@@ -51,6 +51,30 @@ final class CpuMatmul {
     }
 
     /**
+     * outs[i] = x·w_iᵀ for x contiguous F32 [m, k], weights [n_i, k] and outs contiguous F32
+     * [m, n_i] as one parallel job ({@link Gemm#gemvAll}) where every product is decode-sized and
+     * the weights share a dtype; false, with nothing done, otherwise. Each output has the bits
+     * {@link #matmul} gives it.
+     */
+    static boolean linears(Tensor x, Tensor[] weights, Tensor[] outs) {
+        if (x.dtype() != DType.F32 || !x.isContiguous() || x.dim() != 2) return false;
+        int m = x.size(0), k = x.size(1);
+        GemmArgs[] gs = new GemmArgs[weights.length];
+        MemorySegment xs = CpuElementwise.seg(x);
+        for (int i = 0; i < weights.length; i++) {
+            Tensor w = weights[i], out = outs[i];
+            if (w.dim() != 2 || w.size(1) != k || out.dtype() != DType.F32 || !out.isContiguous()) return false;
+            Layout.GemmOperand lw = w.t().unsqueeze(0).layout().gemmOperand();
+            if (lw == null || !lw.transposed()) return false;
+            int n = w.size(0);
+            gs[i] = Gemm.args(m, n, k, xs, x.offset() * 4, k, false,
+                    CpuElementwise.seg(w), w.offset() * w.dtype().byteSize(), (int) lw.ld(), true, w.dtype(),
+                    CpuElementwise.seg(out), out.offset() * 4, n);
+        }
+        return Gemm.gemvAll(gs);
+    }
+
+    /**
      * Whether the threads should take whole products of the batch in turn (each GEMM then runs on
      * one thread) rather than run them one after another, each split inside GEMM. Small products
      * always: splitting one costs more than it saves. Larger ones when there are at least two per

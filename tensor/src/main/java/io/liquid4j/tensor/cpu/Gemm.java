@@ -111,6 +111,32 @@ public final class Gemm {
     /** Largest k {@link #gemmPrepackedB} takes (one pass over K). */
     public static int maxPackedDepth() { return GemmBlocked.KC; }
 
+    /**
+     * Products that share op(A), each a {@link #gemm} without accumulation and B stored [n, k], as
+     * one parallel job where every one is decode-sized ({@link GemmGemv#multiplyAll}: the same
+     * bits as one gemm call each); false, with nothing done, where any is not.
+     */
+    static boolean gemvAll(GemmArgs[] gs) {
+        GemmArgs g0 = gs[0];
+        for (GemmArgs g : gs) {
+            if (g.m() == 0 || g.n() == 0 || g.k() == 0 || g.accumulate() || !g.transB() || g.bRows() != null || g.bType() != g0.bType()
+                    || g.m() != g0.m() || g.k() != g0.k() || g.a() != g0.a() || g.aOff() != g0.aOff() || g.lda() != g0.lda()
+                    || g.transA() != g0.transA() || !GemmGemv.suits(g)) {
+                return false;
+            }
+        }
+        GemmGemv.multiplyAll(gs);
+        return true;
+    }
+
+    /** {@link #gemm}'s operands, checked as gemm checks them, for {@link #gemvAll}. */
+    static GemmArgs args(int m, int n, int k,
+                         MemorySegment a, long aOff, int lda, boolean transA,
+                         MemorySegment b, long bOff, int ldb, boolean transB, DType bType,
+                         MemorySegment c, long cOff, int ldc) {
+        return check(m, n, k, a, aOff, lda, transA, b, bOff, ldb, transB, bType, c, cOff, ldc, false, null);
+    }
+
     private static void run(GemmArgs g) {
         int m = g.m(), n = g.n(), k = g.k();
         boolean accumulate = g.accumulate();

@@ -47,6 +47,45 @@ final class GemmGemv {
     }
 
     static void multiply(GemmArgs g) {
+        float[] x = rowsOfA(g);
+        if (!g.transB()) {
+            columnsOfB(g, x);
+            return;
+        }
+        CpuThreads.Loop loop = rowsOfW(g, laidOut(g, x), rowDots(g.bType()));
+        g.forChunks(loop.count(), loop.chunk(), loop.body());
+    }
+
+    /**
+     * Products that share op(A) (the same m, k and A: a layer's q/k/v projections of one input),
+     * each with a W stored [n, k] of one dtype and each one {@link #suits}, as one parallel job:
+     * A gathered once, the threads taking chunks of every W in turn. Each output element is
+     * computed as {@link #multiply} computes it (the same bits).
+     */
+    static void multiplyAll(GemmArgs[] gs) {
+        GemmArgs g0 = gs[0];
+        for (GemmArgs g : gs) {
+            if (!g.transB() || g.bType() != g0.bType() || g.m() != g0.m() || g.k() != g0.k() || !suits(g)) {
+                throw new IllegalArgumentException("multiplyAll needs [n, k] W of one dtype and one op(A) that suit this path");
+            }
+        }
+        float[] x = laidOut(g0, rowsOfA(g0));
+        RowDots dots = rowDots(g0.bType());
+        CpuThreads.Loop[] loops = new CpuThreads.Loop[gs.length];
+        boolean parallel = true;
+        for (int i = 0; i < gs.length; i++) {
+            loops[i] = rowsOfW(gs[i], x, dots);
+            parallel &= gs[i].parallel();
+        }
+        if (parallel) {
+            CpuThreads.parallelForChunks(loops);
+            return;
+        }
+        for (CpuThreads.Loop loop : loops) if (loop.count() > 0) loop.body().run(0, loop.count());
+    }
+
+    /** The rows of op(A), gathered into one contiguous heap array [m, k]. */
+    private static float[] rowsOfA(GemmArgs g) {
         int m = g.m(), k = g.k();
         float[] x = new float[m * k];
         for (int i = 0; i < m; i++) {
@@ -56,10 +95,16 @@ final class GemmGemv {
                 MemorySegment.copy(g.a(), F32_LE, g.aAt(i, 0), x, i * k, k);
             }
         }
-        if (!g.transB()) columnsOfB(g, x);
-        else if (g.bType() == DType.BF16) rowsOfW(g, GemvBf16.pairUp(x, m, k), BF16_ROWS);
-        else if (g.bType() == DType.F16) rowsOfW(g, GemvBf16.pairUp(x, m, k), F16_ROWS);
-        else rowsOfW(g, x, GENERIC_ROWS);
+        return x;
+    }
+
+    /** x as the RowDots of W's dtype read it: paired up for the 16-bit decoders. */
+    private static float[] laidOut(GemmArgs g, float[] x) {
+        return g.bType() == DType.F32 ? x : GemvBf16.pairUp(x, g.m(), g.k());
+    }
+
+    private static RowDots rowDots(DType type) {
+        return type == DType.BF16 ? BF16_ROWS : type == DType.F16 ? F16_ROWS : GENERIC_ROWS;
     }
 
     /**
@@ -171,9 +216,10 @@ final class GemmGemv {
      *
      * <p>Pairs of x rows take each group as two sets of four rows, each decoded W vector feeding
      * both x rows (8 accumulators, within AVX2's 16 registers); the group is re-read from L1/L2
-     * for each pair. x is laid out as the RowDots expect.
+     * for each pair. x is laid out as the RowDots expect. Returns the loop over groups of W rows
+     * (chunks of ~192 KiB), for the caller to run alone or beside other products' loops.
      */
-    private static void rowsOfW(GemmArgs g, float[] x, RowDots dots) {
+    private static CpuThreads.Loop rowsOfW(GemmArgs g, float[] x, RowDots dots) {
         int m = g.m(), k = g.k(), n = g.n();
         long rowBytes = (long) g.ldb() * g.bType().byteSize();
         DType type = g.bType();
@@ -186,7 +232,7 @@ final class GemmGemv {
         int rowsPerStream = wide ? 1 : Integer.highestOneBit(Math.clamp(STREAM_BYTES / rowBytes, 1, 8));
         int block = streams * rowsPerStream;
         chunk = (chunk + block / GROUP - 1) / (block / GROUP) * (block / GROUP);   // whole blocks per chunk
-        g.forChunks(groups, chunk, (start, end) -> {
+        return new CpuThreads.Loop(groups, chunk, (start, end) -> {
             float[] out = new float[Math.max(2, m) * GROUP];
             int stop = Math.min(n, end * GROUP);
             for (int j = start * GROUP; j < stop; j += GROUP) {

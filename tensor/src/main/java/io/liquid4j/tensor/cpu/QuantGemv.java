@@ -118,18 +118,51 @@ final class QuantGemv {
      * into an L1-resident float row, then dotted with every x row.
      */
     static void multiply(Tensor x, QuantizedWeight w, Tensor out) {
-        int m = x.size(0), k = w.cols(), n = w.rows();
+        int m = x.size(0);
         float[] xs = x.toFloatArray();
+        CpuThreads.Loop loop = rows(xs, inLaneOrder(xs, m, w.cols(), w.format()), m, w, out);
+        CpuThreads.parallelForChunks(loop.count(), loop.chunk(), loop.body());
+    }
+
+    /**
+     * {@link #multiply} for several weights of one format over the same x [m, k] (a quantized
+     * layer's q/k/v or gate/up projections) as one parallel job: x laid out once, the threads
+     * taking chunks of every W in turn; each output as multiply gives it. False, with nothing
+     * done, for weights of mixed formats.
+     */
+    static boolean multiplyAll(Tensor x, QuantizedWeight[] weights, Tensor[] outs) {
+        QuantFormat format = weights[0].format();
+        for (QuantizedWeight w : weights) if (w.format() != format || w.cols() != weights[0].cols()) return false;
+        int m = x.size(0);
+        float[] xs = x.toFloatArray(), xq = inLaneOrder(xs, m, weights[0].cols(), format);
+        CpuThreads.Loop[] loops = new CpuThreads.Loop[weights.length];
+        for (int i = 0; i < weights.length; i++) loops[i] = rows(xs, xq, m, weights[i], outs[i]);
+        CpuThreads.parallelForChunks(loops);
+        return true;
+    }
+
+    /**
+     * x as the row loops of {@link #rows} read it: with 8 float lanes the m ≤ 8 loops read x in
+     * int-lane order (xs itself, reordered in place: the caller's own copy); the others (16 lanes,
+     * m > REGISTER_ROWS) in natural order (xs unchanged).
+     */
+    private static float[] inLaneOrder(float[] xs, int m, int k, QuantFormat format) {
+        boolean q8 = format == QuantFormat.Q8_0, decodeOnce = m > REGISTER_ROWS;
+        if (q8 && Q8_LANES && !decodeOnce) return quads(xs, m, k);
+        if (!q8 && Q4_LANES && !decodeOnce) return nibbles(xs, m, k);
+        return xs;
+    }
+
+    /** The loop of {@link #multiply} over W's rows in chunks of ~CHUNK_BYTES, x as xs and (see inLaneOrder) xq. */
+    private static CpuThreads.Loop rows(float[] xs, float[] xq, int m, QuantizedWeight w, Tensor out) {
+        int k = w.cols(), n = w.rows();
         MemorySegment codes = CpuElementwise.seg(w.codes()), scales = CpuElementwise.seg(w.scales()), o = CpuElementwise.seg(out);
         long c0 = w.codes().offset(), s0 = w.scales().offset() * 2L, o0 = out.offset() * 4L;
         long rowBytes = w.format().rowBytes(k), scaleRow = 2L * (k / QuantFormat.BLOCK);
         boolean q8 = w.format() == QuantFormat.Q8_0;
-        // with 8 float lanes the m ≤ 8 loops read x in int-lane order (xs is this call's own copy,
-        // reordered in place); the others (16 lanes, m > REGISTER_ROWS) in natural order
         boolean decodeOnce = m > REGISTER_ROWS, q8Lanes = q8 && Q8_LANES && !decodeOnce, q4Lanes = !q8 && Q4_LANES && !decodeOnce;
-        float[] xq = q8Lanes ? quads(xs, m, k) : q4Lanes ? nibbles(xs, m, k) : xs;
         int chunk = (int) Math.max(1, CHUNK_BYTES / rowBytes);
-        CpuThreads.parallelForChunks(n, chunk, (start, end) -> {
+        return new CpuThreads.Loop(n, chunk, (start, end) -> {
             float[] row = decodeOnce ? new float[k] : null, two = new float[pairOut()], four = new float[4], d = !decodeOnce && (!q8 || q8Lanes && m >= 4) ? new float[k / QuantFormat.BLOCK] : null;
             int r = start;
             // one x row (decoding) or, with 16 lanes, a CFG pair: the chunk's four quarters at once, see q8Rows4

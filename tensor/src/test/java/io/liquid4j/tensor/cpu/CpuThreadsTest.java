@@ -27,6 +27,29 @@ class CpuThreadsTest {
     }
 
     @Test
+    void severalChunkedLoopsAsOneJobCoverEachIndexOnceInTheirOwnChunks() {
+        int[] counts = {1000, 0, 7, 13, 1}, chunks = {48, 5, 3, 13, 100};
+        AtomicIntegerArray[] hits = new AtomicIntegerArray[counts.length];
+        CpuThreads.Loop[] loops = new CpuThreads.Loop[counts.length];
+        for (int l = 0; l < counts.length; l++) {
+            AtomicIntegerArray h = hits[l] = new AtomicIntegerArray(counts[l]);
+            int count = counts[l], chunk = chunks[l], loop = l;
+            loops[l] = new CpuThreads.Loop(count, chunk, (s, e) -> {
+                // each range is one whole chunk, cut where parallelForChunks(count, chunk) cuts it
+                assertEquals(0, s % chunk, "loop " + loop + " range start " + s);
+                assertEquals(Math.min(count, s + chunk), e, "loop " + loop + " range end");
+                for (int i = s; i < e; i++) h.incrementAndGet(i);
+            });
+        }
+        CpuThreads.parallelForChunks(loops);
+        for (int l = 0; l < counts.length; l++) {
+            for (int i = 0; i < counts[l]; i++) assertEquals(1, hits[l].get(i), "loop " + l + " index " + i);
+        }
+        CpuThreads.parallelForChunks();   // no loops: nothing to do
+        assertThrows(IllegalArgumentException.class, () -> new CpuThreads.Loop(5, 0, (s, e) -> { }));
+    }
+
+    @Test
     void aFailureInAnyRangeIsRethrownToTheCaller() {
         IllegalStateException boom = new IllegalStateException("boom");
         for (int mode = 0; mode < 2; mode++) {
