@@ -83,9 +83,9 @@ final class CaptionCommand implements Callable<Integer> {
         int[] input = prompt == null ? seq.captionPrompt(codes) : seq.chatPrompt(codes, prompt);
         ModelConfig config = ConfigParser.load(model);
         int limit = CliChecks.newTokens(maxNewTokens, 64, input.length, config.maxPositions());
-        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype();
-        CliChecks.kvCacheFits(config, 1, (long) input.length + Math.max(limit, 1), cacheType, dev);
+        CliChecks.kvCacheFits(config, 1, (long) input.length + Math.max(limit, 1), kvCacheOption.bound(), dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
+        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         int endOfTurn = prompt == null ? -1 : tokenizer.tokenToId(io.liquid4j.liquid.ChatTemplate.of(tokenizer).endOfTurn());
         if (endOfTurn >= 0) {

@@ -82,9 +82,9 @@ final class ChatCommand implements Callable<Integer> {
         int[] image = codes != null ? ImageCodesFile.readFirst(codes) : imageFile != null ? CaptionCommand.encode(model, imageFile, layout, dev, checkOption.check()) : null;
         if (image != null) files.checkedCodes(image);
         ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
-        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype();
-        CliChecks.kvCacheFits(config, 1, context, cacheType, dev);
+        CliChecks.kvCacheFits(config, 1, context, kvCacheOption.bound(), dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
+        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         stops = Arrays.copyOf(stops, stops.length + 1);
         stops[stops.length - 1] = tokenizer.tokenToId(template.endOfTurn());

@@ -101,11 +101,11 @@ final class GenerateCommand implements Callable<Integer> {
         }
         int longest = batch.stream().mapToInt(p -> p.length).max().orElse(0);
         int limit = CliChecks.newTokens(maxNewTokens, 64, longest, config.maxPositions());
-        DType cacheType = kvCacheOption.dtype();
-        CliChecks.kvCacheFits(config, batch.size(), (long) longest + Math.max(limit, 1), cacheType, dev);
+        CliChecks.kvCacheFits(config, batch.size(), (long) longest + Math.max(limit, 1), kvCacheOption.bound(), dev);
 
         long t0 = System.nanoTime();
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
+        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
         long loaded = System.nanoTime();
         err.printf(Locale.ROOT, "loaded %s (%,d parameters) on %s in %.1f s%n", lm.config(), lm.parameterCount(), dev, (System.nanoTime() - t0) / 1e9);
         boolean ids = printIds || tokenizer == null;

@@ -55,7 +55,7 @@ public final class Attention extends Module {
         Tensor q = qkv[0].reshape(b, l, heads, headDim).transpose(1, 2);
         Tensor k = qkv[1].reshape(b, l, kvHeads, headDim).transpose(1, 2);
         Tensor v = qkv[2].reshape(b, l, kvHeads, headDim).transpose(1, 2);
-        DType weights = qProj.quantized() != null ? DType.F32 : qProj.weight().value().dtype();
+        DType weights = computeDType();
         if (weights == DType.BF16 || weights == DType.F16) {
             // 16-bit weights: attention in their dtype (as HF runs a BF16 model), which is what the
             // GPU's tensor-core attention kernels take; scores and softmax still accumulate in F32
@@ -83,6 +83,16 @@ public final class Attention extends Module {
         Tensor out = F.attention(q, keys, values, spec);                         // [B, heads, L, D]
         out = out.transpose(1, 2).reshape(b, l, heads * headDim);
         return oProj.forward(out);
+    }
+
+    /**
+     * The dtype this layer's q, k and v are cast to before attention: its projections' weight dtype
+     * where that is BF16 or F16 (as HF runs a 16-bit model), F32 for F32 and quantized weights. The
+     * keys and values a KV cache receives are numbers of this dtype.
+     */
+    public DType computeDType() {
+        DType w = qProj.quantized() != null ? DType.F32 : qProj.weight().value().dtype();
+        return w == DType.BF16 || w == DType.F16 ? w : DType.F32;
     }
 
     public int heads() { return heads; }

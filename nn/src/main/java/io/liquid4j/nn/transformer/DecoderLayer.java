@@ -29,6 +29,9 @@ public abstract sealed class DecoderLayer extends Module permits PreNormDecoderL
         mlp = child("mlp", new MLP(c.hiddenSize(), c.intermediateSize(), c.activation(), c.mlpBias(), init));
     }
 
+    /** The block's self-attention (self_attn). */
+    public Attention selfAttention() { return selfAttn; }
+
     /** The right block for the config's family. */
     static DecoderLayer of(ModelConfig c, Init init) {
         return c.family() == Family.GEMMA2 ? new SandwichDecoderLayer(c, init) : new PreNormDecoderLayer(c, init);

@@ -1,0 +1,53 @@
+package io.liquid4j.nn.transformer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.liquid4j.tensor.DType;
+import io.liquid4j.tensor.Device;
+import io.liquid4j.tensor.GradMode;
+import io.liquid4j.tensor.Tensor;
+import io.liquid4j.tensor.TensorScope;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * CausalLM.cacheDType, the KV cache dtype that loses nothing: BF16 for a BF16 model (its keys and
+ * values are bf16 numbers before they reach the cache), F32 for an F32 one — and a BF16 model
+ * decodes bit for bit the same with a BF16 cache as with an F32 one (prefill, then decode steps,
+ * batch of two rows).
+ */
+class CacheDTypeTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"gemma", "gemma2", "qwen2", "llama"})
+    void aBf16ModelDecodesTheSameBitsWithAHalfSizeCache(String family) {
+        CausalLM f32 = CausalLM.fromPretrained(Fixtures.modelDir(family), null, Device.CPU);
+        assertEquals(DType.F32, f32.cacheDType(), "an F32 model keeps an F32 cache");
+        CausalLM m = CausalLM.fromPretrained(Fixtures.modelDir(family), DType.BF16, Device.CPU);
+        assertEquals(DType.BF16, m.cacheDType(), "a BF16 model's cache");
+        Tensor ids = Fixtures.reference(family).get("ids");
+        int len = ids.size(1), prefill = Math.min(3, len - 1);
+        try (var _ = GradMode.noGrad(); var _ = TensorScope.open();
+             KVCache wide = new KVCache(m.config(), 2, len, DType.F32, Device.CPU);
+             KVCache half = m.newCache(2, len)) {
+            assertEquals(DType.BF16, half.keys(0).dtype());
+            int[] row = Fixtures.ids(ids)[0], reversed = new int[len];
+            for (int i = 0; i < len; i++) reversed[i] = row[len - 1 - i];
+            Tensor two = Fixtures.idsTensor(new int[][] {row, reversed});
+            assertBits(family + " prefill", m.forward(two.narrow(1, 0, prefill), null, wide), m.forward(two.narrow(1, 0, prefill), null, half));
+            for (int t = prefill; t < len; t++) {
+                Tensor step = two.narrow(1, t, 1);
+                assertBits(family + " decode step " + t, m.forwardLast(step, null, wide), m.forwardLast(step, null, half));
+            }
+        }
+    }
+
+    private static void assertBits(String what, Tensor expected, Tensor actual) {
+        float[] e = expected.toFloatArray(), a = actual.toFloatArray();
+        assertEquals(e.length, a.length, what);
+        for (int i = 0; i < e.length; i++) {
+            if (Float.floatToRawIntBits(e[i]) != Float.floatToRawIntBits(a[i])) {
+                throw new AssertionError(what + ": logit " + i + " is " + a[i] + " with a BF16 cache, " + e[i] + " with an F32 one");
+            }
+        }
+    }
+}
