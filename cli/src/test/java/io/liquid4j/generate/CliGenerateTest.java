@@ -61,15 +61,15 @@ class CliGenerateTest {
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("--kv-cache: 'int8' is not one of auto, f32, bf16"), err.toString(StandardCharsets.UTF_8));
     }
 
-    /** The default cache (auto): the library's lossless choice, F32 for an F32 model and BF16 for a BF16 one — the ids of an F32 cache either way. */
+    /** The default cache (auto): the library's lossless choice (BF16 for a BF16 model, F32 for F32 and F16 ones) — the ids of an F32 cache every time. */
     @Test
-    void theDefaultCacheIsExactForF32AndBf16Models() throws Exception {
+    void theDefaultCacheIsExactForF32And16BitModels() throws Exception {
         Path dir = TinyModels.saveRandom(tmp.resolve("m"), TinyModels.LLAMA_CONFIG, 25);
-        for (DType weights : new DType[] {DType.F32, DType.BF16}) {
+        for (DType weights : new DType[] {DType.F32, DType.BF16, DType.F16}) {
             String out = run("generate", "--model", dir.toString(), "--prompt-ids", "5,17,3", "--print-ids", "--max-new-tokens", "6",
                     "--stop-ids", "39", "--dtype", weights.name().toLowerCase(java.util.Locale.ROOT));
             CausalLM m = CausalLM.fromPretrained(dir, weights, Device.CPU);
-            assertEquals(weights, m.cacheDType(), "the auto cache of a " + weights + " model");
+            assertEquals(weights == DType.BF16 ? DType.BF16 : DType.F32, m.cacheDType(), "the auto cache of a " + weights + " model");
             int[] expected = new TextGenerator(m, DType.F32).generate(List.of(new int[] {5, 17, 3}),
                     new GenerationConfig(6, SamplingParams.GREEDY, new int[] {39}, 0), TokenListener.NONE).tokens().getFirst();
             assertEquals(Arrays.stream(expected).mapToObj(Integer::toString).collect(Collectors.joining(",")), out.strip(), weights + " model");

@@ -24,7 +24,7 @@ public final class TextGenerator {
 
     public TextGenerator(CausalLM model) { this(model, DType.F32); }
 
-    /** cacheDType F32 (exact) or BF16 (half the cache memory and bandwidth). */
+    /** cacheDType F32 (exact), or BF16 (half the cache memory and bandwidth; exact for a BF16 model, see CausalLM.cacheDType). */
     public TextGenerator(CausalLM model, DType cacheDType) {
         this(model, cacheDType, model.config().vocabSize());
     }

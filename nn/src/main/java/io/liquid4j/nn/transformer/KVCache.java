@@ -15,7 +15,11 @@ public final class KVCache implements AutoCloseable {
     private final int batch, capacity;
     private int length;
 
-    /** dtype F32 keeps decoding exact; BF16 halves the cache's memory and bandwidth. */
+    /**
+     * dtype F32 keeps decoding exact; BF16 halves the cache's memory and bandwidth (exact too for a
+     * BF16 model, whose keys and values are bf16 already: {@link CausalLM#cacheDType()}; an F16
+     * cache is likewise exact for an F16 model).
+     */
     public KVCache(ModelConfig config, int batch, int capacity, DType dtype, Device device) {
         if (batch <= 0 || capacity <= 0) throw new IllegalArgumentException("KV cache needs batch > 0 and capacity > 0, got " + batch + ", " + capacity);
         this.batch = batch;
