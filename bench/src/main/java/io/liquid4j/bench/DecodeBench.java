@@ -13,7 +13,8 @@ import java.util.Arrays;
 /**
  * liquid4j side of bench/compare-jlama.sh: loads MODEL_DIR with CausalLM in its stored dtype
  * (BF16 stays BF16), then per run prefills a PROMPT-token prompt in one forward pass (logits of
- * the last position only) and decodes NEW tokens greedily through the KV cache, one per step.
+ * the last position only) and decodes NEW tokens greedily through the KV cache, one per step
+ * (the model's own {@code newCache}: BF16 for a BF16 model, F32 otherwise, as generation keeps it).
  * Prints a {@link DecodeBenchResult} line; the first runs are warm-up.
  *
  * <p>Usage: {@code DecodeBench MODEL_DIR [PROMPT=128] [NEW=64] [WARMUP=2] [RUNS=5]}

@@ -54,7 +54,11 @@ public class DecodeStepBench {
     @Param({"1"})
     public int batch;
 
-    /** KV cache dtype: F32 (what generation keeps by default) or BF16 (`--kv-cache bf16`). */
+    /**
+     * KV cache dtype: F32 (the default here, for comparison with earlier runs; what generation keeps
+     * for F32, F16 and quantized models) or BF16 (generation's default for a BF16 model, and
+     * `--kv-cache bf16`).
+     */
     @Param({"F32"})
     public String kv;
 
