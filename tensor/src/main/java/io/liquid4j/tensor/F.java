@@ -152,6 +152,7 @@ public final class F {
      * as {@link #linear} gives it, in value, dtype and shape.
      */
     private static Tensor[] products(Tensor x, Tensor[] weights) {
+        if (weights.length == 0) return new Tensor[0];
         int k = x.size(-1);
         if (!x.dtype().isFloating()) throw new IllegalArgumentException("linears needs a floating input, got " + x.describe());
         for (int i = 0; i < weights.length; i++) {

@@ -146,6 +146,17 @@ class LinearsTest {
     }
 
     @Test
+    void noWeightsNoOutputs() {
+        Tensor x = Tensor.randn(new Generator(4), DType.F32, Device.CPU, 2, 8);
+        try (var _ = GradMode.noGrad()) {
+            assertEquals(0, F.linears(x, new Tensor[0]).length);
+            assertEquals(0, F.linears(x, new QuantizedWeight[0]).length);
+            x.backend().linears(x, new Tensor[0], new Tensor[0]);
+            x.backend().linearsQuantized(x, new QuantizedWeight[0], new Tensor[0]);
+        }
+    }
+
+    @Test
     void aWeightOfAnotherWidthIsNamed() {
         Tensor x = Tensor.randn(new Generator(3), DType.F32, Device.CPU, 2, 8);
         Tensor a = Tensor.zeros(4, 8), b = Tensor.zeros(4, 6);

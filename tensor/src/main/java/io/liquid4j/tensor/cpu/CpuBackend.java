@@ -104,11 +104,13 @@ public final class CpuBackend implements Backend {
 
     /** Decode-sized products as one parallel job over all the weights (GemmGemv), else one matmul each. */
     @Override public void linears(Tensor x, Tensor[] weights, Tensor[] outs) {
+        if (weights.length == 0) return;
         if (!CpuMatmul.linears(x, weights, outs)) Backend.super.linears(x, weights, outs);
     }
 
     /** Up to QuantGemv.MAX_M rows and one format: one parallel job over all the weights, else one product each. */
     @Override public void linearsQuantized(Tensor x, io.liquid4j.tensor.QuantizedWeight[] weights, Tensor[] outs) {
+        if (weights.length == 0) return;
         if (x.size(0) > QuantGemv.MAX_M || !QuantGemv.usable() || !QuantGemv.multiplyAll(x, weights, outs)) {
             Backend.super.linearsQuantized(x, weights, outs);
         }
