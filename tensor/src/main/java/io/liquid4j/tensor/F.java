@@ -163,23 +163,41 @@ public final class F {
             }
             Tensor.checkSameDevice("linears", x, w);
         }
-        int m = (int) (x.numel() / Math.max(1, k));
-        Tensor x2 = noGrad(() -> x.to(DType.F32).contiguous().reshape(m, k));
-        Tensor[] out = new Tensor[weights.length];
-        for (int i = 0; i < weights.length; i++) out[i] = Tensor.empty(DType.F32, x.device(), m, weights[i].size(0));
-        if (m > 0 && k > 0) {
+        int[] widths = new int[weights.length];
+        for (int i = 0; i < weights.length; i++) widths[i] = weights[i].size(0);
+        Tensor x2 = rowsOf(x);
+        Tensor[] out = productOutputs(x2, widths);
+        if (x2.size(0) > 0 && k > 0) {
             x.backend().linears(x2, weights, out);
         } else {
             for (Tensor o : out) o.fill(0);
         }
         for (int i = 0; i < weights.length; i++) {
-            int[] shape = x.shape().clone();
-            shape[shape.length - 1] = weights[i].size(0);
-            Tensor y = out[i].reshape(shape);
+            Tensor y = shapedLike(x, out[i]);
             DType rd = Tensor.promote(x.dtype(), weights[i].dtype());
             out[i] = rd == DType.F32 ? y : noGrad(() -> y.to(rd));
         }
         return out;
+    }
+
+    /** x [..., k] as contiguous F32 rows [m, k]: the left operand of the linears ops. */
+    private static Tensor rowsOf(Tensor x) {
+        int k = x.size(-1), m = (int) (x.numel() / Math.max(1, k));
+        return noGrad(() -> x.to(DType.F32).contiguous().reshape(m, k));
+    }
+
+    /** One F32 [m, width] output per width, for the rows x2 [m, k]. */
+    private static Tensor[] productOutputs(Tensor x2, int[] widths) {
+        Tensor[] out = new Tensor[widths.length];
+        for (int i = 0; i < widths.length; i++) out[i] = Tensor.empty(DType.F32, x2.device(), x2.size(0), widths[i]);
+        return out;
+    }
+
+    /** y [m, n] as x's shape [..., k] with n for k. */
+    private static Tensor shapedLike(Tensor x, Tensor y) {
+        int[] shape = x.shape().clone();
+        shape[shape.length - 1] = y.size(1);
+        return y.reshape(shape);
     }
 
     /**
@@ -204,16 +222,12 @@ public final class F {
             }
             if (!x.device().equals(w.device())) throw new IllegalArgumentException("linears: input on " + x.device() + ", quantized weight " + i + " on " + w.device());
         }
-        int m = (int) (x.numel() / Math.max(1, k));
-        Tensor x2 = noGrad(() -> x.to(DType.F32).contiguous().reshape(m, k));
-        Tensor[] out = new Tensor[weights.length];
-        for (int i = 0; i < weights.length; i++) out[i] = Tensor.empty(DType.F32, x.device(), m, weights[i].rows());
-        if (m > 0) x.backend().linearsQuantized(x2, weights, out);
-        for (int i = 0; i < weights.length; i++) {
-            int[] shape = x.shape().clone();
-            shape[shape.length - 1] = weights[i].rows();
-            out[i] = out[i].reshape(shape);
-        }
+        int[] widths = new int[weights.length];
+        for (int i = 0; i < weights.length; i++) widths[i] = weights[i].rows();
+        Tensor x2 = rowsOf(x);
+        Tensor[] out = productOutputs(x2, widths);
+        if (x2.size(0) > 0) x.backend().linearsQuantized(x2, weights, out);
+        for (int i = 0; i < weights.length; i++) out[i] = shapedLike(x, out[i]);
         return out;
     }
 

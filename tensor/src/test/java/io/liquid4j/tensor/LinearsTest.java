@@ -72,15 +72,11 @@ class LinearsTest {
     /** Rows of the test weights: 1000 spans several parallel chunks, 517 ends in a partial group of 8 rows. */
     private static final int[] ROWS = {1000, 24, 517};
 
+    /** Same dtype, shape and bits (assertArrayEquals without a delta compares float bits). */
     private static void assertBits(Tensor expected, Tensor actual, String what) {
         assertEquals(expected.dtype(), actual.dtype(), what + " dtype");
         assertArrayEquals(expected.shape(), actual.shape(), what + " shape");
-        float[] e = expected.toFloatArray(), a = actual.toFloatArray();
-        for (int i = 0; i < e.length; i++) {
-            if (Float.floatToRawIntBits(e[i]) != Float.floatToRawIntBits(a[i])) {
-                throw new AssertionError(what + ": element " + i + " is " + a[i] + ", its own product gives " + e[i]);
-            }
-        }
+        assertArrayEquals(expected.toFloatArray(), actual.toFloatArray(), what);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.liquid4j.nn.transformer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.liquid4j.tensor.DType;
@@ -60,13 +61,8 @@ class CacheDTypeTest {
         }
     }
 
+    /** The same logits bit for bit (assertArrayEquals without a delta compares float bits). */
     private static void assertBits(String what, Tensor expected, Tensor actual) {
-        float[] e = expected.toFloatArray(), a = actual.toFloatArray();
-        assertEquals(e.length, a.length, what);
-        for (int i = 0; i < e.length; i++) {
-            if (Float.floatToRawIntBits(e[i]) != Float.floatToRawIntBits(a[i])) {
-                throw new AssertionError(what + ": logit " + i + " is " + a[i] + " with a 16-bit cache, " + e[i] + " with an F32 one");
-            }
-        }
+        assertArrayEquals(expected.toFloatArray(), actual.toFloatArray(), what + ": logits with a 16-bit cache against an F32 one");
     }
 }

@@ -58,17 +58,13 @@ final class GemmGemv {
 
     /**
      * Products that share op(A) (the same m, k and A: a layer's q/k/v projections of one input),
-     * each with a W stored [n, k] of one dtype and each one {@link #suits}, as one parallel job:
+     * each with a W stored [n, k] of one dtype and each one {@link #suits} (what
+     * {@link Gemm#gemvAll} checks before it calls this), as one parallel job:
      * A gathered once, the threads taking chunks of every W in turn. Each output element is
      * computed as {@link #multiply} computes it (the same bits).
      */
     static void multiplyAll(GemmArgs[] gs) {
         GemmArgs g0 = gs[0];
-        for (GemmArgs g : gs) {
-            if (!g.transB() || g.bType() != g0.bType() || g.m() != g0.m() || g.k() != g0.k() || !suits(g)) {
-                throw new IllegalArgumentException("multiplyAll needs [n, k] W of one dtype and one op(A) that suit this path");
-            }
-        }
         float[] x = laidOut(g0, rowsOfA(g0));
         RowDots dots = rowDots(g0.bType());
         CpuThreads.Loop[] loops = new CpuThreads.Loop[gs.length];
