@@ -5,7 +5,9 @@ import static io.liquid4j.tensor.cpu.GemmDecode.V;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 /**
  * The forward for a few queries over many keys (decoding with a KV cache, Lq ≤
@@ -25,6 +27,15 @@ final class AttentionDecode {
      */
     static final int MAX_QUERIES = V >= 16 ? 6 : 4;
     private static final int KEY_TILE = AttentionForward.KEY_TILE;
+    // lane maps of fold4 (16 or 8 lanes)
+    private static final VectorShuffle<Float> SWAP_HALVES = VectorShuffle.fromOp(F, i -> i ^ (V / 2));
+    private static final VectorShuffle<Float> LOW_QUARTERS = VectorShuffle.fromOp(F, i -> (i % 8 / 4) * 8 + i % 4);
+    private static final VectorShuffle<Float> HIGH_QUARTERS = VectorShuffle.fromOp(F, i -> (i % 8 / 4) * 8 + i % 4 + 4);
+    private static final VectorShuffle<Float> PAIRS_02 = VectorShuffle.fromOp(F, i -> (i % (V / 2) / 2) * 4 + i % 2);
+    private static final VectorShuffle<Float> PAIRS_13 = VectorShuffle.fromOp(F, i -> (i % (V / 2) / 2) * 4 + i % 2 + 2);
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(F, i -> 2 * i % V);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(F, i -> (2 * i + 1) % V);
+    private static final VectorMask<Float> HIGH_HALF = VectorMask.fromLong(F, ((1L << V) - 1) & ~((1L << (V / 2)) - 1));
 
     private AttentionDecode() {}
 
@@ -34,20 +45,39 @@ final class AttentionDecode {
 
     static void run(AttentionCall c, AttentionRows out, float[] lse) {
         int heads = c.batch * c.hq;
-        c.forEachItem(heads, i -> 1, () -> new Scratch(c), (bh, s) -> s.item(c, bh / c.hq, bh % c.hq, out, lse));
+        c.forEachItem(heads, i -> 1, () -> Scratch.of(c), (bh, s) -> s.item(c, bh / c.hq, bh % c.hq, out, lse));
     }
 
     private static final class Scratch {
+        /**
+         * Each thread's scratch of the last call, taken again while its sizes fit: every array is
+         * filled afresh for each item, and a new set per call (~74 KB at 12 heads × 64, zeroed by
+         * the JVM) was allocated 12 times a decode step.
+         */
+        private static final ThreadLocal<Scratch> CACHED = new ThreadLocal<>();
+        final int lq, d, dv;
         final float[] qs, o, m, l, kt, vt, s;
 
-        Scratch(AttentionCall c) {
+        static Scratch of(AttentionCall c) {
+            Scratch s = CACHED.get();
+            if (s == null || s.lq < c.lq || s.d != c.d || s.dv != c.dv) {
+                s = new Scratch(c);
+                CACHED.set(s);
+            }
+            return s;
+        }
+
+        private Scratch(AttentionCall c) {
+            lq = c.lq;
+            d = c.d;
+            dv = c.dv;
             qs = c.floats(c.lq * c.d);
             o = c.floats(Math.max(1, c.lq * c.dv));
             m = c.floats(c.lq);
             l = c.floats(c.lq);
             kt = c.floats(KEY_TILE * c.d);
             vt = c.floats(KEY_TILE * c.dv);
-            s = c.floats(KEY_TILE);
+            s = c.floats(KEY_TILE + V);   // + V: dot4 stores a whole vector at the last four keys
         }
 
         void item(AttentionCall c, int b, int h, AttentionRows out, float[] lse) {
@@ -136,14 +166,18 @@ final class AttentionDecode {
             s2 = av.fma(FloatVector.fromArray(F, b, bi + 2 * n + p), s2);
             s3 = av.fma(FloatVector.fromArray(F, b, bi + 3 * n + p), s3);
         }
-        // summed outside this method (see VectorMath.parking): laneSum here stayed a call and boxed
-        // the four sums, ~1 GB in 10 s of BF16 decoding (JFR allocation samples)
-        float[] park = VectorMath.parking(4 * V);
-        s0.intoArray(park, 0);
-        s1.intoArray(park, V);
-        s2.intoArray(park, 2 * V);
-        s3.intoArray(park, 3 * V);
-        VectorMath.laneSums(park, 4, s, at);
+        if (V == 16 || V == 8) {
+            fold4(s0, s1, s2, s3).intoArray(s, at);
+        } else {
+            // summed outside this method (see VectorMath.parking): laneSum here stayed a call and boxed
+            // the four sums, ~1 GB in 10 s of BF16 decoding (JFR allocation samples)
+            float[] park = VectorMath.parking(4 * V);
+            s0.intoArray(park, 0);
+            s1.intoArray(park, V);
+            s2.intoArray(park, 2 * V);
+            s3.intoArray(park, 3 * V);
+            VectorMath.laneSums(park, 4, s, at);
+        }
         for (; p < n; p++) {
             float ap = a[ai + p];
             s[at] += ap * b[bi + p];
@@ -151,6 +185,31 @@ final class AttentionDecode {
             s[at + 2] += ap * b[bi + 2 * n + p];
             s[at + 3] += ap * b[bi + 3 * n + p];
         }
+    }
+
+    /**
+     * The lane sums of s0..s3 in lanes 0..3 (the other lanes hold partial sums): the additions of
+     * {@link VectorMath#laneSum} — halves, then quarters, then (q0 + q2) + (q1 + q3) — with the
+     * same operands, so the same bits, but done for the four keys at once by shuffles and blends,
+     * where four laneSums took ~12 scalar operations a key next to the key's 4 FMAs (d = 64).
+     */
+    static FloatVector fold4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3) {
+        // each key's low half + high half, two keys a vector: 16 lanes [h0 | h1], 8 lanes [q0 | q1]
+        FloatVector a = s0.blend(s1.rearrange(SWAP_HALVES), HIGH_HALF).add(s0.rearrange(SWAP_HALVES).blend(s1, HIGH_HALF));
+        FloatVector b = s2.blend(s3.rearrange(SWAP_HALVES), HIGH_HALF).add(s2.rearrange(SWAP_HALVES).blend(s3, HIGH_HALF));
+        if (V == 16) {
+            // [q0 | q1 | q2 | q3]: each h's low 4 lanes + its high 4 lanes
+            a = a.rearrange(LOW_QUARTERS).blend(b.rearrange(LOW_QUARTERS), HIGH_HALF)
+                    .add(a.rearrange(HIGH_QUARTERS).blend(b.rearrange(HIGH_QUARTERS), HIGH_HALF));
+            // (q[0] + q[2]) and (q[1] + q[3]) of each key side by side
+            a = a.rearrange(PAIRS_02).add(a.rearrange(PAIRS_13));
+        } else {
+            // (q[0] + q[2]) and (q[1] + q[3]) of each key side by side, keys 0-1 from a, 2-3 from b
+            a = a.rearrange(PAIRS_02).blend(b.rearrange(PAIRS_02), HIGH_HALF)
+                    .add(a.rearrange(PAIRS_13).blend(b.rearrange(PAIRS_13), HIGH_HALF));
+        }
+        // the two of each key added: key r's sum in lane r
+        return a.rearrange(EVEN).add(a.rearrange(ODD));
     }
 
     /**
