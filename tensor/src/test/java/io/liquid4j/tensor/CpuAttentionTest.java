@@ -207,6 +207,9 @@ class CpuAttentionTest {
         // decode: one query at the last slot of a long cache (narrowed view of a bigger one)
         check(new Case("decode Lq=1 Lk=300", 2, 4, 2, 1, 300, 64, 64, AttentionSpec.causal(scale(64)).withQueryOffset(299)).strided(40));
         check(new Case("decode Lq=1 queries last", 1, 2, 2, 1, 257, 32, 32, AttentionSpec.causal(scale(32))).strided(3));
+        // a window that starts inside the decode kernel's first load of K/V (256 keys at d = 64)
+        check(new Case("decode Lq=1 window 300 of 600", 1, 2, 1, 1, 600, 64, 64,
+                AttentionSpec.causal(scale(64)).withQueryOffset(599).withWindow(300)).kv(DType.BF16).strided(7));
         // chunked prefill: 5 queries at slots 7..11 of a cache holding 12
         check(new Case("chunk Lq=5 at 7", 2, 2, 2, 5, 12, 16, 16, AttentionSpec.causal(0.3).withQueryOffset(7)).strided(20));
         check(new Case("chunk Lq=70 at 100", 1, 2, 1, 70, 170, 16, 16, AttentionSpec.causal(0.3).withQueryOffset(100)));
