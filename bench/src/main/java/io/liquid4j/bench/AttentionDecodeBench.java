@@ -26,9 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * One decode step's attention in one layer, as {@code Attention.forward} calls it with a KV
  * cache: a single query of 12 heads × 64 (the transposed [B, L, H, D] view) over the first
  * {@code context} + 1 positions of a cache of 4097, cache and query in {@code kv} (a BF16 model
- * attends in BF16). The CPU takes its decode kernel (AttentionDecode). Score: microseconds per call.
+ * attends in BF16), the cache in the CPU's caches or ({@code cold}) from DRAM. The CPU takes its decode kernel (AttentionDecode). Score: microseconds per call.
  *
- * <p>Run: {@code java -jar bench/target/benchmarks.jar AttentionDecodeBench [-p context=1024 -p kv=BF16]}
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar AttentionDecodeBench [-p context=1024 -p kv=BF16 -p cold=true]}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -45,6 +45,18 @@ public class AttentionDecodeBench {
     @Param({"BF16", "F32"})
     public String kv;
 
+    /**
+     * true: before each call (untimed) 64 MiB are read, so the cache comes from DRAM as in a decode
+     * step, where the layer's weights pass through the caches between two attentions. A spinning
+     * worker thread parks meanwhile, so cold calls also pay its wake-up: compare cold runs with
+     * cold runs, or run them with -Dliquid4j.threads=1.
+     */
+    @Param({"false"})
+    public boolean cold;
+
+    private long[] evict;
+    private long evicted;
+
     private TensorScope scope;
     private Tensor q, keys, values;
     private AttentionSpec spec;
@@ -60,6 +72,15 @@ public class AttentionDecodeBench {
         keys = cacheK.narrow(2, 0, context + 1);
         values = cacheV.narrow(2, 0, context + 1);
         spec = AttentionSpec.causal(1 / Math.sqrt(DIM)).withQueryOffset(context);
+    }
+
+    @Setup(Level.Invocation)
+    public void evictCaches() {
+        if (!cold) return;
+        if (evict == null) evict = new long[8 << 20];
+        long x = 0;
+        for (int i = 0; i < evict.length; i += 8) x += evict[i];   // one long per 64-byte line
+        evicted += x;
     }
 
     @Benchmark

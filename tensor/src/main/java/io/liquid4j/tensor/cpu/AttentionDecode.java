@@ -108,8 +108,7 @@ final class AttentionDecode {
                 // a new load at each chunk of the keys (the softmax still goes tile by tile, as before)
                 if (k0 % chunk == 0 || loaded == Integer.MIN_VALUE) {
                     int lB = Math.min((k0 / chunk + 1) * chunk, hi);
-                    c.k.loadTile(b, hk, kA, lB - kA, kt, 1f);
-                    c.v.loadTile(b, hk, kA, lB - kA, vt, 1f);
+                    AttentionRows.loadTiles(c.k, c.v, b, hk, kA, lB - kA, kt, vt);
                     loaded = kA;
                 }
                 for (int i = 0; i < c.lq; i++) {

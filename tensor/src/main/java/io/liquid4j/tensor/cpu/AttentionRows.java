@@ -57,6 +57,38 @@ final class AttentionRows {
         for (int r = 0; r < n; r++) load(b, h, i0 + r, dst, r * width, scale);
     }
 
+    /**
+     * {@link #loadTile} (unscaled) of rows [i0, i0 + n) of (b, h) from two operands at once — a
+     * key tile and its value tile — their vectors decoded in turn where both are runs of the same
+     * dtype and width: two memory streams in flight. Decoding the cache from DRAM one operand
+     * after the other kept a core at ~10 GB/s; a CFG decode step at 1000 positions spent 5-10%
+     * less in attention this way (BENCHMARKS.md). Four streams an operand measured slower.
+     */
+    static void loadTiles(AttentionRows x, AttentionRows y, int b, int h, int i0, int n, float[] dx, float[] dy) {
+        if (x.type != y.type || x.width != y.width || x.sl != x.width || y.sl != y.width || n == 1) {
+            x.loadTile(b, h, i0, n, dx, 1f);
+            y.loadTile(b, h, i0, n, dy, 1f);
+            return;
+        }
+        long ox = (x.offset + b * x.sb + h * x.sh + i0 * x.sl) * x.bytes, oy = (y.offset + b * y.sb + h * y.sh + i0 * y.sl) * y.bytes;
+        int total = n * x.width, p = 0;
+        if (x.type == DType.F32) {
+            for (; p <= total - V; p += V) {
+                FloatVector.fromMemorySegment(F, x.seg, ox + p * 4L, LE).intoArray(dx, p);
+                FloatVector.fromMemorySegment(F, y.seg, oy + p * 4L, LE).intoArray(dy, p);
+            }
+        } else {
+            for (; p <= total - V; p += V) {
+                GemmDecode.loadInto(x.seg, ox + (long) p * x.bytes, x.type, dx, p);
+                GemmDecode.loadInto(y.seg, oy + (long) p * y.bytes, y.type, dy, p);
+            }
+        }
+        for (; p < total; p++) {
+            dx[p] = GemmDecode.scalar(x.seg, ox + (long) p * x.bytes, x.type);
+            dy[p] = GemmDecode.scalar(y.seg, oy + (long) p * y.bytes, y.type);
+        }
+    }
+
     private void decode(long off, int n, float[] dst, int at, float scale) {
         int p = 0;
         if (type == DType.F32) {
