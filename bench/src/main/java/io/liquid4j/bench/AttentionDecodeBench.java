@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * One decode step's attention in one layer, as {@code Attention.forward} calls it with a KV
  * cache: a single query of 12 heads × 64 (the transposed [B, L, H, D] view) over the first
  * {@code context} + 1 positions of a cache of 4097, cache and query in {@code kv} (a BF16 model
- * attends in BF16), the cache in the CPU's caches or ({@code cold}) from DRAM. The CPU takes its decode kernel (AttentionDecode). Score: microseconds per call.
+ * attends in BF16), the cache in the CPU's caches or ({@code cold}) from DRAM. The CPU takes its
+ * decode kernel (AttentionDecode). Score: microseconds per call.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar AttentionDecodeBench [-p context=1024 -p kv=BF16 -p cold=true]}
  */

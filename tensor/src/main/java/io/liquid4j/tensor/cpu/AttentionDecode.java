@@ -78,7 +78,7 @@ final class AttentionDecode {
             lq = c.lq;
             d = c.d;
             dv = c.dv;
-            loadKeys = KEY_TILE * Math.max(1, LOAD_BYTES / (KEY_TILE * Float.BYTES * Math.max(c.d, c.dv)));
+            loadKeys = KEY_TILE * Math.max(1, LOAD_BYTES / (KEY_TILE * Float.BYTES * Math.max(1, Math.max(c.d, c.dv))));
             qs = c.floats(c.lq * c.d);
             o = c.floats(Math.max(1, c.lq * c.dv));
             m = c.floats(c.lq);
@@ -102,12 +102,12 @@ final class AttentionDecode {
                     hi = Math.max(hi, r.hi(b, i));
                 }
             }
-            int loaded = Integer.MIN_VALUE, chunk = loadKeys;   // the first key in kt/vt; keys a load spans
+            int loaded = Integer.MIN_VALUE;   // the first key in kt/vt
             for (int k0 = lo < hi ? lo / KEY_TILE * KEY_TILE : hi; k0 < hi; k0 += KEY_TILE) {
                 int kA = Math.max(k0, lo), kB = Math.min(k0 + KEY_TILE, hi);
-                // a new load at each chunk of the keys (the softmax still goes tile by tile, as before)
-                if (k0 % chunk == 0 || loaded == Integer.MIN_VALUE) {
-                    int lB = Math.min((k0 / chunk + 1) * chunk, hi);
+                // a new load every loadKeys keys (the softmax still goes tile by tile, as before)
+                if (k0 % loadKeys == 0 || loaded == Integer.MIN_VALUE) {
+                    int lB = Math.min((k0 / loadKeys + 1) * loadKeys, hi);
                     AttentionRows.loadTiles(c.k, c.v, b, hk, kA, lB - kA, kt, vt);
                     loaded = kA;
                 }
