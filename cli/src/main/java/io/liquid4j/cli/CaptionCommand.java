@@ -85,7 +85,7 @@ final class CaptionCommand implements Callable<Integer> {
         int limit = CliChecks.newTokens(maxNewTokens, 64, input.length, config.maxPositions());
         CliChecks.kvCacheFits(config, 1, (long) input.length + Math.max(limit, 1), kvCacheOption.bound(), dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
-        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
+        DType cacheType = kvCacheOption.dtype(lm);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         int endOfTurn = prompt == null ? -1 : tokenizer.tokenToId(io.liquid4j.liquid.ChatTemplate.of(tokenizer).endOfTurn());
         if (endOfTurn >= 0) {

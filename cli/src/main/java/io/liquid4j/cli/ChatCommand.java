@@ -84,7 +84,7 @@ final class ChatCommand implements Callable<Integer> {
         ChatTemplate template = ChatTemplate.of(tokenizer);   // fails now, not after loading, when the family has none
         CliChecks.kvCacheFits(config, 1, context, kvCacheOption.bound(), dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
-        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
+        DType cacheType = kvCacheOption.dtype(lm);
         int[] stops = GenerateCommand.defaultStops(lm, tokenizer);
         stops = Arrays.copyOf(stops, stops.length + 1);
         stops[stops.length - 1] = tokenizer.tokenToId(template.endOfTurn());

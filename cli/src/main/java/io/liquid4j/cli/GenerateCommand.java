@@ -105,7 +105,7 @@ final class GenerateCommand implements Callable<Integer> {
 
         long t0 = System.nanoTime();
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
-        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
+        DType cacheType = kvCacheOption.dtype(lm);
         long loaded = System.nanoTime();
         err.printf(Locale.ROOT, "loaded %s (%,d parameters) on %s in %.1f s%n", lm.config(), lm.parameterCount(), dev, (System.nanoTime() - t0) / 1e9);
         boolean ids = printIds || tokenizer == null;

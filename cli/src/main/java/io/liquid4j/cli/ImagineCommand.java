@@ -106,7 +106,7 @@ final class ImagineCommand implements Callable<Integer> {
         }
         CliChecks.kvCacheFits(config, 2 * n, promptLength + layout.tokensPerImage(), kvCacheOption.bound(), dev);
         CausalLM lm = CausalLM.fromPretrained(model, weightType, dev, checkOption.check());
-        io.liquid4j.tensor.DType cacheType = kvCacheOption.dtype(lm);
+        DType cacheType = kvCacheOption.dtype(lm);
         System.err.printf(Locale.ROOT, "loaded %s on %s in %.1f s%n", model, dev, (System.nanoTime() - t0) / 1e9);
         SequenceBuilder seq = SequenceBuilder.of(tokenizer, layout);
         int steps = layout.tokensPerImage();

@@ -155,6 +155,7 @@ public final class F {
         if (weights.length == 0) return new Tensor[0];
         int k = x.size(-1);
         if (!x.dtype().isFloating()) throw new IllegalArgumentException("linears needs a floating input, got " + x.describe());
+        int[] widths = new int[weights.length];
         for (int i = 0; i < weights.length; i++) {
             Tensor w = weights[i];
             if (w.dim() != 2 || w.size(1) != k || !w.dtype().isFloating()) {
@@ -162,9 +163,8 @@ public final class F {
                         + x.describe());
             }
             Tensor.checkSameDevice("linears", x, w);
+            widths[i] = w.size(0);
         }
-        int[] widths = new int[weights.length];
-        for (int i = 0; i < weights.length; i++) widths[i] = weights[i].size(0);
         Tensor x2 = rowsOf(x);
         Tensor[] out = productOutputs(x2, widths);
         if (x2.size(0) > 0 && k > 0) {
@@ -214,6 +214,7 @@ public final class F {
         }
         if (!x.dtype().isFloating()) throw new IllegalArgumentException("linears needs a floating input, got " + x.describe());
         int k = x.size(-1);
+        int[] widths = new int[weights.length];
         for (int i = 0; i < weights.length; i++) {
             QuantizedWeight w = weights[i];
             if (w.cols() != k) {
@@ -221,9 +222,8 @@ public final class F {
                         + w.cols() + "] expects " + w.cols());
             }
             if (!x.device().equals(w.device())) throw new IllegalArgumentException("linears: input on " + x.device() + ", quantized weight " + i + " on " + w.device());
+            widths[i] = w.rows();
         }
-        int[] widths = new int[weights.length];
-        for (int i = 0; i < weights.length; i++) widths[i] = weights[i].rows();
         Tensor x2 = rowsOf(x);
         Tensor[] out = productOutputs(x2, widths);
         if (x2.size(0) > 0) x.backend().linearsQuantized(x2, weights, out);

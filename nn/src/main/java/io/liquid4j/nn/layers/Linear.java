@@ -39,7 +39,7 @@ public final class Linear extends Module {
      * layers of which some are quantized and some not, one forward each.
      */
     public static Tensor[] forwardAll(Tensor x, Linear... layers) {
-        Tensor[] out = new Tensor[layers.length];
+        Tensor[] out;
         int quantizedLayers = 0;
         for (Linear l : layers) if (l.quantized != null) quantizedLayers++;
         if (quantizedLayers == layers.length) {
@@ -47,6 +47,7 @@ public final class Linear extends Module {
             for (int i = 0; i < layers.length; i++) weights[i] = layers[i].quantized;
             out = F.linears(x, weights);
         } else if (quantizedLayers > 0) {
+            out = new Tensor[layers.length];
             for (int i = 0; i < layers.length; i++) out[i] = layers[i].forward(x);
             return out;
         } else {

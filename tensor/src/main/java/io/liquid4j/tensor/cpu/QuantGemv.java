@@ -292,9 +292,9 @@ final class QuantGemv {
 
     /**
      * Floats a pairs loop's out must hold (and the one-row loops' park): the two results, then room
-     * to park the sums (from index 2), which
-     * are summed from there by VectorMath (see {@link VectorMath#parking}: handed to laneSum in the
-     * loop's method they were boxed, ~140-270 KB per 2048-row CFG product in the 8-lane shape).
+     * to park the sums (from index 2), which VectorMath sums from there (see
+     * {@link VectorMath#parking}: handed to laneSum in the loop's method they were boxed,
+     * ~140-270 KB per 2048-row CFG product in the 8-lane shape).
      */
     static int pairOut() { return 2 + 2 * F.length(); }
 
